@@ -1,0 +1,51 @@
+# The two commands: `make demo` and `make test`. Everything they need is
+# installed by the targets below on a fresh machine.
+SHELL := /bin/bash
+export NX_DAEMON := false
+export NX_NO_CLOUD := true
+export NX_TUI := false
+export npm_config_loglevel := error
+export npm_config_fund := false
+export npm_config_audit := false
+
+NODE_BIN := node_modules/.bin
+
+.PHONY: test demo install deps gen typecheck lint build testenv clean
+
+## test: install everything, build, lint, type-check and run every test suite
+test: install deps gen typecheck lint build testenv
+	@node tools/run-tests.mjs
+
+## demo: the whole system in standalone mode against the built-in RouterOS simulator
+demo: install gen
+	@node --import tsx tools/demo/demo.ts
+
+install: node_modules/.install-stamp
+node_modules/.install-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps:
+	@bash tools/setup/debian-deps.sh
+
+gen: install
+	@node tools/proto-gen.mjs
+
+typecheck: gen
+	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
+
+# Nx computes the project graph the boundary rule reads, then ESLint runs once.
+lint: gen
+	@$(NODE_BIN)/nx show projects >/dev/null
+	$(NODE_BIN)/eslint --max-warnings=0 --no-error-on-unmatched-pattern apps libs e2e tools charts
+
+build: gen
+	$(NODE_BIN)/nx run-many -t build --outputStyle=static
+
+## testenv: Go-built test peers (csi-sanity, helm, kube-apiserver, ...) into .cache/testenv
+testenv:
+	@if command -v go >/dev/null 2>&1; then bash tools/testenv/build.sh; \
+	else echo "testenv: Go not found; tests that need the Go-built peers will be skipped"; fi
+
+clean:
+	rm -rf dist .nx libs/proto/src/generated

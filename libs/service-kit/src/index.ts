@@ -1,0 +1,10 @@
+export { ConfigError, loadConfig, envName, flagName } from './config';
+export type { ConfigIssue, JsonSchema, LoadConfigOptions, LoadedConfig } from './config';
+export { createLogger, LOG_LEVELS } from './logger';
+export type { Logger } from './logger';
+export { createMetricsRegistry } from './metrics';
+export { startOpsServer, sendJson } from './http-server';
+export type { OpsServer, OpsServerOptions, Readiness, RouteHandler } from './http-server';
+export { Shutdown } from './shutdown';
+export { createService, serviceSchema } from './service';
+export type { BaseConfig, Service, ServiceOptions } from './service';
