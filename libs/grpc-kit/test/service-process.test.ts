@@ -111,7 +111,7 @@ describe('client retry', () => {
       maxBackoffMs: 4000,
     }) as grpc.Client;
     // Nothing listens yet: the first attempts fail UNAVAILABLE and are retried with backoff.
-    const call = unary(client as never, 'Say', { text: 'late' }, { waitForReady: false });
+    const call = unary(client as never, 'Say', { text: 'late' });
     const proc = startTsProcess(ENTRY, {
       env: { ECHO_HTTP_HOST: '127.0.0.1', ECHO_HTTP_PORT: '0', ECHO_GRPC_HOST: '127.0.0.1', ECHO_GRPC_PORT: String(port), ECHO_REQUIRED_TOKEN: 't' },
     });
