@@ -5,11 +5,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType as CsiProto } from './generated/csi';
 import type { ProtoGrpcType as IpamProto } from './generated/ipam';
 import type { ProtoGrpcType as ImagesProto } from './generated/images';
 import type { ProtoGrpcType as SupervisorProto } from './generated/supervisor';
 
 export type * as kube from './generated/kube-types';
+export type * as csi from './generated/csi-types';
 
 /** Must match the flags in tools/proto-gen.mjs. */
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -52,6 +54,7 @@ export function loadContract<T>(file: string): T {
 }
 
 export const contracts = {
+  csi: () => loadContract<CsiProto>('csi/v1/csi.proto').csi.v1,
   ipam: () => loadContract<IpamProto>('mikrotik/kube/v1/ipam.proto').mikrotik.kube.v1,
   images: () => loadContract<ImagesProto>('mikrotik/kube/v1/images.proto').mikrotik.kube.v1,
   supervisor: () => loadContract<SupervisorProto>('mikrotik/kube/v1/supervisor.proto').mikrotik.kube.v1,
