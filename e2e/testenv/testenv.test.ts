@@ -13,9 +13,9 @@ import {
   requireControlPlane,
   requireTestPeers,
   startControlPlane,
-  testenvBin,
+  testenvBinOrThrow,
   type ControlPlane,
-} from '../../libs/testenv/src/index';
+} from '@mikrotik-kube/testenv';
 
 const run = promisify(execFile);
 
@@ -73,7 +73,7 @@ describe.skipIf(!!cpSkip)(`local control plane${cpSkip ? ` (skipped: ${cpSkip})`
   });
 
   it('creates a namespace with kubectl', async () => {
-    const kubectl = testenvBin('kubectl')!;
+    const kubectl = testenvBinOrThrow('kubectl');
     const env = cp.childEnv();
     const name = `smoke-${process.pid}`;
     const created = await run(kubectl, ['create', 'namespace', name], { env });
@@ -98,7 +98,7 @@ describe.skipIf(!!helmSkip)(`helm${helmSkip ? ` (skipped: ${helmSkip})` : ''}`, 
         join(chart, 'templates', 'cm.yaml'),
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n',
       );
-      const { stdout } = await run(testenvBin('helm')!, ['template', 'smoke', chart, '--set', 'greeting=hi'], {
+      const { stdout } = await run(testenvBinOrThrow('helm'), ['template', 'smoke', chart, '--set', 'greeting=hi'], {
         env: { ...process.env, HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data') },
       });
       expect(stdout).toContain('kind: ConfigMap');
@@ -115,7 +115,7 @@ describe.skipIf(!!helmSkip)(`helm${helmSkip ? ` (skipped: ${helmSkip})` : ''}`, 
 const sanitySkip = skipNote(requireTestPeers('csi-sanity'), 'csi-sanity');
 describe.skipIf(!!sanitySkip)(`csi-sanity${sanitySkip ? ` (skipped: ${sanitySkip})` : ''}`, () => {
   it('prints its help', async () => {
-    const { stdout, stderr } = await run(testenvBin('csi-sanity')!, ['--help']);
+    const { stdout, stderr } = await run(testenvBinOrThrow('csi-sanity'), ['--help']);
     expect(stdout + stderr).toContain('csi.endpoint');
   });
 });
@@ -127,7 +127,7 @@ describe.skipIf(!!confSkip)(`OCI distribution-spec conformance runner${confSkip 
   it('runs against crane registry serve and writes results', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'testenv-oci-'));
     const port = await freePort();
-    const registry = spawn(testenvBin('crane')!, ['registry', 'serve', '--address', `127.0.0.1:${port}`], {
+    const registry = spawn(testenvBinOrThrow('crane'), ['registry', 'serve', '--address', `127.0.0.1:${port}`], {
       stdio: 'ignore',
     });
     const exited = new Promise((r) => registry.once('exit', r));
@@ -141,7 +141,7 @@ describe.skipIf(!!confSkip)(`OCI distribution-spec conformance runner${confSkip 
         await new Promise((r) => setTimeout(r, 100));
       }
       const out = join(dir, 'results');
-      const res = await run(testenvBin('conformance')!, [], {
+      const res = await run(testenvBinOrThrow('conformance'), [], {
         cwd: dir,
         env: { ...process.env, OCI_REGISTRY: `127.0.0.1:${port}`, OCI_TLS: 'disabled', OCI_RESULTS_DIR: out },
       }).catch((e: { code?: number; stdout?: string; stderr?: string }) => e);

@@ -82,7 +82,7 @@ print_table() {
       printf '%-24s %-38s %s\n' "$n" "$SYSTEM_KUBECTL_VERSION (system)" "$SYSTEM_KUBECTL"; continue
     fi
     if [[ -x $path && -f $STAMPS/$n ]]; then
-      stamp=$(cut -d' ' -f1 "$STAMPS/$n")
+      stamp=$(head -1 "$STAMPS/$n" | cut -d' ' -f1)
       printf '%-24s %-38s %s\n' "$n" "$stamp" "$path"
     else
       printf '%-24s %-38s %s\n' "$n" "-" "(missing)"

@@ -64,6 +64,8 @@ keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   cert admin "/O=system:masters/CN=testenv-admin" "$client"
+  # aggregation layer (front proxy): the apiserver's identity towards extension apiservers
+  cert front-proxy-client "/CN=front-proxy-client" "$client"
   cert controller-manager "/CN=system:kube-controller-manager" "$client"
   cert scheduler "/CN=system:kube-scheduler" "$client"
   # service-account token signing keypair
@@ -99,21 +101,24 @@ alive() { # pid dir -> 0 if pid is alive and is one of ours (its command line na
   [[ -r /proc/$1/cmdline ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$2"
 }
 
-stop_dir() { # dir
-  local D=$1 name pid pids=() i
+stop_dir() { # dir ; stops in reverse start order, each one before the next (etcd last)
+  local D=$1 name pid pids=() names=() i n=0
   [[ -f $D/pids ]] || { log "nothing to stop in $D (no pids file)"; return 0; }
-  while read -r name pid; do [[ -n ${pid:-} ]] && pids=("$pid" "${pids[@]}"); done <"$D/pids"
-  for pid in "${pids[@]}"; do alive "$pid" "$D" && kill -TERM "$pid" 2>/dev/null || true; done
-  for i in $(seq 1 100); do
-    local any=0; for pid in "${pids[@]}"; do alive "$pid" "$D" && any=1; done
-    (( any )) || break; sleep 0.1
+  while read -r name pid; do [[ -n ${pid:-} ]] && { pids=("$pid" "${pids[@]}"); names=("$name" "${names[@]}"); }; done <"$D/pids"
+  for i in "${!pids[@]}"; do
+    pid=${pids[$i]}
+    alive "$pid" "$D" || continue
+    n=$((n + 1))
+    kill -TERM "$pid" 2>/dev/null || true
+    local t; for t in $(seq 1 150); do alive "$pid" "$D" || break; sleep 0.1; done
+    if alive "$pid" "$D"; then
+      log "${names[$i]} (pid $pid) did not stop within 15s of SIGTERM: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      for t in $(seq 1 50); do alive "$pid" "$D" || break; sleep 0.1; done
+    fi
   done
-  for pid in "${pids[@]}"; do
-    if alive "$pid" "$D"; then log "pid $pid did not stop on SIGTERM: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
-  done
-  for pid in "${pids[@]}"; do for i in $(seq 1 50); do alive "$pid" "$D" || break; sleep 0.1; done; done
   rm -f "$D/pids"
-  log "stopped (${#pids[@]} processes) in $D"
+  log "stopped $n processes in $D"
 }
 
 launch() { # name args... ; starts BIN/name in the background, appends to pids
@@ -178,7 +183,11 @@ start() {
     --tls-cert-file "$P/apiserver.crt" --tls-private-key-file "$P/apiserver.key" --client-ca-file "$P/ca.crt" \
     --service-account-issuer "$APISERVER_URL" --service-account-key-file "$P/sa.pub" \
     --service-account-signing-key-file "$P/sa.key" --service-cluster-ip-range 10.0.0.0/24 \
-    --authorization-mode Node,RBAC --allow-privileged=true \
+    --requestheader-client-ca-file "$P/ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$P/front-proxy-client.crt" --proxy-client-key-file "$P/front-proxy-client.key" \
+    --authorization-mode Node,RBAC --allow-privileged=true --endpoint-reconciler-type none \
     --profiling=false --v=1
   wait_for "kube-apiserver /readyz" readyz
 

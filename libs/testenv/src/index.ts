@@ -48,6 +48,13 @@ export function testenvBin(name: string): string | undefined {
   return undefined;
 }
 
+/** Like testenvBin, but throws (with the skip reason) when the peer is missing. */
+export function testenvBinOrThrow(name: string): string {
+  const p = testenvBin(name);
+  if (!p) throw new Error(requireTestPeers(name) ?? `test peer missing: ${name}`);
+  return p;
+}
+
 /** The version build.sh stamped for a peer (first word of its stamp), if any. */
 export function testenvVersion(name: string): string | undefined {
   const stamp = join(testenvDir(), 'stamps', name);
@@ -156,7 +163,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   });
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
 
-  const env: Record<string, string> = await new Promise((res, rej) => {
+  const env = await new Promise<Record<string, string>>((res, rej) => {
     const timer = setTimeout(() => {
       rej(new Error(`control plane not ready after ${timeoutMs} ms; stderr:\n${err.slice(-4000)}`));
     }, timeoutMs + 10_000);
@@ -167,7 +174,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         const kv: Record<string, string> = {};
         for (const line of out.split('\n')) {
           const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-          if (m) kv[m[1]!] = m[2]!;
+          if (m?.[1] && m[2] !== undefined) kv[m[1]] = m[2];
         }
         res(kv);
       }
@@ -188,16 +195,19 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   for (const [k, v] of Object.entries(env)) {
     if (k.startsWith('PID_')) pids[k.slice(4).toLowerCase().replace(/_/g, '-')] = Number(v);
   }
+  const kubeconfig = env.KUBECONFIG;
+  const apiserverUrl = env.APISERVER_URL;
+  if (!kubeconfig || !apiserverUrl) throw new Error(`control-plane.sh printed no KUBECONFIG/APISERVER_URL:\n${out}`);
   let stopped: Promise<void> | undefined;
   return {
-    kubeconfig: env.KUBECONFIG!,
-    apiserverUrl: env.APISERVER_URL!,
+    kubeconfig,
+    apiserverUrl,
     dir,
     env,
     pids,
     childEnv: () => ({
       ...process.env,
-      KUBECONFIG: env.KUBECONFIG!,
+      KUBECONFIG: kubeconfig,
       PATH: `${testenvBinDir()}${delimiter}${process.env.PATH ?? ''}`,
     }),
     stop() {
