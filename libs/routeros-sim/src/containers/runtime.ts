@@ -1,0 +1,233 @@
+// The container state machine (routeros-reference.md §2.3): add → extracting → stopped;
+// start → starting → running; stop → stopping → stopped; crash → stopped with a log line.
+// Internal status lives in the hidden `_status` field; menus render it per version.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { badRequest, noSuchItem } from '../state/errors';
+import type { MenuContext } from '../state/menu-spec';
+import type { Row } from '../state/values';
+import type { FileStore } from '../files/store';
+import type { Faults } from '../faults';
+import { appendLog, type SimArch } from '../menus/system';
+import { ImageError, ociArch, readDockerArchive, type ImageInfo } from './image-archive';
+import { ContainerListener, loopbackAddress, type ListenSpec } from './listener';
+import { parseRemoteImage, pullImage } from './registry-pull';
+
+export type ContainerStatus = 'extracting' | 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
+
+const MENU = 'container';
+/** Time spent in `starting`/`stopping` before the next state. */
+const TRANSITION_MS = 50;
+
+export interface RuntimeOptions {
+  ctx: MenuContext;
+  files: FileStore;
+  faults: Faults;
+  arch: SimArch;
+  imagesDir: string;
+}
+
+export class ContainerRuntime {
+  private readonly timers = new Map<string, Set<NodeJS.Timeout>>();
+  private readonly listeners = new Map<string, ContainerListener>();
+  private readonly listenSpecs = new Map<string, ListenSpec>();
+  private closed = false;
+
+  constructor(private readonly o: RuntimeOptions) {}
+
+  private get menu() {
+    return this.o.ctx.state.menu(MENU);
+  }
+
+  private log(message: string): void {
+    appendLog(this.o.ctx, 'container', message);
+  }
+
+  /** Re-arms background work after a restart: extraction restarts, running containers keep running. */
+  resume(): void {
+    for (const row of this.menu.rows()) {
+      const id = row['.id'] as string;
+      const s = row['_status'] as ContainerStatus | undefined;
+      if (s === 'extracting') this.extract(id);
+      else if (s === 'starting') this.setStatus(id, 'running');
+      else if (s === 'stopping') this.setStatus(id, 'stopped');
+      else if (s === 'running') void this.openListener(id);
+    }
+  }
+
+  /** Called after a container row is added: background download/extract. */
+  extract(id: string): void {
+    this.after(id, this.o.faults.extractMs, async () => {
+      const row = this.menu.lookup(id);
+      if (!row) return;
+      const name = row['name'] ?? id;
+      try {
+        const info = await this.loadImage(row);
+        const arch = info.config.architecture;
+        if (arch && arch !== ociArch(this.o.arch)) throw new ImageError(`image architecture ${arch} does not match ${ociArch(this.o.arch)}`);
+        if (!this.menu.lookup(id)) return;
+        const cfg = info.config.config ?? {};
+        this.menu.update(id, {
+          _status: 'stopped',
+          os: info.config.os ?? 'linux',
+          arch: arch ?? ociArch(this.o.arch),
+          tag: info.repoTag,
+          'default-cmd': (cfg.Cmd ?? []).join(' '),
+          'default-entrypoint': (cfg.Entrypoint ?? []).join(' '),
+          'default-workdir': cfg.WorkingDir ?? '',
+          'default-user': cfg.User ?? '',
+        });
+        if (row['root-dir']) this.o.files.mkdir(row['root-dir']);
+        this.log(`${name}: import successful`);
+      } catch (e) {
+        if (!this.menu.lookup(id)) return;
+        const msg = e instanceof ImageError ? e.message : `failed to download: ${(e as Error).message}`;
+        this.menu.update(id, { _status: 'error' });
+        this.log(`error: ${msg}`);
+        this.log(`was unable to import, container ${name}`);
+      }
+    });
+  }
+
+  private async loadImage(row: Row): Promise<ImageInfo> {
+    if (row['file']) {
+      if (!this.o.files.stat(row['file'])) throw new ImageError('could not open image file');
+      return readDockerArchive(this.o.files.resolve(row['file']));
+    }
+    const cfg = this.o.ctx.state.menu('container/config').rows()[0] ?? {};
+    const ref = parseRemoteImage(row['remote-image'] ?? '', cfg['registry-url'] ?? '');
+    this.log(`importing remote image: ${row['remote-image']}`);
+    const creds = { username: cfg['username'], password: cfg['password'] };
+    return pullImage(ref, ociArch(this.o.arch), creds, join(this.o.imagesDir, (row['.id'] as string).slice(1)), (m) => this.log(m));
+  }
+
+  start(ref: string): void {
+    const row = this.menu.find(ref);
+    const id = row['.id'] as string;
+    const s = row['_status'] as ContainerStatus;
+    if (s === 'running' || s === 'starting') return;
+    if (s === 'extracting') throw badRequest('failure: container is not ready');
+    if (s === 'error') throw badRequest('failure: container image import failed');
+    if (s === 'stopping') throw badRequest('failure: container is stopping');
+    if (!row['cmd'] && !row['entrypoint'] && !row['default-cmd'] && !row['default-entrypoint']) {
+      throw badRequest('failure: start failed: no command specified, set cmd or entrypoint');
+    }
+    for (const ifname of (row['interface'] ?? '').split(',')) {
+      if (!this.o.ctx.state.menu('interface/veth').rows().some((v) => v['name'] === ifname)) throw noSuchItem('interface');
+    }
+    this.menu.update(id, { _status: 'starting' });
+    this.after(id, TRANSITION_MS, async () => {
+      if (this.menu.lookup(id)?.['_status'] !== 'starting') return;
+      this.menu.update(id, { _status: 'running', _startedAt: String(Date.now()) });
+      await this.openListener(id);
+      const crash = this.o.faults.crashAfterMs;
+      if (crash > 0) this.after(id, crash, () => this.crash(id, 255));
+    });
+  }
+
+  stop(ref: string): void {
+    const row = this.menu.find(ref);
+    const id = row['.id'] as string;
+    const s = row['_status'];
+    if (s !== 'running' && s !== 'starting') return;
+    this.menu.update(id, { _status: 'stopping' });
+    this.after(id, TRANSITION_MS, async () => {
+      await this.closeListener(id);
+      if (this.menu.lookup(id)) this.menu.update(id, { _status: 'stopped' });
+    });
+  }
+
+  /** The process exits on its own (fault injection): listener gone, status stopped. */
+  async crash(ref: string, exitCode = 255): Promise<void> {
+    const row = this.menu.find(ref);
+    const id = row['.id'] as string;
+    if (row['_status'] !== 'running' && row['_status'] !== 'starting') throw badRequest('failure: container is not running');
+    await this.closeListener(id);
+    this.menu.update(id, { _status: 'stopped' });
+    this.log(`${row['name'] ?? id}: *** error: exited with status ${exitCode}`);
+  }
+
+  /** Remove is allowed only when fully stopped (or failed); called by the menu hook. */
+  checkRemovable(row: Row): void {
+    const s = row['_status'];
+    if (s !== 'stopped' && s !== 'error') throw badRequest('failure: container should be stopped');
+  }
+
+  forget(row: Row): void {
+    const id = row['.id'] as string;
+    for (const t of this.timers.get(id) ?? []) clearTimeout(t);
+    this.timers.delete(id);
+    this.listenSpecs.delete(row['name'] ?? '');
+    void this.closeListener(id);
+    rmSync(join(this.o.imagesDir, id.slice(1)), { recursive: true, force: true });
+  }
+
+  /** Sets what a container answers on its veth address while it runs (admin endpoint). */
+  async setListen(ref: string, spec: ListenSpec | undefined): Promise<void> {
+    const row = this.menu.find(ref);
+    const key = row['name'] ?? '';
+    if (spec) {
+      const veth = this.vethAddress(row);
+      if (!veth) throw badRequest('container has no veth address in 127.0.0.0/8');
+      this.listenSpecs.set(key, spec);
+    } else this.listenSpecs.delete(key);
+    await this.closeListener(row['.id'] as string);
+    if (row['_status'] === 'running') await this.openListener(row['.id'] as string);
+  }
+
+  /** Appends lines to /log as container output when `logging=yes`. */
+  output(ref: string, lines: string[]): void {
+    const row = this.menu.find(ref);
+    if (row['logging'] !== 'true' || row['_status'] !== 'running') return;
+    for (const l of lines) this.log(l);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const set of this.timers.values()) for (const t of set) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all([...this.listeners.keys()].map((id) => this.closeListener(id)));
+  }
+
+  private vethAddress(row: Row): string | undefined {
+    const first = (row['interface'] ?? '').split(',')[0];
+    const veth = this.o.ctx.state.menu('interface/veth').rows().find((v) => v['name'] === first);
+    return loopbackAddress(veth?.['address'] ?? '');
+  }
+
+  private async openListener(id: string): Promise<void> {
+    const row = this.menu.lookup(id);
+    if (!row || this.closed) return;
+    const spec = this.listenSpecs.get(row['name'] ?? '');
+    const host = this.vethAddress(row);
+    if (!spec || !host || this.listeners.has(id)) return;
+    try {
+      const l = await ContainerListener.open(host, spec, (line) => this.output(id, [line]));
+      this.listeners.set(id, l);
+    } catch (e) {
+      this.log(`${row['name']}: could not listen on ${host}:${spec.port}: ${(e as Error).message}`);
+    }
+  }
+
+  private async closeListener(id: string): Promise<void> {
+    const l = this.listeners.get(id);
+    this.listeners.delete(id);
+    await l?.close();
+  }
+
+  private setStatus(id: string, s: ContainerStatus): void {
+    this.menu.update(id, { _status: s });
+    if (s === 'running') void this.openListener(id);
+  }
+
+  private after(id: string, ms: number, fn: () => unknown): void {
+    if (this.closed) return;
+    let set = this.timers.get(id);
+    if (!set) this.timers.set(id, (set = new Set()));
+    const t = setTimeout(() => {
+      set.delete(t);
+      void Promise.resolve().then(fn).catch((e: unknown) => this.log(`simulator: ${(e as Error).message}`));
+    }, ms);
+    set.add(t);
+  }
+}

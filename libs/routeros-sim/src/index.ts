@@ -1,0 +1,14 @@
+export { Simulator } from './simulator';
+export type { SimulatorOptions, SimulatorUrls } from './simulator';
+export type { SimContext, SimPlugin, StartedPlugin } from './plugin';
+export { SimState, Menu } from './state/store';
+export type { ChangeEvent, ChangeOp } from './state/store';
+export type { MenuSpec, MenuHooks, MenuCommand, MenuContext } from './state/menu-spec';
+export { RosError, badRequest, notFound, invalidValue, unknownParameter, missingArgument, noSuchItem } from './state/errors';
+export { versionProfile } from './state/version';
+export type { VersionProfile } from './state/version';
+export type { Row } from './state/values';
+export { isRosId, formatId } from './state/values';
+export { DISK_MENU } from './menus/disk';
+export type { Faults } from './faults';
+export type { SimArch } from './menus/system';

@@ -1,0 +1,156 @@
+// The simulated RouterOS 7 device: state, menus, container runtime, the REST web server and
+// any plugins (the SSH CLI). `new Simulator(opts)`, `await start()` → URLs, `await stop()`.
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { SimState } from './state/store';
+import { versionProfile } from './state/version';
+import { DEFAULT_FAULTS, type Faults } from './faults';
+import { FileStore } from './files/store';
+import { ContainerRuntime } from './containers/runtime';
+import { containerConfigMenu, containerEnvsMenu, containerMenu, containerMountsMenu } from './containers/menus';
+import { bridgeMenu, bridgePortMenu, vethMenu } from './menus/interfaces';
+import { ipAddressMenu } from './menus/ip';
+import { appendLog, logMenu, systemResourceMenu, type SimArch } from './menus/system';
+import { diskMenu } from './menus/disk';
+import { fileMenu, syncFiles } from './menus/file';
+import { toolMenu } from './menus/fetch';
+import { RestFace } from './rest/http';
+import { handleAdmin } from './admin/routes';
+import { builtinPlugins } from './plugins';
+import type { SimContext, SimPlugin, StartedPlugin } from './plugin';
+
+export interface SimulatorOptions {
+  /** REST/admin port; 0 (default) picks a free one. */
+  restPort?: number;
+  /** SSH CLI port for the SSH plugin; undefined → no SSH face. */
+  sshPort?: number;
+  /** Listen address; loopback by default. */
+  host?: string;
+  /** Persisted state and the router's files; a temp dir (removed on stop) when omitted. */
+  dataDir?: string;
+  /** Accepted users, name → password (default admin with an empty password). */
+  users?: Record<string, string>;
+  /** Simulated RouterOS version (default 7.21). */
+  version?: string;
+  arch?: SimArch;
+  faults?: Partial<Faults>;
+  /** Serve HTTPS with this PEM certificate and key instead of HTTP. */
+  tls?: { cert: string; key: string };
+  /** Body size refused with 413 (RouterOS: about 10 MB). */
+  maxBodyBytes?: number;
+  /** REST cut-off (`Session closed`); 60 s like the router. */
+  requestLimitMs?: number;
+  /** Plugins to load; defaults to `builtinPlugins` (src/plugins.ts). */
+  plugins?: SimPlugin[];
+}
+
+export interface SimulatorUrls {
+  rest: string;
+  admin: string;
+  [face: string]: string;
+}
+
+export class Simulator {
+  readonly context: SimContext;
+  readonly rest: RestFace;
+  private server: Server | undefined;
+  private started: StartedPlugin[] = [];
+  private readonly ownsDataDir: boolean;
+  private readonly plugins: SimPlugin[];
+
+  constructor(readonly options: SimulatorOptions = {}) {
+    const profile = versionProfile(options.version ?? '7.21');
+    this.ownsDataDir = !options.dataDir;
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'routeros-sim-'));
+    const arch = options.arch ?? 'arm64';
+    const state = new SimState({ profile, dataDir });
+    const files = new FileStore(join(dataDir, 'files'));
+    const faults: Faults = { ...DEFAULT_FAULTS, ...options.faults };
+    const users = new Map(Object.entries(options.users ?? { admin: '' }));
+    const log = (topics: string, message: string) => appendLog(state.context, topics, message);
+    const runtime = new ContainerRuntime({ ctx: state.context, files, faults, arch, imagesDir: join(dataDir, 'images') });
+    const startedAt = Date.now();
+    for (const spec of [
+      logMenu,
+      systemResourceMenu({ arch, startedAt, hdd: () => files.space() }),
+      vethMenu,
+      bridgeMenu,
+      bridgePortMenu,
+      ipAddressMenu,
+      diskMenu,
+      fileMenu(files),
+      toolMenu(files),
+      containerConfigMenu,
+      containerEnvsMenu,
+      containerMountsMenu,
+      containerMenu(() => runtime),
+    ]) {
+      state.register(spec);
+    }
+    this.context = { ...state.context, arch, dataDir, files, faults, containers: runtime, users, log };
+    this.rest = new RestFace({
+      state,
+      faults,
+      users,
+      log,
+      maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
+      requestLimitMs: options.requestLimitMs ?? 60_000,
+    });
+    this.plugins = options.plugins ?? builtinPlugins(options);
+    for (const p of this.plugins) p.setup?.(this.context);
+  }
+
+  get state(): SimState {
+    return this.context.state;
+  }
+
+  async start(): Promise<SimulatorUrls> {
+    const host = this.options.host ?? '127.0.0.1';
+    const handler: Parameters<typeof createHttpServer>[1] = (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://sim');
+      if (url.pathname === '/rest' || url.pathname.startsWith('/rest/')) {
+        // /file reflects the real files at every request, as the router's listing does.
+        if (url.pathname.startsWith('/rest/file')) syncFiles(this.context, this.context.files);
+        void this.rest.handle(req, res, url);
+      } else if (url.pathname.startsWith('/_sim')) void handleAdmin(this.context, this.rest, req, res, url);
+      else res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not Found</body></html>');
+    };
+    const tls = this.options.tls;
+    this.server = tls
+      ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler)
+      : createHttpServer(handler);
+    this.server.keepAliveTimeout = 60_000;
+    this.server.listen(this.options.restPort ?? 0, host);
+    await once(this.server, 'listening');
+    const port = (this.server.address() as AddressInfo).port;
+    syncFiles(this.context, this.context.files);
+    this.context.containers.resume();
+    const base = `${tls ? 'https' : 'http'}://${host}:${port}`;
+    const urls: SimulatorUrls = { rest: `${base}/rest`, admin: `${base}/_sim` };
+    for (const p of this.plugins) {
+      if (!p.start) continue;
+      const s = await p.start(this.context);
+      this.started.push(s);
+      Object.assign(urls, s.urls ?? {});
+    }
+    return urls;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.started.reverse()) await s.stop();
+    this.started = [];
+    await this.context.containers.close();
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise<void>((r) => this.server?.close(() => r()));
+      this.server = undefined;
+    }
+    this.state.flush();
+    if (this.ownsDataDir) rmSync(this.context.dataDir, { recursive: true, force: true });
+  }
+}
