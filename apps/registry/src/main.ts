@@ -1,0 +1,92 @@
+// The OCI registry service: wires config, storage, the optional pull-through cache
+// and auth, serves the distribution API on `listen` and the ops endpoints on
+// http.port. `--gc [--dry-run]` runs one garbage collection and exits.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createService } from '@mikrotik-kube/service-kit';
+import { foldRepeatedFlag, parseListen, registrySchema, resolveUpstreams, type RegistryConfig } from './config';
+import { HtpasswdAuth } from './http/auth';
+import type { HandlerDeps } from './http/deps';
+import { createRegistryServer } from './http/server';
+import { createRegistryMetrics } from './metrics';
+import { BlobFetcher } from './proxy/blob-fetcher';
+import { ProxyBlobStore } from './proxy/proxy-blob-store';
+import { ProxyManifestStore } from './proxy/proxy-manifest-store';
+import { UpstreamResolver } from './proxy/upstreams';
+import { openFsStorage } from './storage/fs-storage';
+
+const svc = createService<RegistryConfig>({
+  name: 'registry',
+  envPrefix: 'REGISTRY_',
+  schema: registrySchema,
+  argv: foldRepeatedFlag(process.argv.slice(2), '--upstream'),
+  extraFlags: { gc: 'boolean', 'dry-run': 'boolean' },
+});
+const { config, logger } = svc;
+
+const storage = await openFsStorage(config.storageDir, {
+  maxManifestBytes: config.maxManifestBytes,
+  maxBlobBytes: config.maxBlobBytes,
+});
+const gcOptions = { graceMs: config.gc.graceSeconds * 1000, deleteUntagged: config.gc.deleteUntagged };
+
+if (svc.extras.gc) {
+  const result = await storage.gc.run({ ...gcOptions, dryRun: svc.extras['dry-run'] === true });
+  logger.info('garbage collection', { ...result, dryRun: svc.extras['dry-run'] === true });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+const metrics = createRegistryMetrics(svc.metrics);
+const upstreams = new UpstreamResolver(resolveUpstreams(config), 'mikrotik-kube-registry');
+const fetcher = new BlobFetcher(storage.paths, storage.blobs, (upstream, err) => {
+  metrics.upstreamErrors.inc({ upstream });
+  logger.warn('upstream blob fetch failed', { upstream, error: err.message });
+});
+const deps: HandlerDeps = {
+  blobs: upstreams.enabled ? new ProxyBlobStore(storage.blobs, upstreams, fetcher, metrics) : storage.blobs,
+  manifests: upstreams.enabled ? new ProxyManifestStore(storage.manifests, upstreams, metrics, logger) : storage.manifests,
+  uploads: storage.uploads,
+  maxManifestBytes: config.maxManifestBytes,
+  metrics,
+  readOnly: (name) => upstreams.resolve(name) !== undefined,
+};
+
+const server = createRegistryServer({
+  deps,
+  logger,
+  ...(config.auth.htpasswdFile ? { auth: new HtpasswdAuth(config.auth.htpasswdFile, config.auth.anonymousRead) } : {}),
+  ...(config.tls.certFile ? { tls: { certFile: config.tls.certFile, keyFile: config.tls.keyFile } } : {}),
+});
+const { host, port } = parseListen(config.listen);
+server.listen(port, host);
+await once(server, 'listening');
+svc.shutdown.add('registry server', async () => {
+  // Stop accepting and let requests in flight (uploads included) finish.
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const purgeTimer = setInterval(
+  () => {
+    storage.uploads
+      .purgeStale(config.uploadTtlSeconds * 1000)
+      .then((n) => n && logger.info('expired stale upload sessions', { count: n }))
+      .catch((err: Error) => logger.error('upload purge failed', { error: err.message }));
+  },
+  Math.min(config.uploadTtlSeconds * 1000, 3600_000),
+);
+purgeTimer.unref();
+svc.shutdown.add('upload purge timer', () => clearInterval(purgeTimer));
+if (config.gc.intervalSeconds > 0) {
+  const gcTimer = setInterval(() => {
+    storage.gc.run(gcOptions).catch((err: Error) => logger.error('garbage collection failed', { error: err.message }));
+  }, config.gc.intervalSeconds * 1000);
+  gcTimer.unref();
+  svc.shutdown.add('gc timer', () => clearInterval(gcTimer));
+}
+
+await svc.startOps();
+const addr = server.address() as AddressInfo;
+const url = `${config.tls.certFile ? 'https' : 'http'}://${addr.address}:${addr.port}`;
+logger.info('registry listening', { url, storageDir: config.storageDir, upstreams: resolveUpstreams(config).map((u) => u.name) });
+svc.markReady();
