@@ -5,9 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { MediaType, OciLayoutWriter, type Descriptor } from '@mikrotik-kube/oci';
+import { MediaType, OciLayoutWriter, digestOf, type Descriptor } from '@mikrotik-kube/oci';
 import { freePort, startProcess, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
 
 export interface RunningRegistry {
@@ -103,9 +104,9 @@ async function addImage(w: OciLayoutWriter, arch: string, layerCount: number, se
   const diffIds: string[] = [];
   for (let i = 0; i < layerCount; i++) {
     const layer = await tarLayer({ [`layer${i}/${seed}.txt`]: `${seed} ${arch} ${i}\n`, [`layer${i}/random.bin`]: randomBytes(2048) });
-    const d = await w.addBlob(MediaType.ociLayerTar, layer);
-    layers.push(d);
-    diffIds.push(d.digest);
+    // Compressed like real images, so clients push the layers as they are (no recompression).
+    layers.push(await w.addBlob(MediaType.ociLayerGzip, gzipSync(layer)));
+    diffIds.push(digestOf(layer));
   }
   const config = await w.addJson(MediaType.ociConfig, {
     architecture: arch,
