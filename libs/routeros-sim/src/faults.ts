@@ -12,13 +12,15 @@ export interface Faults {
   extractMs: number;
   /** When > 0, every started container crashes (exits 255) this long after it is running. */
   crashAfterMs: number;
+  /** The next N REST requests are carried out, then their connection is reset (lost replies). */
+  dropNextReplies: number;
   /** Share of SSH exec commands whose connection is dropped mid-command (after it ran, before its exit status). */
   sshDropRate: number;
   /** 1: every disk allocation fails with `failure: not enough space`. */
   diskFull: number;
 }
 
-export const DEFAULT_FAULTS: Faults = { latencyMs: 0, errorRate: 0, resetRate: 0, extractMs: 300, crashAfterMs: 0, sshDropRate: 0, diskFull: 0 };
+export const DEFAULT_FAULTS: Faults = { latencyMs: 0, errorRate: 0, resetRate: 0, extractMs: 300, crashAfterMs: 0, dropNextReplies: 0, sshDropRate: 0, diskFull: 0 };
 
 const RATE = new Set(['errorRate', 'resetRate', 'sshDropRate', 'diskFull']);
 

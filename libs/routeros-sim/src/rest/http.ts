@@ -13,6 +13,8 @@ export interface RestStats {
   byUser: Record<string, number>;
   /** `METHOD menu[/command]`, e.g. `GET container`, `POST container/start`. */
   byRoute: Record<string, number>;
+  /** Most requests ever served at once, per user and overall (the router serialises per user). */
+  peakConcurrency: { overall: number; byUser: Record<string, number> };
 }
 
 export interface RestOptions {
@@ -25,7 +27,9 @@ export interface RestOptions {
 }
 
 export class RestFace {
-  readonly stats: RestStats = { total: 0, byUser: {}, byRoute: {} };
+  readonly stats: RestStats = { total: 0, byUser: {}, byRoute: {}, peakConcurrency: { overall: 0, byUser: {} } };
+  private readonly active = new Map<string, number>();
+  private activeTotal = 0;
   private readonly queues: UserQueues;
 
   constructor(private readonly o: RestOptions) {
@@ -33,7 +37,7 @@ export class RestFace {
   }
 
   resetStats(): void {
-    Object.assign(this.stats, { total: 0, byUser: {}, byRoute: {} });
+    Object.assign(this.stats, { total: 0, byUser: {}, byRoute: {}, peakConcurrency: { overall: 0, byUser: {} } });
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -55,10 +59,20 @@ export class RestFace {
     }
     try {
       const reply = await this.queues.run(user, async () => {
-        if (this.o.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, this.o.faults.latencyMs));
-        if (Math.random() < this.o.faults.resetRate) return 'reset' as const;
-        if (Math.random() < this.o.faults.errorRate) throw new RosError(500, 'std failure: simulated fault (13)');
-        return dispatch(this.o.state, { method: req.method ?? 'GET', segments, query: url.searchParams, body });
+        this.enter(user);
+        try {
+          if (this.o.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, this.o.faults.latencyMs));
+          if (Math.random() < this.o.faults.resetRate) return 'reset' as const;
+          if (Math.random() < this.o.faults.errorRate) throw new RosError(500, 'std failure: simulated fault (13)');
+          const r = await dispatch(this.o.state, { method: req.method ?? 'GET', segments, query: url.searchParams, body });
+          if (this.o.faults.dropNextReplies > 0) {
+            this.o.faults.dropNextReplies--;
+            return 'reset' as const;
+          }
+          return r;
+        } finally {
+          this.leave(user);
+        }
       });
       if (reply === 'reset') {
         req.socket.resetAndDestroy();
@@ -73,6 +87,20 @@ export class RestFace {
       if (e instanceof RosError) send(res, e.body(), e.status);
       else send(res, new RosError(500, (e as Error).message).body(), 500);
     }
+  }
+
+  private enter(user: string): void {
+    const n = (this.active.get(user) ?? 0) + 1;
+    this.active.set(user, n);
+    this.activeTotal++;
+    const peak = this.stats.peakConcurrency;
+    peak.byUser[user] = Math.max(peak.byUser[user] ?? 0, n);
+    peak.overall = Math.max(peak.overall, this.activeTotal);
+  }
+
+  private leave(user: string): void {
+    this.active.set(user, (this.active.get(user) ?? 1) - 1);
+    this.activeTotal--;
   }
 
   private authenticate(req: IncomingMessage): string | undefined {

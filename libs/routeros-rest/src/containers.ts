@@ -1,0 +1,335 @@
+// /container and its sub-menus in one normalised shape whatever the router's version:
+// callers say `envLists`/`mountLists`/`list`, read `state`, and this module speaks
+// `envlist`/`envlists`, `mounts`/`mountlists`, `name`/`list`, `status`/flags.
+import { RouterOsError } from './errors';
+import { MenuApi, rosBool, rosList, type RosArgs, type RosRecord } from './menu';
+import type { CallOptions, Transport } from './transport';
+import type { RouterVersion } from './version';
+
+export type ContainerState = 'extracting' | 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
+
+export interface Container {
+  id: string;
+  name: string;
+  state: ContainerState;
+  interfaces: string[];
+  rootDir: string;
+  file?: string;
+  remoteImage?: string;
+  envLists: string[];
+  mountLists: string[];
+  cmd?: string;
+  entrypoint?: string;
+  workdir?: string;
+  hostname?: string;
+  dns: string[];
+  user?: string;
+  logging: boolean;
+  startOnBoot: boolean;
+  comment?: string;
+  /** Image reference the router recorded (`tag`, older `repo`). */
+  image?: string;
+  arch?: string;
+  /** Every field as the router sent it. */
+  raw: RosRecord;
+}
+
+export interface ContainerSpec {
+  name: string;
+  interfaces: string[];
+  /** Exactly one of `file` (a tarball path on the router) and `remoteImage`. */
+  file?: string;
+  remoteImage?: string;
+  rootDir?: string;
+  envLists?: string[];
+  mountLists?: string[];
+  cmd?: string;
+  entrypoint?: string;
+  workdir?: string;
+  hostname?: string;
+  dns?: string[];
+  user?: string;
+  logging?: boolean;
+  startOnBoot?: boolean;
+  comment?: string;
+  checkCertificate?: boolean;
+  stopSignal?: string;
+}
+
+export type ContainerPatch = Partial<Omit<ContainerSpec, 'name' | 'file' | 'remoteImage'>> & { name?: string };
+
+const FLAG_STATES: ContainerState[] = ['running', 'starting', 'stopping', 'extracting', 'stopped'];
+
+/** Reads the state from `status` (≤7.19) or the flags (7.20+); no flag set = import failed. */
+export function containerState(r: RosRecord): ContainerState {
+  const status = r['status'];
+  if (status !== undefined) {
+    if (status === 'pulling' || status === 'downloading') return 'extracting';
+    return (['extracting', 'stopped', 'starting', 'running', 'stopping'] as string[]).includes(status) ? (status as ContainerState) : 'error';
+  }
+  for (const s of FLAG_STATES) if (rosBool(r[s])) return s;
+  return 'error';
+}
+
+export function toContainer(r: RosRecord): Container {
+  const opt = (k: string) => (r[k] === undefined || r[k] === '' ? undefined : r[k]);
+  return {
+    id: r['.id'] ?? '',
+    name: r['name'] ?? '',
+    state: containerState(r),
+    interfaces: rosList(r['interface']),
+    rootDir: r['root-dir'] ?? '',
+    file: opt('file'),
+    remoteImage: opt('remote-image'),
+    envLists: rosList(r['envlists'] ?? r['envlist']),
+    mountLists: rosList(r['mountlists'] ?? r['mounts']),
+    cmd: opt('cmd'),
+    entrypoint: opt('entrypoint'),
+    workdir: opt('workdir'),
+    hostname: opt('hostname'),
+    dns: rosList(r['dns']),
+    user: opt('user'),
+    logging: rosBool(r['logging']),
+    startOnBoot: rosBool(r['start-on-boot']),
+    comment: opt('comment'),
+    image: opt('tag') ?? opt('repo'),
+    arch: opt('arch'),
+    raw: r,
+  };
+}
+
+function specArgs(s: ContainerPatch & { file?: string; remoteImage?: string }, v: RouterVersion): RosArgs {
+  const args: RosArgs = {
+    name: s.name,
+    interface: s.interfaces?.join(','),
+    file: s.file,
+    'remote-image': s.remoteImage,
+    'root-dir': s.rootDir,
+    cmd: s.cmd,
+    entrypoint: s.entrypoint,
+    workdir: s.workdir,
+    hostname: s.hostname,
+    dns: s.dns?.join(','),
+    user: s.user,
+    logging: s.logging === undefined ? undefined : s.logging ? 'yes' : 'no',
+    'start-on-boot': s.startOnBoot === undefined ? undefined : s.startOnBoot ? 'yes' : 'no',
+    comment: s.comment,
+    'stop-signal': s.stopSignal,
+  };
+  if (s.checkCertificate !== undefined && v.minor >= 20) args['check-certificate'] = s.checkCertificate ? 'yes' : 'no';
+  if (s.envLists?.length) {
+    if (v.containerEnvArg === 'envlist' && s.envLists.length > 1) throw new Error('RouterOS ≤7.19 takes one env list per container');
+    args[v.containerEnvArg] = s.envLists.join(',');
+  }
+  if (s.mountLists?.length) args[v.containerMountArg] = s.mountLists.join(',');
+  return args;
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+export class ContainersApi {
+  readonly menu: MenuApi;
+  readonly config: ContainerConfigApi;
+  readonly envs: ContainerEnvsApi;
+  readonly mounts: ContainerMountsApi;
+
+  constructor(
+    t: Transport,
+    private readonly version: () => Promise<RouterVersion>,
+  ) {
+    this.menu = new MenuApi(t, 'container');
+    this.config = new ContainerConfigApi(t, version);
+    this.envs = new ContainerEnvsApi(t, version);
+    this.mounts = new ContainerMountsApi(t, version);
+  }
+
+  async list(opts?: CallOptions): Promise<Container[]> {
+    return (await this.menu.list({}, opts)).map(toContainer);
+  }
+
+  /** By `*ID` or name; undefined if absent. */
+  async find(ref: string, opts?: CallOptions): Promise<Container | undefined> {
+    const r = await this.menu.find(ref, opts);
+    return r && toContainer(r);
+  }
+
+  async get(ref: string, opts?: CallOptions): Promise<Container> {
+    return toContainer(await this.menu.get(ref, opts));
+  }
+
+  /** Adds the container; the router then downloads/extracts it in the background. */
+  async add(spec: ContainerSpec, opts?: CallOptions): Promise<Container> {
+    if (!spec.file === !spec.remoteImage) throw new Error('container needs exactly one of file and remoteImage');
+    return toContainer(await this.menu.add(specArgs(spec, await this.version()), opts));
+  }
+
+  async set(ref: string, patch: ContainerPatch, opts?: CallOptions): Promise<Container> {
+    return toContainer(await this.menu.set(ref, specArgs(patch, await this.version()), opts));
+  }
+
+  async start(ref: string, opts?: CallOptions): Promise<void> {
+    await this.menu.command('start', { '.id': await this.idOf(ref, opts) }, opts);
+  }
+
+  async stop(ref: string, opts?: CallOptions): Promise<void> {
+    await this.menu.command('stop', { '.id': await this.idOf(ref, opts) }, opts);
+  }
+
+  /** Removes a stopped container (the router refuses others). */
+  async remove(ref: string, opts?: CallOptions): Promise<void> {
+    await this.menu.remove(await this.idOf(ref, opts), opts);
+  }
+
+  /** Polls until the container is in one of `states`; throws on timeout or when it vanishes. */
+  async waitFor(ref: string, states: ContainerState[], w: WaitOptions = {}): Promise<Container> {
+    const end = Date.now() + (w.timeoutMs ?? 120_000);
+    for (;;) {
+      const c = await this.get(ref);
+      if (states.includes(c.state)) return c;
+      if (Date.now() > end) throw new Error(`container ${ref} is ${c.state}, not ${states.join('|')}, after ${w.timeoutMs ?? 120_000} ms`);
+      await new Promise((r) => setTimeout(r, w.intervalMs ?? 250));
+    }
+  }
+
+  private async idOf(ref: string, opts?: CallOptions): Promise<string> {
+    if (/^\*[0-9A-F]+$/.test(ref)) return ref;
+    return (await this.menu.get(ref, opts))['.id'] as string;
+  }
+}
+
+export interface ContainerConfig {
+  registryUrl: string;
+  username: string;
+  tmpdir: string;
+  layerDir: string;
+  memoryHigh: string;
+  raw: RosRecord;
+}
+
+export interface ContainerConfigPatch {
+  registryUrl?: string;
+  username?: string;
+  password?: string;
+  tmpdir?: string;
+  layerDir?: string;
+  memoryHigh?: string;
+}
+
+export class ContainerConfigApi {
+  private readonly menu: MenuApi;
+  constructor(
+    t: Transport,
+    private readonly version: () => Promise<RouterVersion>,
+  ) {
+    this.menu = new MenuApi(t, 'container/config');
+  }
+
+  async get(opts?: CallOptions): Promise<ContainerConfig> {
+    const r = await this.menu.getSingleton(opts);
+    return { registryUrl: r['registry-url'] ?? '', username: r['username'] ?? '', tmpdir: r['tmpdir'] ?? '', layerDir: r['layer-dir'] ?? '', memoryHigh: r['memory-high'] ?? r['ram-high'] ?? '', raw: r };
+  }
+
+  async set(p: ContainerConfigPatch, opts?: CallOptions): Promise<void> {
+    const v = await this.version();
+    await this.menu.setSingleton(
+      { 'registry-url': p.registryUrl, username: p.username, password: p.password, tmpdir: p.tmpdir, 'layer-dir': p.layerDir, [v.configMemoryField]: p.memoryHigh },
+      opts,
+    );
+  }
+}
+
+export interface ContainerEnv {
+  id: string;
+  list: string;
+  key: string;
+  value: string;
+  comment?: string;
+}
+
+export class ContainerEnvsApi {
+  private readonly menu: MenuApi;
+  constructor(
+    t: Transport,
+    private readonly version: () => Promise<RouterVersion>,
+  ) {
+    this.menu = new MenuApi(t, 'container/envs');
+  }
+
+  async list(list?: string, opts?: CallOptions): Promise<ContainerEnv[]> {
+    const rows = await this.menu.list({}, opts);
+    return rows
+      .map((r) => ({ id: r['.id'] ?? '', list: r['list'] ?? r['name'] ?? '', key: r['key'] ?? '', value: r['value'] ?? '', comment: r['comment'] }))
+      .filter((e) => list === undefined || e.list === list);
+  }
+
+  async add(e: { list: string; key: string; value: string; comment?: string }, opts?: CallOptions): Promise<ContainerEnv> {
+    const v = await this.version();
+    const r = await this.menu.add({ [v.envsListField]: e.list, key: e.key, value: e.value, comment: e.comment }, opts);
+    return { id: r['.id'] ?? '', list: e.list, key: r['key'] ?? e.key, value: r['value'] ?? e.value, comment: r['comment'] };
+  }
+
+  async remove(id: string, opts?: CallOptions): Promise<void> {
+    await this.menu.remove(id, opts);
+  }
+
+  /** Removes every entry of a list (the router has no per-list remove). */
+  async removeList(list: string, opts?: CallOptions): Promise<void> {
+    for (const e of await this.list(list, opts)) await this.remove(e.id, opts);
+  }
+}
+
+export interface ContainerMount {
+  id: string;
+  list: string;
+  src: string;
+  dst: string;
+  readOnly: boolean;
+  comment?: string;
+}
+
+export class ContainerMountsApi {
+  private readonly menu: MenuApi;
+  constructor(
+    t: Transport,
+    private readonly version: () => Promise<RouterVersion>,
+  ) {
+    this.menu = new MenuApi(t, 'container/mounts');
+  }
+
+  async list(list?: string, opts?: CallOptions): Promise<ContainerMount[]> {
+    const rows = await this.menu.list({}, opts);
+    return rows
+      .map((r) => ({
+        id: r['.id'] ?? '',
+        list: r['list'] ?? r['name'] ?? '',
+        src: r['src'] ?? '',
+        dst: r['dst'] ?? '',
+        readOnly: rosBool(r['read-only']) || (r['mode'] ?? '').startsWith('ro'),
+        comment: r['comment'],
+      }))
+      .filter((m) => list === undefined || m.list === list);
+  }
+
+  async add(m: { list: string; src: string; dst: string; readOnly?: boolean; comment?: string }, opts?: CallOptions): Promise<ContainerMount> {
+    const v = await this.version();
+    const args: RosArgs = { [v.mountsListField]: m.list, src: m.src, dst: m.dst, comment: m.comment };
+    if (m.readOnly) {
+      if (v.mountAccess === 'none') throw new RouterOsError({ kind: 'invalid', method: 'PUT', path: 'container/mounts', detail: `read-only mounts need RouterOS 7.20+ (router runs ${v.raw})` });
+      if (v.mountAccess === 'mode') args['mode'] = 'ro';
+      else args['read-only'] = 'yes';
+    }
+    const r = await this.menu.add(args, opts);
+    return { id: r['.id'] ?? '', list: m.list, src: r['src'] ?? m.src, dst: r['dst'] ?? m.dst, readOnly: !!m.readOnly, comment: r['comment'] };
+  }
+
+  async remove(id: string, opts?: CallOptions): Promise<void> {
+    await this.menu.remove(id, opts);
+  }
+
+  async removeList(list: string, opts?: CallOptions): Promise<void> {
+    for (const m of await this.list(list, opts)) await this.remove(m.id, opts);
+  }
+}

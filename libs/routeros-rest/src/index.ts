@@ -1,0 +1,15 @@
+export { RouterOsClient } from './client';
+export type { RouterOsClientOptions } from './client';
+export { RouterOsError, isRouterOsError } from './errors';
+export type { RouterOsErrorKind } from './errors';
+export { MenuApi, rosBool, rosList } from './menu';
+export type { RosRecord, RosArgs, PrintOptions } from './menu';
+export type { CallOptions } from './transport';
+export { parseRouterVersion } from './version';
+export type { RouterVersion } from './version';
+export { containerState } from './containers';
+export type { Container, ContainerSpec, ContainerPatch, ContainerState, ContainerConfig, ContainerConfigPatch, ContainerEnv, ContainerMount, WaitOptions } from './containers';
+export type { Veth, VethSpec, Bridge, BridgePort, IpAddress } from './network';
+export type { RouterFile, FetchResult } from './files';
+export type { SystemResource, LogEntry } from './system';
+export type { Disk } from './disks';
