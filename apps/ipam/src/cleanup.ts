@@ -1,0 +1,59 @@
+// Veths of failed claims that could not be removed at once (the router was
+// unreachable): retried in the background until they are gone, so an outage
+// leaves nothing half-made behind once the router answers again.
+
+interface LoggerLike {
+  info(msg: string, meta?: object): unknown;
+  warn(msg: string, meta?: object): unknown;
+}
+
+export class Cleanup {
+  private readonly pending = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    /** Removes the veth `name` if it still carries `comment` and nobody adopted it. */
+    private readonly remove: (name: string, comment: string) => Promise<void>,
+    private readonly logger: LoggerLike,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  add(name: string, comment: string): void {
+    this.pending.set(name, comment);
+    this.logger.warn('veth of a failed claim queued for removal', { veth: name });
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.runOnce(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One pass over the queue; entries that fail again stay queued. */
+  async runOnce(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (const [name, comment] of [...this.pending]) {
+        try {
+          await this.remove(name, comment);
+          this.pending.delete(name);
+          this.logger.info('removed veth of a failed claim', { veth: name });
+        } catch {
+          return; // still unreachable: try again on the next tick
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// ipam configuration: the router connection, the address pools and the
+// reconcile grace period. The schema checks shapes; network.ts checks the
+// address arithmetic (CIDR, gateway, ranges) and names the offending field.
+import { type BaseConfig, serviceSchema } from '@mikrotik-kube/service-kit';
+
+export interface NetworkConfig {
+  name: string;
+  bridge: string;
+  cidr: string;
+  gateway: string;
+  dns: string[];
+  rangeStart?: string;
+  rangeEnd?: string;
+  exclude: string[];
+  default: boolean;
+}
+
+export interface IpamConfig extends BaseConfig {
+  routeros: { url: string; user: string; password: string; caFile?: string; insecure: boolean; timeoutMs: number };
+  networks: NetworkConfig[];
+  reconcile: { graceSeconds: number };
+}
+
+const ipv4 = { type: 'string', minLength: 7, maxLength: 15 };
+
+export const ipamSchema = serviceSchema(
+  {
+    routeros: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        url: { type: 'string', pattern: '^https?://' },
+        user: { type: 'string', minLength: 1, default: 'admin' },
+        password: { type: 'string', default: '' },
+        caFile: { type: 'string', minLength: 1 },
+        insecure: { type: 'boolean', default: false },
+        timeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 10_000 },
+      },
+      required: ['url'],
+    },
+    networks: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          // Network names end up in veth comments and gRPC requests: keep them DNS-label-like.
+          name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' },
+          bridge: { type: 'string', pattern: '^[^\\s/"\\\\]{1,64}$' },
+          cidr: { type: 'string', minLength: 9, maxLength: 18 },
+          gateway: ipv4,
+          dns: { type: 'array', items: ipv4, default: [] },
+          rangeStart: ipv4,
+          rangeEnd: ipv4,
+          exclude: { type: 'array', items: { type: 'string', minLength: 7, maxLength: 18 }, default: [] },
+          default: { type: 'boolean', default: false },
+        },
+        required: ['name', 'bridge', 'cidr', 'gateway'],
+      },
+    },
+    reconcile: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { graceSeconds: { type: 'number', minimum: 0, default: 60 } },
+    },
+  },
+  ['routeros', 'networks'],
+);

@@ -1,0 +1,60 @@
+// ipam: container addresses on the router's bridges (see allocator.ts).
+// Wiring only: config, RouterOS client, allocator, gRPC server, first sync.
+import { readFileSync } from 'node:fs';
+import { GrpcServer } from '@mikrotik-kube/grpc-kit';
+import { contracts } from '@mikrotik-kube/proto';
+import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { ConfigError, createService } from '@mikrotik-kube/service-kit';
+import { Allocator } from './allocator';
+import { type IpamConfig, ipamSchema } from './config';
+import { registerIpamMetrics } from './metrics';
+import { type Network, parseNetworks } from './network';
+import { Reconciler } from './reconcile';
+import { restRouter } from './router-rest';
+import { ipamHandlers } from './service';
+import { syncUntilDone } from './startup';
+
+const svc = createService<IpamConfig>({ name: 'ipam', envPrefix: 'IPAM_', schema: ipamSchema });
+const { config, logger } = svc;
+
+let networks: Network[];
+try {
+  networks = parseNetworks(config.networks);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`ipam: ${err.message}\n`);
+  process.exit(2);
+}
+
+const { routeros } = config;
+const client = new RouterOsClient({
+  url: routeros.url,
+  username: routeros.user,
+  password: routeros.password,
+  ...(routeros.caFile ? { ca: readFileSync(routeros.caFile) } : {}),
+  insecureSkipVerify: routeros.insecure,
+  timeoutMs: routeros.timeoutMs,
+});
+svc.shutdown.add('routeros client', () => client.close());
+
+const metrics = registerIpamMetrics(svc.metrics, () => allocator.pools.values());
+const allocator = new Allocator(networks, restRouter(client), logger, { conflict: (n) => metrics.conflicts.inc({ network: n }) });
+const reconciler = new Reconciler(allocator, config.reconcile.graceSeconds * 1000);
+
+const grpcServer = new GrpcServer({ logger, metrics: svc.metrics, maxMessageBytes: config.grpc.maxMessageBytes });
+grpcServer.addService(contracts.ipam().Ipam.service, ipamHandlers(allocator, reconciler, metrics));
+await svc.startOps();
+const port = await grpcServer.listen(`${config.grpc.host}:${config.grpc.port}`);
+grpcServer.setServing(false);
+svc.shutdown.add('grpc server', () => grpcServer.shutdown(config.shutdownTimeoutSeconds * 800));
+logger.info('listening', { grpcPort: port, networks: networks.map((n) => n.name) });
+
+const stopSync = new AbortController();
+svc.shutdown.add('startup sync', () => stopSync.abort());
+svc.shutdown.add('cleanup', () => allocator.cleanup.stop());
+await syncUntilDone(allocator, logger, stopSync.signal);
+if (!stopSync.signal.aborted) {
+  allocator.cleanup.start();
+  grpcServer.setServing(true);
+  svc.markReady();
+}

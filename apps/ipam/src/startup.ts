@@ -1,0 +1,28 @@
+// The first sync from the router, retried with backoff until it succeeds:
+// ipam answers nothing (and /readyz stays false) before it knows the router.
+import type { Allocator } from './allocator';
+
+interface LoggerLike {
+  info(msg: string, meta?: object): unknown;
+  warn(msg: string, meta?: object): unknown;
+}
+
+export async function syncUntilDone(allocator: Allocator, logger: LoggerLike, signal: AbortSignal): Promise<void> {
+  for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
+    const started = Date.now();
+    try {
+      const plan = await allocator.sync({ repair: true });
+      logger.info('synced from the router', {
+        ms: Date.now() - started,
+        allocations: plan.allocations.length,
+        reservedForeign: plan.reserved.length,
+        repairedPorts: plan.missingPorts.length,
+        removedDuplicates: plan.duplicates.length,
+      });
+      return;
+    } catch (err) {
+      logger.warn('sync from the router failed, retrying', { error: (err as Error).message, retryInMs: delay });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
