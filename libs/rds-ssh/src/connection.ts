@@ -1,7 +1,7 @@
 // One persistent SSH connection per target. Each command runs on its own exec channel
 // (bounded by a semaphore), with a timeout. A connection that drops fails the commands
 // in flight with a retryable error; the next command reconnects, with backoff.
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { RdsError } from './errors';
 import { checkHostKey, type HostKeyPolicy } from './host-key';
 import { Semaphore } from './semaphore';
@@ -126,7 +126,7 @@ export class SshConnection {
     if (t.passphrase !== undefined) cfg.passphrase = t.passphrase;
     if (t.password !== undefined) cfg.password = t.password;
     return new Promise((resolve, reject) => {
-      const c = new Client();
+      const c = new ssh2.Client();
       let ready = false;
       c.once('ready', () => {
         ready = true;

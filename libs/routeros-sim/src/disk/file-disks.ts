@@ -3,7 +3,7 @@
 // grow-only resize, NVMe/TCP export fields, and space checks against the pool. Plugged into
 // the `/disk` menu as hooks, so REST and the SSH console behave the same.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, truncateSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FileStore } from '../files/store';
 import { badRequest, invalidValue, missingArgument } from '../state/errors';
@@ -78,7 +78,7 @@ export function fileDiskHooks(opts: FileDiskOptions): MenuHooks {
       if (args['type'] !== 'file') return {};
       const path = args['file-path'];
       if (!path) throw missingArgument('file-path');
-      const real = files.resolve(path);
+      files.resolve(path); // refuses traversal before anything else
       let size: number;
       let source: Row | undefined;
       if (args['copy-from'] !== undefined) {
@@ -98,7 +98,6 @@ export function fileDiskHooks(opts: FileDiskOptions): MenuHooks {
       }
       if (files.exists(path)) throw badRequest('failure: file already exists');
       checkSpace(path, size);
-      void real;
       return { ...fileDefaults(args, ctx, path, size), slot: args['slot'] || autoSlot(ctx) };
     },
 
@@ -125,7 +124,7 @@ export function fileDiskHooks(opts: FileDiskOptions): MenuHooks {
       }
     },
 
-    validateSet(row, args) {
+    validateSet(row, args): Row {
       if (row['type'] !== 'file') return {};
       for (const k of ['type', 'file-path', 'copy-from']) {
         if (args[k] !== undefined && args[k] !== row[k]) throw badRequest(`failure: can not change ${k}`);

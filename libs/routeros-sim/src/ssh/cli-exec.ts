@@ -24,7 +24,7 @@ export class CliExecutor {
   execute(line: string): string {
     const out: string[] = [];
     try {
-      for (const cmd of parseCli(line, (p) => this.state.has(p))) out.push(...this.run(cmd));
+      for (const cmd of parseCli(line, this.state.paths())) out.push(...this.run(cmd));
     } catch (e) {
       out.push(errorText(e));
     }

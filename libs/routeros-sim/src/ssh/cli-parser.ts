@@ -37,6 +37,8 @@ class Parser {
   constructor(
     private readonly toks: Token[],
     private readonly isMenu: (path: string) => boolean,
+    /** True for a menu or a directory above menus (`system` above `system/resource`). */
+    private readonly isDir: (path: string) => boolean,
   ) {}
 
   private peek(): Token | undefined {
@@ -71,17 +73,19 @@ class Parser {
     let verb: string;
     let col = first.col;
     if (first.text.startsWith('/')) {
-      const segs = first.text.split('/').filter(Boolean);
-      let path: string[] = [];
-      while (segs.length > 0 && this.isMenu([...path, segs[0]].join('/'))) path = [...path, segs.shift() as string];
-      // `/disk btrfs subvolume add`: menu words may also follow as separate words.
-      while (segs.length === 0 && this.peek()?.kind === 'word' && this.isMenu([...path, this.peek()?.text].join('/'))) {
-        path = [...path, this.next()?.text as string];
-      }
-      if (path.length === 0) throw badName({ ...first, text: segs[0] ?? first.text });
-      menu = path.join('/');
-      if (segs.length > 1) throw badName({ ...first, text: segs[1] as string });
-      if (segs.length === 1) verb = segs[0] as string;
+      // v7 takes `/disk/btrfs/subvolume/add` and `/disk btrfs subvolume add` alike.
+      const words = first.text.split('/').filter(Boolean);
+      const fromFirst = words.length;
+      for (let j = this.i; this.toks[j]?.kind === 'word' && this.isDir(words.join('/')); j++) words.push(this.toks[j]?.text as string);
+      let n = words.length;
+      while (n > 0 && !this.isMenu(words.slice(0, n).join('/'))) n--;
+      if (n === 0) throw badName({ ...first, text: words[0] ?? first.text });
+      menu = words.slice(0, n).join('/');
+      const used = Math.min(words.length, n + 1);
+      if (used < fromFirst) throw badName({ ...first, text: words[used] as string });
+      this.i += Math.max(0, used - fromFirst);
+      if (used > fromFirst) col = this.toks[this.i - 1]?.col ?? col;
+      if (n < words.length) verb = words[n] as string;
       else {
         const v = this.next();
         if (!v || v.kind !== 'word') throw new CliError(`expected command name (line 1 column ${v?.col ?? first.col})`);
@@ -185,6 +189,8 @@ class Parser {
 const and = (a: Expr | undefined, b: Expr): Expr => (a ? { kind: 'and', a, b } : b);
 
 /** Parses a console line into commands; throws CliError/CliSyntaxError with RouterOS text. */
-export function parseCli(line: string, isMenu: (path: string) => boolean): Command[] {
-  return new Parser(lex(line), isMenu).commands();
+export function parseCli(line: string, menus: readonly string[]): Command[] {
+  const set = new Set(menus);
+  const isDir = (p: string) => set.has(p) || menus.some((m) => m.startsWith(`${p}/`));
+  return new Parser(lex(line), (p) => set.has(p), isDir).commands();
 }

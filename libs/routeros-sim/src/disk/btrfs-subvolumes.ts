@@ -1,0 +1,69 @@
+// `/disk/btrfs/subvolume` (routeros-reference.md §4.4): a subvolume is a directory under its
+// file system's mount point; a snapshot (`parent=`, usually `read-only=yes`) is a copy of the
+// parent's tree that shares extents where the host file system can reflink.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FileStore } from '../files/store';
+import { badRequest, noSuchItem } from '../state/errors';
+import type { MenuSpec } from '../state/menu-spec';
+import type { Row } from '../state/values';
+import { rosTime } from '../menus/system';
+import { DISK_MENU } from '../menus/disk';
+
+export const SUBVOLUME_MENU = 'disk/btrfs/subvolume';
+
+const dirOf = (row: Row) => `${row['fs']}/${row['name']}`;
+
+export function subvolumeMenu(files: FileStore): MenuSpec {
+  let nextId = 256;
+  return {
+    path: SUBVOLUME_MENU,
+    nameField: 'name',
+    unique: ['name'],
+    duplicateDetail: 'failure: subvolume already exists',
+    args: () => ['fs', 'name', 'parent', 'read-only', 'comment'],
+    required: () => ['fs', 'name'],
+    booleans: ['read-only'],
+    hooks: {
+      validateAdd(args, ctx): Row {
+        const fs = ctx.state.menu(DISK_MENU).rows().find((r) => r['slot'] === args['fs'] && r['fs'] === 'btrfs');
+        if (!fs) throw noSuchItem('fs');
+        const name = args['name'] as string;
+        files.resolve(`${args['fs']}/${name}`); // refuses traversal
+        if (files.exists(`${args['fs']}/${name}`)) throw badRequest('failure: file or directory already exists');
+        const parent = args['parent'];
+        if (parent) {
+          const p = ctx.state.menu(SUBVOLUME_MENU).rows().find((r) => r['name'] === parent && r['fs'] === args['fs']);
+          if (!p) throw noSuchItem('parent');
+        }
+        const ids = ctx.state.menu(SUBVOLUME_MENU).rows().map((r) => Number(r['subvolume-id'] ?? 0));
+        nextId = Math.max(nextId, ...ids.map((n) => n + 1));
+        return {
+          parent: parent ?? '',
+          'read-only': args['read-only'] ?? 'false',
+          fullname: `${args['fs']}/${name}`,
+          'subvolume-id': String(nextId++),
+          'top-level': '5',
+          uuid: randomUUID(),
+          'creation-time': rosTime(),
+        };
+      },
+      afterAdd(row) {
+        const dst = files.resolve(dirOf(row));
+        mkdirSync(dirname(dst), { recursive: true });
+        if (row['parent']) {
+          const src = files.resolve(`${row['fs']}/${row['parent']}`);
+          mkdirSync(src, { recursive: true });
+          execFileSync('cp', ['-a', '--reflink=auto', '--sparse=always', '-T', '--', src, dst]);
+        } else {
+          mkdirSync(dst, { recursive: true });
+        }
+      },
+      afterRemove(row) {
+        rmSync(files.resolve(dirOf(row)), { recursive: true, force: true });
+      },
+    },
+  };
+}
