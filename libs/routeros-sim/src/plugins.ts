@@ -1,8 +1,9 @@
-// Plugins loaded by default. The SSH engineer (issue #5) adds the SSH CLI and the file-disk
-// semantics here, e.g. `...(o.sshPort !== undefined ? [sshPlugin({ port: o.sshPort })] : []), diskPlugin()`.
+// Plugins loaded by default: file-disk semantics (always) and the SSH CLI when `sshPort` is set.
+import { diskPlugin } from './disk/plugin';
 import type { SimPlugin } from './plugin';
 import type { SimulatorOptions } from './simulator';
+import { sshPlugin } from './ssh/plugin';
 
-export function builtinPlugins(_options: SimulatorOptions): SimPlugin[] {
-  return [];
+export function builtinPlugins(options: SimulatorOptions): SimPlugin[] {
+  return [diskPlugin(), ...(options.sshPort !== undefined ? [sshPlugin({ port: options.sshPort, host: options.host })] : [])];
 }
