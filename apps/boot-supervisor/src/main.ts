@@ -1,0 +1,73 @@
+// boot-supervisor: systemd-like boot order, probes and watchdog for RouterOS
+// containers. Wires config, the router client, the engine, leader election,
+// the gRPC service and the ops port.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { GrpcServer } from '@mikrotik-kube/grpc-kit';
+import { contracts } from '@mikrotik-kube/proto';
+import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { createService } from '@mikrotik-kube/service-kit';
+import { configSchema, type SupervisorConfig } from './config';
+import { createElector } from './leader';
+import { SupervisorMetrics } from './metrics';
+import { RouterOsRouter } from './routeros-router';
+import { supervisorService } from './service';
+import { StateFile } from './state-file';
+import { Supervisor } from './supervisor';
+
+const svc = createService<SupervisorConfig>({ name: 'boot-supervisor', envPrefix: 'BOOT_SUPERVISOR_', schema: configSchema });
+const { config, logger, shutdown } = svc;
+const s = config.systemd;
+
+const client = new RouterOsClient({
+  url: config.routeros.url,
+  username: config.routeros.username,
+  password: config.routeros.password,
+  ...(config.routeros.caFile ? { ca: readFileSync(config.routeros.caFile) } : {}),
+  insecureSkipVerify: config.routeros.insecureSkipVerify,
+  timeoutMs: config.routeros.timeoutMs,
+});
+shutdown.add('routeros client', () => client.close());
+
+const supervisor = new Supervisor({
+  router: new RouterOsRouter(client),
+  logger,
+  metrics: new SupervisorMetrics(svc.metrics),
+  ...(config.stateFile ? { stateFile: new StateFile(config.stateFile) } : {}),
+  pollIntervalMs: s.pollIntervalMs,
+  maxParallelStarts: s.maxParallelStarts,
+  startGraceMs: s.startGraceMs,
+  watchdog: {
+    defaultMaxRestarts: s.maxRestarts,
+    backoff: { ...s.backoff, windowMs: s.restartWindowSeconds * 1000 },
+  },
+});
+shutdown.add('supervisor', () => supervisor.deactivate('shutting down'));
+
+const grpc = new GrpcServer({ logger, metrics: svc.metrics, maxMessageBytes: config.grpc.maxMessageBytes });
+grpc.addService(contracts.supervisor().Supervisor.service, supervisorService(supervisor));
+const port = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
+shutdown.add('grpc server', () => grpc.shutdown(config.shutdownTimeoutSeconds * 500));
+logger.info('boot-supervisor grpc listening', { port });
+
+// Only the leader is ready: a Kubernetes Service then routes clients to it alone.
+await svc.startOps({ readiness: () => (supervisor.isActive ? { ok: true } : { ok: false, detail: 'standing by' }) });
+
+const l = config.leader;
+const elector = createElector({
+  kubeconfig: config.kubeconfig,
+  namespace: l.namespace,
+  name: l.leaseName,
+  identity: l.identity || `${hostname()}-${process.pid}`,
+  leaseDurationMs: l.leaseDurationSeconds * 1000,
+  renewDeadlineMs: l.renewDeadlineSeconds * 1000,
+  retryPeriodMs: l.retryPeriodSeconds * 1000,
+  logger,
+});
+// Registered last so it runs first on SIGTERM: stop acting, then hand the lease over.
+shutdown.add('leader election', () => elector.stop());
+await elector.start((leading) => {
+  if (leading) supervisor.activate();
+  else void supervisor.deactivate('lost leadership');
+});
+svc.markReady();

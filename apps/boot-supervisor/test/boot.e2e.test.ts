@@ -1,0 +1,117 @@
+// The boot sequence for real: a simulator process whose containers answer HTTP
+// on 127.x addresses, a boot-supervisor process, gRPC in between.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { status } from '@grpc/grpc-js';
+import { unary } from '@mikrotik-kube/grpc-kit';
+import { waitFor } from '@mikrotik-kube/test-support';
+import { record, SimRouter, startSupervisor, unit, type Seen, type SupervisorProcess } from './harness';
+
+// dns and ntp first; db and cache need dns; api needs both; web needs api and ntp.
+const GRAPH: Array<[string, string[], number]> = [
+  ['web', ['api', 'ntp'], 0],
+  ['api', ['db', 'cache'], 0],
+  ['db', ['dns'], 20],
+  ['cache', ['dns'], 10],
+  ['ntp', [], 5],
+  ['dns', [], 10],
+];
+
+/** First time each unit was seen ready, and its start time. */
+function timeline(events: Seen[]) {
+  const ready = new Map<string, number>();
+  const started = new Map<string, number>();
+  for (const e of events) {
+    if (e.ready && !ready.has(e.name)) ready.set(e.name, e.at);
+    if (e.started_ms && !started.has(e.name)) started.set(e.name, e.started_ms);
+  }
+  return { ready, started };
+}
+
+/** Every unit started only after each dependency had been seen ready. */
+function expectValidOrder(events: Seen[]) {
+  const { ready, started } = timeline(events);
+  for (const [name, deps] of GRAPH) {
+    expect(started.get(name), `${name} started`).toBeDefined();
+    for (const d of deps) {
+      expect(ready.get(d), `${d} ready`).toBeDefined();
+      expect(started.get(name) as number, `${name} started after ${d} was ready`).toBeGreaterThanOrEqual(ready.get(d) as number);
+    }
+  }
+  return { ready, started };
+}
+
+describe('boot order against the simulator', () => {
+  let router: SimRouter;
+  let sup: SupervisorProcess;
+  const addr = new Map<string, string>();
+
+  beforeAll(async () => {
+    router = await SimRouter.start();
+    let n = 10;
+    for (const [name] of GRAPH) addr.set(name, await router.addContainer(name, n++, name === 'dns' ? 503 : 200));
+    await router.resetCalls();
+    sup = await startSupervisor(router, ['--systemd.max-parallel-starts', '2']);
+  });
+  afterAll(async () => {
+    await sup?.stop();
+    await router?.stop();
+  });
+
+  it('boots a 6-unit graph in dependency order, holding dependents back while dns is not ready', async () => {
+    const { events, call } = record(sup.client);
+    for (const [name, deps, prio] of GRAPH) await unary(sup.client, 'Register', { unit: unit(name, addr.get(name) as string, deps, prio) });
+
+    // dns answers 503: it runs but is not ready, so db and cache stay pending.
+    await waitFor(async () => (await unary(sup.client, 'GetStatus', { name: 'dns' })).state === 'UNIT_STATE_RUNNING');
+    await new Promise((r) => setTimeout(r, 2500));
+    const held = await unary(sup.client, 'GetStatus', { name: 'db' });
+    expect(held).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'WaitingForDependencies' });
+    expect(held.message).toContain('dns (RUNNING, not ready)');
+    expect(await router.state('db')).toBe('stopped');
+    expect(await router.state('cache')).toBe('stopped');
+
+    await router.listen('dns', 200);
+    await waitFor(async () => (await unary(sup.client, 'ListStatus', {})).units.every((u) => u.ready), 30_000, 200);
+    call.cancel();
+
+    const { ready, started } = expectValidOrder(events);
+    expect(started.get('db') as number).toBeGreaterThanOrEqual(ready.get('dns') as number);
+    // Boot order is reported: dependencies first, ties by priority.
+    const list = (await unary(sup.client, 'ListStatus', {})).units;
+    expect(list.map((u) => u.name)).toEqual(['ntp', 'dns', 'cache', 'db', 'api', 'web']);
+    expect(list.map((u) => u.boot_index)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const [name] of GRAPH) expect(await router.state(name)).toBe('running');
+    // Each container was started exactly once.
+    expect((await router.calls())['POST container/start']).toBe(6);
+  });
+
+  it('refuses a cycle, names it, and changes nothing', async () => {
+    await unary(sup.client, 'Register', { unit: unit('x', '127.0.90.2', ['y']) });
+    const err = await unary(sup.client, 'Register', { unit: unit('y', '127.0.91.2', ['x']) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect((err as Error).message).toContain('x -> y -> x');
+    await expect(unary(sup.client, 'GetStatus', { name: 'y' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    // An unknown dependency keeps the unit pending with a reason until it is registered.
+    expect(await unary(sup.client, 'GetStatus', { name: 'x' })).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'DependencyUnknown' });
+    expect(await unary(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: true });
+    expect(await unary(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: false });
+  });
+
+  it('rejects bad specs with INVALID_ARGUMENT and registers nothing', async () => {
+    const bad = [
+      unit('bad name!', '127.0.92.2'),
+      unit('ok', '127.0.92.2', ['ok']),
+      unit('ok', 'not-an-ip'),
+      unit('ok', '127.0.92.2', [], 0, { container: 'a b;rm -rf /' }),
+      unit('ok', '127.0.92.2', [], 0, { liveness_probe: { tcp_socket: { port: 0 } } }),
+      unit('ok', '127.0.92.2', [], 0, { liveness_probe: { tcp_socket: { port: 80 }, success_threshold: 2 } }),
+      unit('ok', '', [], 0, { address: '' }),
+      unit('ok', '127.0.92.2', [], 0, { readiness_probe: { http_get: { port: 80, headers: [{ name: 'X', value: 'a\r\nb' }] } } }),
+      unit('ok', '127.0.92.2', [], 0, { startup_probe: { period_seconds: 1 } }),
+    ];
+    for (const u of bad) {
+      await expect(unary(sup.client, 'Register', { unit: u }), JSON.stringify(u)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    }
+    await expect(unary(sup.client, 'GetStatus', { name: 'ok' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+  });
+});
