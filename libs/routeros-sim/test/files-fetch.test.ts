@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Simulator } from '../src/index';
+import { startSim, type Caller } from './helpers';
+
+type Obj = Record<string, string>;
+
+describe('/file and /tool/fetch', () => {
+  let sim: Simulator;
+  let call: Caller;
+  let http: Server;
+  let origin: string;
+  const payload = Buffer.alloc(300 * 1024, 7);
+  beforeAll(async () => {
+    ({ sim, call } = await startSim());
+    http = createServer((req, res) => {
+      if (req.url === '/img.tar') res.writeHead(200, { 'content-length': payload.length }).end(payload);
+      else if (req.url === '/small.txt') res.end('hi there');
+      else res.writeHead(404).end();
+    });
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await sim.stop();
+    http.close();
+  });
+
+  it('fetch downloads a real file into the file store and /file lists it', async () => {
+    const r = await call('POST', '/tool/fetch', { url: `${origin}/img.tar`, 'dst-path': 'disk1/images/img.tar' });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual([expect.objectContaining({ status: 'finished', downloaded: '300', total: '300' })]);
+    expect(readFileSync(sim.context.files.resolve('disk1/images/img.tar')).equals(payload)).toBe(true);
+    const f = (await call('GET', '/file/disk1%2Fimages%2Fimg.tar')).body as Obj;
+    expect(f).toMatchObject({ name: 'disk1/images/img.tar', type: '.tar file', size: String(payload.length) });
+    expect(f).not.toHaveProperty('contents');
+    const list = (await call('GET', '/file?type=directory')).body as Obj[];
+    expect(list.map((x) => x['name'])).toEqual(['disk1/images']);
+    expect(((await call('GET', '/file/disk1')).body as Obj)['type']).toBe('disk');
+  });
+
+  it('fetch output=user returns the body; HTTP errors and bad input are router failures', async () => {
+    expect((await call('POST', '/tool/fetch', { url: `${origin}/small.txt`, output: 'user' })).body).toEqual([expect.objectContaining({ status: 'finished', data: 'hi there' })]);
+    expect((await call('POST', '/tool/fetch', { url: `${origin}/missing`, 'dst-path': 'disk1/x' })).body).toMatchObject({ error: 400, detail: expect.stringMatching(/^failure: .*404/) });
+    expect((await call('POST', '/tool/fetch', { url: `${origin}/small.txt`, 'dst-path': '../escape' })).body).toMatchObject({ detail: 'invalid value for argument name' });
+    expect((await call('POST', '/tool/fetch', { 'dst-path': 'x' })).body).toMatchObject({ detail: 'missing =url=' });
+    expect(((await call('GET', '/file?name=disk1/x')).body as Obj[]).length).toBe(0);
+  });
+
+  it('add/set/read/remove text files; non-empty directories cannot be removed', async () => {
+    const add = (await call('PUT', '/file', { name: 'disk1/conf/app.txt', contents: 'line1\nline2' })).body as Obj;
+    expect(add).toMatchObject({ name: 'disk1/conf/app.txt', contents: 'line1\nline2', size: '11' });
+    expect((await call('PATCH', `/file/${add['.id']}`, { contents: 'changed' })).body).toMatchObject({ contents: 'changed', size: '7' });
+    expect((await call('POST', '/file/read', { file: 'disk1/conf/app.txt', offset: 2, 'chunk-size': 3 })).body).toEqual([{ data: 'ang' }]);
+    expect((await call('POST', '/file/read', { file: 'disk1/conf/app.txt', offset: 7, 'chunk-size': 3 })).body).toEqual([{ data: '' }]);
+    expect((await call('POST', '/file/read', { file: 'disk1/conf/app.txt', offset: 99 })).body).toMatchObject({ detail: 'failure: chunk out of file bounds' });
+    expect((await call('DELETE', '/file/disk1%2Fconf')).body).toMatchObject({ detail: 'failure: directory is not empty' });
+    expect((await call('DELETE', `/file/${add['.id']}`)).status).toBe(204);
+    expect((await call('DELETE', '/file/disk1%2Fconf')).status).toBe(204);
+    expect((await call('DELETE', '/file/disk1%2Fconf')).status).toBe(404);
+  });
+});
