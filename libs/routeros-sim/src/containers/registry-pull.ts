@@ -56,7 +56,8 @@ interface Creds {
 }
 
 class RegistrySession {
-  private token: string | undefined;
+  /** `Bearer <token>` or `Basic <creds>`, once the registry asked for it. */
+  private auth: string | undefined;
   constructor(
     private readonly ref: ImageRef,
     private readonly creds: Creds,
@@ -65,12 +66,12 @@ class RegistrySession {
   async get(path: string, accept?: string): Promise<Response> {
     const url = `${this.ref.registry}/v2/${this.ref.repository}/${path}`;
     const headers: Record<string, string> = accept ? { accept } : {};
-    if (this.token) headers['authorization'] = `Bearer ${this.token}`;
+    if (this.auth) headers['authorization'] = this.auth;
     let res = await fetch(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
-    if (res.status === 401 && !this.token) {
-      await this.authenticate(res.headers.get('www-authenticate') ?? '');
+    if (res.status === 401 && !this.auth) {
       await res.body?.cancel();
-      res = await fetch(url, { headers: { ...headers, authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      await this.authenticate(res.headers.get('www-authenticate') ?? '');
+      res = await fetch(url, { headers: { ...headers, authorization: this.auth as string }, signal: AbortSignal.timeout(TIMEOUT_MS) });
     }
     if (!res.ok) {
       await res.body?.cancel();
@@ -81,16 +82,21 @@ class RegistrySession {
 
   private async authenticate(challenge: string): Promise<void> {
     const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const basic = this.creds.username ? `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')}` : undefined;
+    if (/^Basic/i.test(challenge) && basic) {
+      this.auth = basic;
+      return;
+    }
     if (!/^Bearer/i.test(challenge) || !params['realm']) throw new ImageError('unauthorized');
     const u = new URL(params['realm']);
     if (params['service']) u.searchParams.set('service', params['service']);
     u.searchParams.set('scope', params['scope'] ?? `repository:${this.ref.repository}:pull`);
-    const headers: Record<string, string> = {};
-    if (this.creds.username) headers['authorization'] = `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')}`;
-    const res = await fetch(u, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetch(u, { headers: basic ? { authorization: basic } : {}, signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (!res.ok) throw new ImageError('unauthorized');
     const body = (await res.json()) as { token?: string; access_token?: string };
-    this.token = body.token ?? body.access_token;
+    const token = body.token ?? body.access_token;
+    if (!token) throw new ImageError('unauthorized');
+    this.auth = `Bearer ${token}`;
   }
 }
 
