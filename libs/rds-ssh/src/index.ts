@@ -20,4 +20,5 @@ export {
   validateNqn,
   validatePort,
   validateRelativeName,
+  validateComment,
 } from './validate';

@@ -9,6 +9,7 @@ import { parsePrint, parseSettings } from './parse';
 import { toSubvolume, toVolume, type Capacity, type Subvolume, type Volume } from './records';
 import {
   validateBasePath,
+  validateComment,
   validateFilePath,
   validateNqn,
   validatePort,
@@ -178,24 +179,27 @@ export class RdsClient {
     return { totalBytes: total, freeBytes: free, usedBytes: total - free };
   }
 
+  /** A plain (writable) btrfs subvolume on file system `fs`. */
+  async createSubvolume(fs: string, name: string): Promise<Subvolume> {
+    validateSlot(fs, 'btrfs filesystem');
+    validateRelativeName(name, 'subvolume name');
+    return this.addSubvolume(name, [
+      ['fs', val.str(fs)],
+      ['name', val.str(name)],
+    ]);
+  }
+
   /** A btrfs snapshot: a (by default read-only) subvolume with `parent`. */
   async snapshotSubvolume(req: SnapshotSubvolumeRequest): Promise<Subvolume> {
     validateSlot(req.fs, 'btrfs filesystem');
     validateRelativeName(req.parent, 'parent subvolume');
     validateRelativeName(req.name, 'subvolume name');
-    await this.run({
-      menu: '/disk/btrfs/subvolume',
-      verb: 'add',
-      args: [
-        ['fs', val.str(req.fs)],
-        ['name', val.str(req.name)],
-        ['parent', val.str(req.parent)],
-        ['read-only', val.bool(req.readOnly ?? true)],
-      ],
-    });
-    const s = await this.getSubvolume(req.name);
-    if (!s) throw new RdsError('router', `subvolume ${req.name} missing after add`);
-    return s;
+    return this.addSubvolume(req.name, [
+      ['fs', val.str(req.fs)],
+      ['name', val.str(req.name)],
+      ['parent', val.str(req.parent)],
+      ['read-only', val.bool(req.readOnly ?? true)],
+    ]);
   }
 
   async getSubvolume(name: string): Promise<Subvolume | undefined> {
@@ -205,7 +209,8 @@ export class RdsClient {
   }
 
   async listSubvolumes(prefix: string): Promise<Subvolume[]> {
-    if (prefix !== '') validateRelativeName(prefix, 'subvolume prefix');
+    // A prefix may end in `/` ("snaps/"): validate it without the slash.
+    if (prefix !== '') validateRelativeName(prefix.replace(/\/$/, ''), 'subvolume prefix');
     return this.printSubvolumes([{ field: 'name', op: '~', value: prefixRegex(prefix) }]);
   }
 
@@ -233,8 +238,15 @@ export class RdsClient {
         args.push(['nvme-tcp-server-nqn', val.str(req.export.nqn)]);
       }
     }
-    if (req.comment !== undefined) args.push(['comment', val.str(req.comment)]);
+    if (req.comment !== undefined) args.push(['comment', val.str(validateComment(req.comment))]);
     await this.run({ menu: '/disk', verb: 'add', args });
+  }
+
+  private async addSubvolume(name: string, args: ReadonlyArray<readonly [string, CliValue]>): Promise<Subvolume> {
+    await this.run({ menu: '/disk/btrfs/subvolume', verb: 'add', args });
+    const s = await this.getSubvolume(name);
+    if (!s) throw new RdsError('router', `subvolume ${name} missing after add`);
+    return s;
   }
 
   private async mustGet(slot: string): Promise<Volume> {

@@ -54,6 +54,17 @@ export function validateNqn(nqn: string): string {
   return nqn;
 }
 
+/**
+ * Free text (comments). Quoting makes any text safe on the command line, but print output
+ * shows comments raw on `;;;` lines, so line breaks and control characters are refused.
+ */
+export function validateComment(text: string): string {
+  if (typeof text !== 'string' || text.length > 255 || /[\x00-\x1f\x7f]/.test(text)) {
+    throw invalid('comment', text, 'at most 255 characters, no line breaks or control characters');
+  }
+  return text;
+}
+
 export function validatePort(port: number): number {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid('port', port, 'must be 1-65535');
   return port;
