@@ -105,22 +105,22 @@ export class Ipam {
     this.client = createClient(contracts.ipam().Ipam, `127.0.0.1:${grpcPort}`, { maxAttempts: 1, deadlineMs: 60_000 });
   }
   allocate(owner: string, network = ''): Promise<kube.Allocation__Output> {
-    return unary(this.client, 'Allocate', { owner, network });
+    return unary(this.client, 'Allocate', { owner, network }) as Promise<kube.Allocation__Output>;
   }
   release(owner: string): Promise<kube.ReleaseResponse__Output> {
-    return unary(this.client, 'Release', { owner });
+    return unary(this.client, 'Release', { owner }) as Promise<kube.ReleaseResponse__Output>;
   }
   get(owner: string): Promise<kube.Allocation__Output> {
-    return unary(this.client, 'Get', { owner });
+    return unary(this.client, 'Get', { owner }) as Promise<kube.Allocation__Output>;
   }
   list(network = ''): Promise<kube.ListAllocationsResponse__Output> {
-    return unary(this.client, 'List', { network });
+    return unary(this.client, 'List', { network }) as Promise<kube.ListAllocationsResponse__Output>;
   }
   networks(): Promise<kube.ListNetworksResponse__Output> {
-    return unary(this.client, 'ListNetworks', {});
+    return unary(this.client, 'ListNetworks', {}) as Promise<kube.ListNetworksResponse__Output>;
   }
   reconcile(live_owners: string[], dry_run = false): Promise<kube.ReconcileResponse__Output> {
-    return unary(this.client, 'Reconcile', { live_owners, dry_run });
+    return unary(this.client, 'Reconcile', { live_owners, dry_run }) as Promise<kube.ReconcileResponse__Output>;
   }
   async http(path: string): Promise<{ status: number; body: string }> {
     const res = await fetch(`http://127.0.0.1:${this.httpPort}${path}`);

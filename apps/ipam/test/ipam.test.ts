@@ -1,6 +1,12 @@
-// ipam as a real process over gRPC against the simulated router.
+// ipam as a real process over gRPC against the simulated router: the
+// contract's behaviour and its error codes.
+import { status } from '@grpc/grpc-js';
+import { waitFor } from '@mikrotik-kube/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Ipam, Rig } from './harness';
+import { type Ipam, Rig, codeOf } from './harness';
+
+const PODS = { name: 'pods', bridge: 'containers', cidr: '10.20.0.0/24', gateway: '10.20.0.1', dns: ['10.20.0.1'], exclude: ['10.20.0.2'], default: true };
+const DMZ = { name: 'dmz', bridge: 'dmz', cidr: '10.30.0.0/29', gateway: '10.30.0.1' };
 
 describe('ipam against the simulated router', () => {
   const rig = new Rig();
@@ -8,11 +14,11 @@ describe('ipam against the simulated router', () => {
 
   beforeAll(async () => {
     await rig.startRouter(['containers', 'dmz']);
-    const cfg = rig.writeConfig('main', [
-      { name: 'pods', bridge: 'containers', cidr: '10.20.0.0/24', gateway: '10.20.0.1', dns: ['10.20.0.1'], exclude: ['10.20.0.2'], default: true },
-      { name: 'dmz', bridge: 'dmz', cidr: '10.30.0.0/29', gateway: '10.30.0.1' },
-    ]);
-    ipam = await rig.startIpam(cfg);
+    // Somebody else's veth inside the pool: its address must be skipped and the veth left alone.
+    await rig.router.veths.add({ name: 'user-veth', addresses: ['10.20.0.4/24'], gateway: '10.20.0.1' });
+    ipam = await rig.startIpam(
+      rig.writeConfig('main', [PODS, DMZ, { name: 'ghost', bridge: 'no-such-bridge', cidr: '10.40.0.0/24', gateway: '10.40.0.1' }], { routeros: { timeoutMs: 2000 } }),
+    );
   });
   afterAll(async () => {
     ipam?.close();
@@ -21,14 +27,136 @@ describe('ipam against the simulated router', () => {
 
   it('allocates sequentially, creates the veth and its bridge port, and is idempotent', async () => {
     const a = await ipam.allocate('default/web');
-    expect(a).toMatchObject({ owner: 'default/web', network: 'pods', address: '10.20.0.3', prefix_length: 24, gateway: '10.20.0.1', dns: ['10.20.0.1'], bridge: 'containers', veth: 'mk-0a140003' });
-    const again = await ipam.allocate('default/web');
-    expect(again).toEqual(a);
+    expect(a).toEqual({ owner: 'default/web', network: 'pods', address: '10.20.0.3', prefix_length: 24, gateway: '10.20.0.1', dns: ['10.20.0.1'], bridge: 'containers', veth: 'mk-0a140003' });
+    expect(await ipam.allocate('default/web')).toEqual(a);
+    expect(await ipam.allocate('default/web', 'pods')).toEqual(a);
     const b = await ipam.allocate('default/db', 'pods');
-    expect(b.address).toBe('10.20.0.4');
+    expect(b.address).toBe('10.20.0.5'); // .4 belongs to user-veth
     const veth = await rig.router.veths.find('mk-0a140003');
     expect(veth).toMatchObject({ addresses: ['10.20.0.3/24'], gateway: '10.20.0.1', comment: 'mikrotik-kube:ipam owner=default%2Fweb network=pods' });
-    const ports = await rig.router.bridgePorts.list({ interface: 'mk-0a140003' });
-    expect(ports.map((p) => p.bridge)).toEqual(['containers']);
+    expect((await rig.router.bridgePorts.list({ interface: 'mk-0a140003' })).map((p) => p.bridge)).toEqual(['containers']);
+    expect(await rig.router.veths.find('user-veth')).toMatchObject({ addresses: ['10.20.0.4/24'] });
+    expect((await rig.router.veths.find('user-veth'))?.comment).toBeUndefined();
+  });
+
+  it('encodes any owner safely in the tag', async () => {
+    const owner = 'ns/pod "quoted" a=b; [find] $x ünï';
+    const a = await ipam.allocate(owner);
+    expect(a.owner).toBe(owner);
+    expect(await ipam.get(owner)).toEqual(a);
+    expect((await rig.router.veths.find(a.veth))?.comment).toBe(`mikrotik-kube:ipam owner=${encodeURIComponent(owner)} network=pods`);
+    expect(await ipam.release(owner)).toEqual({ released: true });
+  });
+
+  it('gets, lists and reports pool usage', async () => {
+    expect((await ipam.get('default/db')).address).toBe('10.20.0.5');
+    const list = await ipam.list('pods');
+    expect(list.allocations.map((a) => [a.owner, a.address])).toEqual([
+      ['default/web', '10.20.0.3'],
+      ['default/db', '10.20.0.5'],
+    ]);
+    expect((await ipam.list('dmz')).allocations).toEqual([]);
+    const nets = await ipam.networks();
+    // /24 without .0, .255, gateway .1 and excluded .2 → 252; used = 2 ours + user-veth.
+    expect(nets.networks.find((n) => n.name === 'pods')).toMatchObject({ cidr: '10.20.0.0/24', default: true, size: 252, used: 3, free: 249 });
+    expect(nets.networks.find((n) => n.name === 'dmz')).toMatchObject({ default: false, size: 5, used: 0, free: 5 });
+    const metrics = (await ipam.http('/metrics')).body;
+    expect(metrics).toMatch(/ipam_pool_size\{[^}]*network="pods"[^}]*\} 252/);
+    expect(metrics).toMatch(/ipam_pool_free\{[^}]*network="pods"[^}]*\} 249/);
+    expect(metrics).toMatch(/ipam_allocation_duration_seconds_count\{[^}]*network="pods"[^}]*outcome="OK"[^}]*\} \d+/);
+    expect((await ipam.http('/readyz')).status).toBe(200);
+  });
+
+  it('releases the bridge port and the veth, and is idempotent', async () => {
+    const a = await ipam.allocate('default/tmp');
+    expect(await ipam.release('default/tmp')).toEqual({ released: true });
+    expect(await rig.router.veths.find(a.veth)).toBeUndefined();
+    expect(await rig.router.bridgePorts.list({ interface: a.veth })).toEqual([]);
+    expect(await ipam.release('default/tmp')).toEqual({ released: false });
+    expect(await codeOf(ipam.get('default/tmp'))).toBe(status.NOT_FOUND);
+  });
+
+  it('maps bad requests to their codes', async () => {
+    expect(await codeOf(ipam.allocate('x', 'nope'))).toBe(status.NOT_FOUND);
+    expect(await codeOf(ipam.allocate(''))).toBe(status.INVALID_ARGUMENT);
+    expect(await codeOf(ipam.allocate('a\u0000b'))).toBe(status.INVALID_ARGUMENT);
+    expect(await codeOf(ipam.list('nope'))).toBe(status.NOT_FOUND);
+    // One owner, one address: asking for another network is a conflict, not a second address.
+    expect(await codeOf(ipam.allocate('default/web', 'dmz'))).toBe(status.ALREADY_EXISTS);
+  });
+
+  it('answers RESOURCE_EXHAUSTED when the pool is full and reuses released addresses', async () => {
+    const got = [];
+    for (let i = 0; i < 5; i++) got.push((await ipam.allocate(`dmz/${i}`, 'dmz')).address);
+    expect(got).toEqual(['10.30.0.2', '10.30.0.3', '10.30.0.4', '10.30.0.5', '10.30.0.6']);
+    expect(await codeOf(ipam.allocate('dmz/5', 'dmz'))).toBe(status.RESOURCE_EXHAUSTED);
+    await ipam.release('dmz/2');
+    expect((await ipam.allocate('dmz/5', 'dmz')).address).toBe('10.30.0.4');
+  });
+
+  it('leaves no veth behind when the router refuses the bridge port', async () => {
+    expect(await codeOf(ipam.allocate('ghost/a', 'ghost'))).toBe(status.FAILED_PRECONDITION);
+    expect((await rig.tagged()).filter((v) => v.comment.includes('ghost'))).toEqual([]);
+  });
+
+  it('answers UNAVAILABLE when the router does not answer in time, and removes the late veth', async () => {
+    const before = (await rig.tagged()).length;
+    await rig.faults({ latencyMs: 2500 }); // over routeros.timeoutMs (2 s)
+    try {
+      expect(await codeOf(ipam.allocate('slow/a'))).toBe(status.UNAVAILABLE);
+    } finally {
+      await rig.faults({ latencyMs: 0 });
+    }
+    // The add reached the router after ipam gave up; the background cleanup takes it back.
+    await waitFor(async () => (await rig.tagged()).length === before && !(await rig.tagged()).some((v) => v.comment.includes('slow')), 30_000, 250);
+    expect((await ipam.allocate('slow/a')).owner).toBe('slow/a');
+  });
+
+  it('releases owners that are gone on Reconcile, dry-run first', async () => {
+    const live = ['default/web', 'default/db', 'slow/a'];
+    const dry = await ipam.reconcile(live, true);
+    expect(dry.released).toEqual(['dmz/0', 'dmz/1', 'dmz/3', 'dmz/4', 'dmz/5']);
+    expect((await ipam.list('dmz')).allocations).toHaveLength(5);
+    const real = await ipam.reconcile(live, false);
+    expect(real.released).toEqual(dry.released);
+    expect((await ipam.list()).allocations.map((a) => a.owner).sort()).toEqual(live.sort());
+    expect((await rig.tagged()).map((v) => v.comment).filter((c) => c.includes('dmz'))).toEqual([]);
+  });
+});
+
+describe('ipam start-up', () => {
+  const rig = new Rig();
+  beforeAll(() => rig.startRouter(['containers']));
+  afterAll(() => rig.close());
+
+  it('exits 2 naming the field of a bad network', async () => {
+    const cfg = rig.writeConfig('bad', [{ ...PODS, gateway: '10.99.0.1' }]);
+    const ipam = await rig.startIpam(cfg, { waitReady: false });
+    expect((await ipam.proc.exited).code).toBe(2);
+    expect(ipam.proc.output()).toContain('networks.0.gateway');
+    expect(ipam.proc.output()).toContain('outside 10.20.0.0/24');
+    ipam.close();
+  });
+
+  it('is not ready and answers UNAVAILABLE until it has synced from the router', async () => {
+    const cfg = rig.writeConfig('dead', [PODS], { routeros: { url: 'http://127.0.0.1:9/rest', timeoutMs: 500 } });
+    const ipam = await rig.startIpam(cfg, { waitReady: false });
+    await ipam.proc.waitForLine(/sync from the router failed/);
+    expect((await ipam.http('/readyz')).status).toBe(503);
+    expect(await codeOf(ipam.allocate('a'))).toBe(status.UNAVAILABLE);
+    ipam.close();
+  });
+
+  it('adopts tagged veths, completes a missing bridge port and keeps grace periods', async () => {
+    // An allocation interrupted between the veth and the bridge port (as after a crash).
+    await rig.router.veths.add({ name: 'mk-0a140009', addresses: ['10.20.0.9/24'], gateway: '10.20.0.1', comment: 'mikrotik-kube:ipam owner=old%2Fpod network=pods' });
+    const ipam = await rig.startIpam(rig.writeConfig('grace', [PODS], { reconcile: { graceSeconds: 3600 } }));
+    expect((await rig.router.bridgePorts.list({ interface: 'mk-0a140009' })).map((p) => p.bridge)).toEqual(['containers']);
+    expect((await ipam.get('old/pod')).address).toBe('10.20.0.9');
+    // The cursor resumes after the most recent allocation.
+    expect((await ipam.allocate('new/pod')).address).toBe('10.20.0.10');
+    expect(await ipam.reconcile(['new/pod'])).toEqual({ released: [], pending: ['old/pod'] });
+    expect((await ipam.get('old/pod')).address).toBe('10.20.0.9');
+    ipam.close();
   });
 });
