@@ -42,7 +42,7 @@ describe('garbage collection', () => {
 
   it('sweeps unreferenced blobs and keeps everything a tag reaches', async () => {
     const img = await buildImage('v1', 3);
-    skopeo('copy', `oci:${img.layoutDir}:v1`, `docker://${reg.host}/gc/app:v1`, '--dest-tls-verify=false');
+    await skopeo('copy', `oci:${img.layoutDir}:v1`, `docker://${reg.host}/gc/app:v1`, '--dest-tls-verify=false');
     const orphan = await push(reg, 'gc/app', Buffer.from('nobody references me'));
 
     // An untagged manifest with its own config blob.
@@ -75,7 +75,7 @@ describe('garbage collection', () => {
     expect(await headBlob(reg, 'gc/app', cfg)).toBe(200);
 
     const out = tempDir('after-gc');
-    skopeo('copy', `docker://${reg.host}/gc/app:v1`, `oci:${out}:v1`, '--src-tls-verify=false');
+    await skopeo('copy', `docker://${reg.host}/gc/app:v1`, `oci:${out}:v1`, '--src-tls-verify=false');
 
     const untaggedRun = await gc(reg.storageDir, '--gc.grace-seconds', '0', '--gc.delete-untagged');
     expect(untaggedRun.manifestsDeleted).toEqual([{ repo: 'gc/app', digest: digestOf(untagged) }]);

@@ -1,6 +1,6 @@
 // Test helpers: our registry and Debian's docker-registry as real processes on
 // loopback, and small OCI test images built with tar-stream in an OCI layout.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,9 +143,79 @@ export async function buildMultiArchImage(tag: string): Promise<TestImage> {
   return { layoutDir, tag, manifest: index };
 }
 
-/** Runs skopeo and returns its stdout; throws with stderr on failure. */
-export function skopeo(...args: string[]): string {
-  const r = spawnSync('skopeo', args, { encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`skopeo ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
+/**
+ * Runs skopeo and returns its stdout; throws with stderr on failure. Asynchronous,
+ * because servers running inside the test process must keep answering meanwhile.
+ */
+export async function skopeo(...args: string[]): Promise<string> {
+  const child = spawn('skopeo', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`skopeo ${args.join(' ')} failed (${code}): ${stderr}`);
+  return stdout;
+}
+
+export interface TokenGate {
+  url: string;
+  /** Token requests the gate has answered. */
+  tokenRequests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A Docker Hub style token gate in front of a registry: requests without a valid
+ * Bearer token get a `WWW-Authenticate: Bearer realm=…,service=…,scope=…`
+ * challenge; /token issues tokens for Basic credentials; valid requests are proxied.
+ */
+export async function startTokenGate(upstreamUrl: string, creds: { user: string; password: string }): Promise<TokenGate> {
+  const { createServer, request } = await import('node:http');
+  const tokens = new Set<string>();
+  const tokenRequests: string[] = [];
+  const expected = `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}`;
+  const up = new URL(upstreamUrl);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gate');
+    if (url.pathname === '/token') {
+      tokenRequests.push(url.search);
+      if (req.headers.authorization !== expected) {
+        res.statusCode = 401;
+        res.end();
+        return;
+      }
+      const token = randomBytes(16).toString('hex');
+      tokens.add(token);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ token, expires_in: 60 }));
+      return;
+    }
+    const auth = req.headers.authorization ?? '';
+    if (!auth.startsWith('Bearer ') || !tokens.has(auth.slice(7))) {
+      const repo = /^\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(url.pathname)?.[1];
+      const address = server.address() as { port: number };
+      res.statusCode = 401;
+      res.setHeader(
+        'www-authenticate',
+        `Bearer realm="http://127.0.0.1:${address.port}/token",service="gate"${repo ? `,scope="repository:${repo}:pull"` : ''}`,
+      );
+      res.end();
+      return;
+    }
+    const headers = { ...req.headers };
+    delete headers.authorization;
+    const fwd = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(fwd);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    tokenRequests,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaType, digestOf } from '@mikrotik-kube/oci';
-import { buildImage, skopeo, startDockerRegistry, startRegistry, tempDir, type RunningRegistry } from './helpers';
+import { buildImage, skopeo, startDockerRegistry, startRegistry, startTokenGate, tempDir, type RunningRegistry, type TokenGate } from './helpers';
 
 async function metric(reg: RunningRegistry, name: string, labels: string): Promise<number> {
   const opsUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(reg.proc.output().split('\n').find((l) => l.includes('ops server listening')) ?? '')?.[1];
@@ -30,7 +30,7 @@ describe('pull-through cache of docker-registry', () => {
 
   it('serves upstream images with identical digests, fetches a blob once for concurrent pulls, and works with the upstream down', async () => {
     const img = await buildImage('v1', 3);
-    skopeo('copy', `oci:${img.layoutDir}:v1`, `docker://${upstream.host}/team/app:v1`, '--dest-tls-verify=false');
+    await skopeo('copy', `oci:${img.layoutDir}:v1`, `docker://${upstream.host}/team/app:v1`, '--dest-tls-verify=false');
 
     const manifestRes = await fetch(`${cache.url}/v2/up/team/app/manifests/v1`, { headers: { accept: MediaType.ociManifest } });
     expect(manifestRes.status).toBe(200);
@@ -52,8 +52,8 @@ describe('pull-through cache of docker-registry', () => {
     expect(upstreamGets, upstream.proc.output().slice(mark)).toHaveLength(1);
 
     const out = tempDir('through-cache');
-    skopeo('copy', `docker://${cache.host}/up/team/app:v1`, `oci:${out}:v1`, '--src-tls-verify=false');
-    expect(skopeo('inspect', '--raw', '--tls-verify=false', `docker://${cache.host}/up/team/app:v1`)).toBeTruthy();
+    await skopeo('copy', `docker://${cache.host}/up/team/app:v1`, `oci:${out}:v1`, '--src-tls-verify=false');
+    expect(await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${cache.host}/up/team/app:v1`)).toBeTruthy();
     expect(await metric(cache, 'registry_cache_requests_total', 'kind="blob",result="miss"')).toBeGreaterThan(0);
 
     // Pushing into a cached namespace is refused: it is a read-only view of the upstream.
@@ -62,7 +62,7 @@ describe('pull-through cache of docker-registry', () => {
 
     await upstream.stop();
     const out2 = tempDir('upstream-down');
-    skopeo('copy', `docker://${cache.host}/up/team/app:v1`, `oci:${out2}:v1`, '--src-tls-verify=false');
+    await skopeo('copy', `docker://${cache.host}/up/team/app:v1`, `oci:${out2}:v1`, '--src-tls-verify=false');
     const res = await fetch(`${cache.url}/v2/up/team/app/manifests/${img.manifest.digest}`, { headers: { accept: MediaType.ociManifest } });
     expect(res.status).toBe(200);
     // The tag list goes upstream; with the upstream down the cached tags are listed.
@@ -103,18 +103,51 @@ describe('pull-through cache of docker-registry with htpasswd auth', () => {
   it('authenticates upstream and re-checks tags once their TTL has passed', async () => {
     const v1 = await buildImage('latest', 2);
     const destCreds = `--dest-creds=${creds.user}:${creds.password}`;
-    skopeo('copy', `oci:${v1.layoutDir}:latest`, `docker://${upstream.host}/lib/tool:latest`, '--dest-tls-verify=false', destCreds);
+    await skopeo('copy', `oci:${v1.layoutDir}:latest`, `docker://${upstream.host}/lib/tool:latest`, '--dest-tls-verify=false', destCreds);
     const unauth = await fetch(`${upstream.url}/v2/lib/tool/manifests/latest`);
     expect(unauth.status).toBe(401);
 
     const out = tempDir('auth-pull');
-    skopeo('copy', `docker://${cache.host}/private/lib/tool:latest`, `oci:${out}:latest`, '--src-tls-verify=false');
+    await skopeo('copy', `docker://${cache.host}/private/lib/tool:latest`, `oci:${out}:latest`, '--src-tls-verify=false');
     const first = await fetch(`${cache.url}/v2/private/lib/tool/manifests/latest`, { method: 'HEAD', headers: { accept: MediaType.ociManifest } });
     expect(first.headers.get('docker-content-digest')).toBe(v1.manifest.digest);
 
     const v2 = await buildImage('latest', 2);
-    skopeo('copy', `oci:${v2.layoutDir}:latest`, `docker://${upstream.host}/lib/tool:latest`, '--dest-tls-verify=false', destCreds);
+    await skopeo('copy', `oci:${v2.layoutDir}:latest`, `docker://${upstream.host}/lib/tool:latest`, '--dest-tls-verify=false', destCreds);
     const second = await fetch(`${cache.url}/v2/private/lib/tool/manifests/latest`, { method: 'HEAD', headers: { accept: MediaType.ociManifest } });
     expect(second.headers.get('docker-content-digest')).toBe(v2.manifest.digest);
+  }, 180_000);
+});
+
+describe('pull-through cache behind a Bearer token service', () => {
+  let upstream: RunningRegistry;
+  let gate: TokenGate;
+  let cache: RunningRegistry;
+  const creds = { user: 'robot', password: 't0ken-s3cret' };
+  beforeAll(async () => {
+    upstream = await startDockerRegistry();
+    gate = await startTokenGate(upstream.url, creds);
+    const dir = tempDir('bearer-config');
+    const config = join(dir, 'registry.yaml');
+    writeFileSync(
+      config,
+      ['upstreams:', '  - name: hub', `    url: ${gate.url}`, '    mirror: true', `    username: ${creds.user}`, `    password: ${creds.password}`].join('\n'),
+    );
+    cache = await startRegistry(['--config', config]);
+  }, 90_000);
+  afterAll(async () => {
+    await cache?.stop();
+    await gate?.close();
+    await upstream?.stop();
+  });
+
+  it('gets a token for the repository scope and mirrors without a prefix', async () => {
+    const img = await buildImage('1.0', 2);
+    await skopeo('copy', `oci:${img.layoutDir}:1.0`, `docker://${upstream.host}/org/svc:1.0`, '--dest-tls-verify=false');
+    const out = tempDir('bearer-pull');
+    await skopeo('copy', `docker://${cache.host}/org/svc:1.0`, `oci:${out}:1.0`, '--src-tls-verify=false');
+    const res = await fetch(`${cache.url}/v2/org/svc/manifests/1.0`, { method: 'HEAD', headers: { accept: MediaType.ociManifest } });
+    expect(res.headers.get('docker-content-digest')).toBe(img.manifest.digest);
+    expect(gate.tokenRequests.some((q) => q.includes('scope=repository%3Aorg%2Fsvc%3Apull') && q.includes('service=gate'))).toBe(true);
   }, 180_000);
 });

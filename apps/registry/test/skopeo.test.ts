@@ -21,7 +21,7 @@ describe('skopeo against our registry', () => {
 
   it('copies a multi-layer OCI image in and out with identical digests', async () => {
     const img = await buildImage('v1', 4);
-    skopeo('copy', `oci:${img.layoutDir}:v1`, `docker://${reg.host}/team/app:v1`, '--dest-tls-verify=false');
+    await skopeo('copy', `oci:${img.layoutDir}:v1`, `docker://${reg.host}/team/app:v1`, '--dest-tls-verify=false');
     const res = await fetch(`${reg.url}/v2/team/app/manifests/v1`, { headers: { accept: MediaType.ociManifest } });
     expect(res.status).toBe(200);
     expect(res.headers.get('docker-content-digest')).toBe(img.manifest.digest);
@@ -29,7 +29,7 @@ describe('skopeo against our registry', () => {
     expect(digestOf(Buffer.from(await res.arrayBuffer()))).toBe(img.manifest.digest);
 
     const out = tempDir('pulled');
-    skopeo('copy', `docker://${reg.host}/team/app:v1`, `oci:${out}:v1`, '--src-tls-verify=false');
+    await skopeo('copy', `docker://${reg.host}/team/app:v1`, `oci:${out}:v1`, '--src-tls-verify=false');
     expect(layoutIndex(out).manifests[0]?.digest).toBe(img.manifest.digest);
     const manifest = JSON.parse(readFileSync(join(out, 'blobs/sha256', img.manifest.digest.slice(7)), 'utf8')) as {
       layers: Array<{ digest: string }>;
@@ -44,19 +44,19 @@ describe('skopeo against our registry', () => {
 
   it('copies a multi-arch image index with --all and keeps every digest', async () => {
     const img = await buildMultiArchImage('multi');
-    skopeo('copy', '--all', `oci:${img.layoutDir}:multi`, `docker://${reg.host}/team/multi:1.0`, '--dest-tls-verify=false');
-    const raw = skopeo('inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/team/multi:1.0`);
+    await skopeo('copy', '--all', `oci:${img.layoutDir}:multi`, `docker://${reg.host}/team/multi:1.0`, '--dest-tls-verify=false');
+    const raw = await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/team/multi:1.0`);
     expect(digestOf(Buffer.from(raw))).toBe(img.manifest.digest);
     const index = JSON.parse(raw) as { mediaType: string; manifests: Array<{ digest: string; platform: { architecture: string } }> };
     expect(index.mediaType).toBe(MediaType.ociIndex);
     expect(index.manifests.map((m) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
 
     const out = tempDir('pulled-multi');
-    skopeo('copy', '--all', `docker://${reg.host}/team/multi:1.0`, `oci:${out}:multi`, '--src-tls-verify=false');
+    await skopeo('copy', '--all', `docker://${reg.host}/team/multi:1.0`, `oci:${out}:multi`, '--src-tls-verify=false');
     expect(layoutIndex(out).manifests[0]?.digest).toBe(img.manifest.digest);
     // A single platform resolves through the index, and each child is served by its digest.
     const arm = JSON.parse(
-      skopeo('inspect', '--override-arch', 'arm64', '--tls-verify=false', `docker://${reg.host}/team/multi:1.0`),
+      await skopeo('inspect', '--override-arch', 'arm64', '--tls-verify=false', `docker://${reg.host}/team/multi:1.0`),
     ) as { Architecture: string };
     expect(arm.Architecture).toBe('arm64');
     for (const child of index.manifests) {
@@ -67,15 +67,15 @@ describe('skopeo against our registry', () => {
 
   it('stores Docker schema 2 manifests verbatim when skopeo converts to v2s2', async () => {
     const img = await buildImage('d', 2);
-    skopeo('copy', '--format', 'v2s2', `oci:${img.layoutDir}:d`, `docker://${reg.host}/docker/img:d`, '--dest-tls-verify=false');
-    const raw = skopeo('inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/docker/img:d`);
+    await skopeo('copy', '--format', 'v2s2', `oci:${img.layoutDir}:d`, `docker://${reg.host}/docker/img:d`, '--dest-tls-verify=false');
+    const raw = await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/docker/img:d`);
     expect((JSON.parse(raw) as { mediaType: string }).mediaType).toBe(MediaType.dockerManifest);
     const head = await fetch(`${reg.url}/v2/docker/img/manifests/d`, { method: 'HEAD', headers: { accept: MediaType.dockerManifest } });
     expect(head.headers.get('content-type')).toBe(MediaType.dockerManifest);
     expect(head.headers.get('docker-content-digest')).toBe(digestOf(Buffer.from(raw)));
     // And back out through a second registry hop: skopeo copies registry to registry without changes.
-    skopeo('copy', `docker://${reg.host}/docker/img:d`, `docker://${reg.host}/docker/copy:d`, '--src-tls-verify=false', '--dest-tls-verify=false');
-    const raw2 = skopeo('inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/docker/copy:d`);
+    await skopeo('copy', `docker://${reg.host}/docker/img:d`, `docker://${reg.host}/docker/copy:d`, '--src-tls-verify=false', '--dest-tls-verify=false');
+    const raw2 = await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/docker/copy:d`);
     expect(raw2).toBe(raw);
   }, 120_000);
 });

@@ -6,6 +6,7 @@ import { DigestError, parseDigest } from './digest';
 const component = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
 const repositoryRe = new RegExp(`^${component}(?:/${component})*$`);
 const tagRe = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+const hostRe = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 
 export const DOCKER_HUB = 'docker.io';
 /** Where Docker Hub's registry API actually lives. */
@@ -67,7 +68,10 @@ export function parseReference(input: string): ImageReference {
   }
   const parts = rest.split('/');
   let registry = DOCKER_HUB;
-  if (parts.length > 1 && looksLikeHost(parts[0] as string)) registry = parts.shift() as string;
+  if (parts.length > 1 && looksLikeHost(parts[0] as string)) {
+    registry = parts.shift() as string;
+    if (!hostRe.test(registry)) throw new ReferenceError(`${input}: invalid registry host ${JSON.stringify(registry)}`);
+  }
   if (registry === 'index.docker.io' || registry === DOCKER_HUB_API) registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   const repository = parts.join('/');
