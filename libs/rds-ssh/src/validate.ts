@@ -59,7 +59,8 @@ export function validateNqn(nqn: string): string {
  * shows comments raw on `;;;` lines, so line breaks and control characters are refused.
  */
 export function validateComment(text: string): string {
-  if (typeof text !== 'string' || text.length > 255 || /[\x00-\x1f\x7f]/.test(text)) {
+  const control = (ch: string) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f;
+  if (typeof text !== 'string' || text.length > 255 || [...text].some(control)) {
     throw invalid('comment', text, 'at most 255 characters, no line breaks or control characters');
   }
   return text;
