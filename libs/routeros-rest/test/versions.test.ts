@@ -1,0 +1,62 @@
+// One normalised container API over the argument names of 7.19, 7.20, 7.21 and 7.23.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Simulator, dockerArchive } from '@mikrotik-kube/routeros-sim';
+import { RouterOsClient } from '../src/index';
+
+describe.each(['7.19', '7.20', '7.21', '7.23'])('containers on RouterOS %s', (version) => {
+  it('add with env/mount lists → stopped → running → stopped → removed, in one shape', async () => {
+    const sim = new Simulator({ version, users: { u: 'p' }, faults: { extractMs: 20 } });
+    const { rest } = await sim.start();
+    const ros = new RouterOsClient({ url: rest, username: 'u', password: 'p' });
+    try {
+      const file = sim.context.files.resolve('disk1/images/app.tar');
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, await dockerArchive({ architecture: 'arm64' }));
+      expect((await ros.version()).raw).toBe(version);
+      await ros.veths.add({ name: 'veth-app', addresses: ['10.5.0.2/24'], gateway: '10.5.0.1' });
+      const env = await ros.containers.envs.add({ list: 'app-env', key: 'MODE', value: 'prod' });
+      expect(env).toMatchObject({ list: 'app-env', key: 'MODE', value: 'prod' });
+      const ro = version !== '7.19';
+      const mount = await ros.containers.mounts.add({ list: 'app-mounts', src: 'disk1/data/app', dst: '/data', readOnly: ro });
+      expect(mount).toMatchObject({ list: 'app-mounts', dst: '/data', readOnly: ro });
+      expect(await ros.containers.mounts.list('app-mounts')).toEqual([expect.objectContaining({ list: 'app-mounts', src: 'disk1/data/app', readOnly: ro })]);
+      if (!ro) await expect(ros.containers.mounts.add({ list: 'x', src: 'a', dst: '/b', readOnly: true })).rejects.toMatchObject({ kind: 'invalid' });
+
+      const c = await ros.containers.add({ name: 'app', file: 'disk1/images/app.tar', interfaces: ['veth-app'], rootDir: 'disk1/root/app', envLists: ['app-env'], mountLists: ['app-mounts'], logging: true, startOnBoot: true, comment: 'mkt:app' });
+      expect(c).toMatchObject({ name: 'app', state: 'extracting', interfaces: ['veth-app'], envLists: ['app-env'], mountLists: ['app-mounts'], logging: true, startOnBoot: true, comment: 'mkt:app', rootDir: 'disk1/root/app' });
+      const stopped = await ros.containers.waitFor('app', ['stopped', 'error'], { intervalMs: 20, timeoutMs: 10_000 });
+      expect(stopped).toMatchObject({ state: 'stopped', arch: 'arm64' });
+      await ros.containers.start('app');
+      expect((await ros.containers.waitFor('app', ['running'], { intervalMs: 20 })).state).toBe('running');
+      await expect(ros.containers.remove('app')).rejects.toMatchObject({ kind: 'invalid', status: 400 });
+      await ros.containers.stop(c.id);
+      await ros.containers.waitFor(c.id, ['stopped'], { intervalMs: 20 });
+      await ros.containers.config.set({ registryUrl: 'http://127.0.0.1:5000', memoryHigh: '256M' });
+      expect(await ros.containers.config.get()).toMatchObject({ registryUrl: 'http://127.0.0.1:5000', memoryHigh: '256M' });
+      await ros.containers.remove('app');
+      expect(await ros.containers.find('app')).toBeUndefined();
+      await ros.containers.envs.removeList('app-env');
+      expect(await ros.containers.envs.list('app-env')).toEqual([]);
+    } finally {
+      ros.close();
+      await sim.stop();
+    }
+  });
+});
+
+describe('disk arguments by version', () => {
+  it('refuses NVMe/TCP NQN arguments before 7.21 without a round trip', async () => {
+    const sim = new Simulator({ version: '7.20', users: { u: 'p' } });
+    const { rest } = await sim.start();
+    const ros = new RouterOsClient({ url: rest, username: 'u', password: 'p' });
+    try {
+      await expect(ros.disks.add({ type: 'file', 'file-path': 'disk1/x.img', 'file-size': '1M', slot: 'x', 'nvme-tcp-server-nqn': 'nqn.x' })).rejects.toMatchObject({ kind: 'invalid' });
+      expect((await ros.disks.list()).map((d) => d.slot)).toContain('disk1');
+    } finally {
+      ros.close();
+      await sim.stop();
+    }
+  });
+});
