@@ -2,9 +2,8 @@
 // on 127.x addresses, a boot-supervisor process, gRPC in between.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { unary } from '@mikrotik-kube/grpc-kit';
 import { waitFor } from '@mikrotik-kube/test-support';
-import { record, SimRouter, startSupervisor, unit, type Seen, type SupervisorProcess } from './harness';
+import { record, rpc, SimRouter, startSupervisor, unit, type Seen, type SupervisorProcess } from './harness';
 
 // dns and ntp first; db and cache need dns; api needs both; web needs api and ntp.
 const GRAPH: Array<[string, string[], number]> = [
@@ -59,25 +58,25 @@ describe('boot order against the simulator', () => {
 
   it('boots a 6-unit graph in dependency order, holding dependents back while dns is not ready', async () => {
     const { events, call } = record(sup.client);
-    for (const [name, deps, prio] of GRAPH) await unary(sup.client, 'Register', { unit: unit(name, addr.get(name) as string, deps, prio) });
+    for (const [name, deps, prio] of GRAPH) await rpc(sup.client, 'Register', { unit: unit(name, addr.get(name) as string, deps, prio) });
 
     // dns answers 503: it runs but is not ready, so db and cache stay pending.
-    await waitFor(async () => (await unary(sup.client, 'GetStatus', { name: 'dns' })).state === 'UNIT_STATE_RUNNING');
+    await waitFor(async () => (await rpc(sup.client, 'GetStatus', { name: 'dns' })).state === 'UNIT_STATE_RUNNING');
     await new Promise((r) => setTimeout(r, 2500));
-    const held = await unary(sup.client, 'GetStatus', { name: 'db' });
+    const held = await rpc(sup.client, 'GetStatus', { name: 'db' });
     expect(held).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'WaitingForDependencies' });
     expect(held.message).toContain('dns (RUNNING, not ready)');
     expect(await router.state('db')).toBe('stopped');
     expect(await router.state('cache')).toBe('stopped');
 
     await router.listen('dns', 200);
-    await waitFor(async () => (await unary(sup.client, 'ListStatus', {})).units.every((u) => u.ready), 30_000, 200);
+    await waitFor(async () => (await rpc(sup.client, 'ListStatus', {})).units.every((u) => u.ready), 30_000, 200);
     call.cancel();
 
     const { ready, started } = expectValidOrder(events);
     expect(started.get('db') as number).toBeGreaterThanOrEqual(ready.get('dns') as number);
     // Boot order is reported: dependencies first, ties by priority.
-    const list = (await unary(sup.client, 'ListStatus', {})).units;
+    const list = (await rpc(sup.client, 'ListStatus', {})).units;
     expect(list.map((u) => u.name)).toEqual(['ntp', 'dns', 'cache', 'db', 'api', 'web']);
     expect(list.map((u) => u.boot_index)).toEqual([0, 1, 2, 3, 4, 5]);
     for (const [name] of GRAPH) expect(await router.state(name)).toBe('running');
@@ -86,15 +85,15 @@ describe('boot order against the simulator', () => {
   });
 
   it('refuses a cycle, names it, and changes nothing', async () => {
-    await unary(sup.client, 'Register', { unit: unit('x', '127.0.90.2', ['y']) });
-    const err = await unary(sup.client, 'Register', { unit: unit('y', '127.0.91.2', ['x']) }).catch((e: unknown) => e);
+    await rpc(sup.client, 'Register', { unit: unit('x', '127.0.90.2', ['y']) });
+    const err = await rpc(sup.client, 'Register', { unit: unit('y', '127.0.91.2', ['x']) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: status.FAILED_PRECONDITION });
     expect((err as Error).message).toContain('x -> y -> x');
-    await expect(unary(sup.client, 'GetStatus', { name: 'y' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(rpc(sup.client, 'GetStatus', { name: 'y' })).rejects.toMatchObject({ code: status.NOT_FOUND });
     // An unknown dependency keeps the unit pending with a reason until it is registered.
-    expect(await unary(sup.client, 'GetStatus', { name: 'x' })).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'DependencyUnknown' });
-    expect(await unary(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: true });
-    expect(await unary(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: false });
+    expect(await rpc(sup.client, 'GetStatus', { name: 'x' })).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'DependencyUnknown' });
+    expect(await rpc(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: true });
+    expect(await rpc(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: false });
   });
 
   it('rejects bad specs with INVALID_ARGUMENT and registers nothing', async () => {
@@ -110,8 +109,8 @@ describe('boot order against the simulator', () => {
       unit('ok', '127.0.92.2', [], 0, { startup_probe: { period_seconds: 1 } }),
     ];
     for (const u of bad) {
-      await expect(unary(sup.client, 'Register', { unit: u }), JSON.stringify(u)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+      await expect(rpc(sup.client, 'Register', { unit: u }), JSON.stringify(u)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     }
-    await expect(unary(sup.client, 'GetStatus', { name: 'ok' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(rpc(sup.client, 'GetStatus', { name: 'ok' })).rejects.toMatchObject({ code: status.NOT_FOUND });
   });
 });

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { createClient } from '@mikrotik-kube/grpc-kit';
+import { createClient, unary } from '@mikrotik-kube/grpc-kit';
 import { contracts, type kube } from '@mikrotik-kube/proto';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { freePort, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
@@ -37,7 +37,7 @@ async function imageTarball(): Promise<Buffer> {
 export class SimRouter {
   readonly client: RouterOsClient;
   private constructor(
-    readonly proc: ProcessHandle,
+    public proc: ProcessHandle,
     readonly dataDir: string,
     readonly rest: string,
     readonly admin: string,
@@ -50,14 +50,25 @@ export class SimRouter {
     // The image is on the router's disk already, as if copied over SFTP.
     mkdirSync(join(dataDir, 'files', 'img'), { recursive: true });
     writeFileSync(join(dataDir, 'files', 'img', 'app.tar'), await imageTarball());
-    const proc = startTsProcess('libs/routeros-sim/src/cli.ts', {
-      args: ['--rest-port', '0', '--data-dir', dataDir, '--user', USER, '--password', PASSWORD, '--extract-ms', '50'],
-    });
+    const proc = SimRouter.spawn(dataDir, await freePort());
     const line = await proc.waitForLine(/routeros-sim ready/);
     const rest = /rest=(\S+)/.exec(line)?.[1];
     const admin = /admin=(\S+)/.exec(line)?.[1];
     if (!rest || !admin) throw new Error(`unexpected ready line: ${line}`);
     return new SimRouter(proc, dataDir, rest, admin);
+  }
+
+  private static spawn(dataDir: string, port: number): ProcessHandle {
+    return startTsProcess('libs/routeros-sim/src/cli.ts', {
+      args: ['--rest-port', String(port), '--data-dir', dataDir, '--user', USER, '--password', PASSWORD, '--extract-ms', '50'],
+    });
+  }
+
+  /** Restarts the simulator on the same port and state: to the supervisor the router rebooted (uptime starts over). */
+  async reboot(): Promise<void> {
+    await this.proc.stop();
+    this.proc = SimRouter.spawn(this.dataDir, Number(new URL(this.rest).port));
+    await this.proc.waitForLine(/routeros-sim ready/);
   }
 
   /** A container on its own veth 127.0.N.2/24, extracted and stopped, answering HTTP on :8080 while it runs. */
@@ -116,6 +127,8 @@ export interface SupervisorProcess {
   proc: ProcessHandle;
   client: SupervisorClient;
   grpcAddress: string;
+  /** Prometheus text from /metrics. */
+  metrics(): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -138,6 +151,7 @@ export async function startSupervisor(router: SimRouter, extra: string[] = []): 
     proc,
     client,
     grpcAddress,
+    metrics: async () => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text(),
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       client.close();
       await proc.stop(signal);
@@ -169,4 +183,16 @@ export function unit(name: string, address: string, dependsOn: string[] = [], pr
     readiness_probe: { http_get: { path: '/ready', port: 8080 }, period_seconds: 1, failure_threshold: 1 },
     ...over,
   };
+}
+
+interface Responses {
+  Register: kube.UnitStatus__Output;
+  Unregister: kube.UnregisterResponse__Output;
+  GetStatus: kube.UnitStatus__Output;
+  ListStatus: kube.ListStatusResponse__Output;
+}
+
+/** grpc-kit's `unary` cannot infer replies through the generated overloads; this names them. */
+export function rpc<K extends keyof Responses>(client: SupervisorClient, method: K, request: object): Promise<Responses[K]> {
+  return unary(client, method, request) as Promise<Responses[K]>;
 }
