@@ -45,11 +45,15 @@ export class HtpasswdAuth {
     return name;
   }
 
-  /** Throws UNAUTHORIZED (with the challenge header set by the caller) unless the request may proceed. */
-  check(req: IncomingMessage): void {
+  /**
+   * Throws UNAUTHORIZED (with the challenge header set by the caller) unless the
+   * request may proceed. `/v2/` always challenges anonymous callers, even with
+   * anonymous reads: clients learn there that credentials exist and send them on pushes.
+   */
+  check(req: IncomingMessage, isBase: boolean): void {
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (this.user(req.headers.authorization)) return;
-    if (read && this.anonymousRead) return;
+    if (read && this.anonymousRead && !isBase) return;
     throw new RegistryError('UNAUTHORIZED', 'authentication required');
   }
 
