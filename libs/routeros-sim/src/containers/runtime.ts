@@ -30,7 +30,6 @@ export interface RuntimeOptions {
 export class ContainerRuntime {
   private readonly timers = new Map<string, Set<NodeJS.Timeout>>();
   private readonly listeners = new Map<string, ContainerListener>();
-  private readonly listenSpecs = new Map<string, ListenSpec>();
   private closed = false;
 
   constructor(private readonly o: RuntimeOptions) {}
@@ -157,7 +156,6 @@ export class ContainerRuntime {
     const id = row['.id'] as string;
     for (const t of this.timers.get(id) ?? []) clearTimeout(t);
     this.timers.delete(id);
-    this.listenSpecs.delete(row['name'] ?? '');
     void this.closeListener(id);
     rmSync(join(this.o.imagesDir, id.slice(1)), { recursive: true, force: true });
   }
@@ -165,12 +163,9 @@ export class ContainerRuntime {
   /** Sets what a container answers on its veth address while it runs (admin endpoint). */
   async setListen(ref: string, spec: ListenSpec | undefined): Promise<void> {
     const row = this.menu.find(ref);
-    const key = row['name'] ?? '';
-    if (spec) {
-      const veth = this.vethAddress(row);
-      if (!veth) throw badRequest('container has no veth address in 127.0.0.0/8');
-      this.listenSpecs.set(key, spec);
-    } else this.listenSpecs.delete(key);
+    if (spec && !this.vethAddress(row)) throw badRequest('container has no veth address in 127.0.0.0/8');
+    // Kept in the row (hidden) so a restarted simulator serves it again.
+    this.menu.update(row['.id'] as string, { _listen: spec ? JSON.stringify(spec) : '' });
     await this.closeListener(row['.id'] as string);
     if (row['_status'] === 'running') await this.openListener(row['.id'] as string);
   }
@@ -198,7 +193,7 @@ export class ContainerRuntime {
   private async openListener(id: string): Promise<void> {
     const row = this.menu.lookup(id);
     if (!row || this.closed) return;
-    const spec = this.listenSpecs.get(row['name'] ?? '');
+    const spec = row['_listen'] ? (JSON.parse(row['_listen']) as ListenSpec) : undefined;
     const host = this.vethAddress(row);
     if (!spec || !host || this.listeners.has(id)) return;
     try {
