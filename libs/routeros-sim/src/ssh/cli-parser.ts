@@ -27,6 +27,8 @@ export interface Command {
 
 /** Words that `print` takes without a value. */
 const PRINT_FLAGS = new Set(['detail', 'terse', 'brief', 'without-paging', 'as-value', 'count-only', 'value-list', 'show-ids']);
+/** Verbs without an unnamed item argument. */
+const NO_TARGET = new Set(['print', 'add', 'find']);
 const CMP = new Set(['=', '!=', '~', '<', '>', '<=', '>=']);
 
 const badName = (t: Token) => new CliError(`bad command name ${t.text} (line 1 column ${t.col})`);
@@ -113,7 +115,7 @@ class Parser {
       } else if (t.kind === 'word' && verb === 'print' && PRINT_FLAGS.has(t.text)) {
         this.i++;
         cmd.flags.push(t.text);
-      } else if (cmd.target === undefined && cmd.args.length === 0 && verb !== 'find' && (t.kind === 'word' || t.kind === 'str' || t.kind === 'open')) {
+      } else if (cmd.target === undefined && cmd.args.length === 0 && !NO_TARGET.has(verb) && (t.kind === 'word' || t.kind === 'str' || t.kind === 'open')) {
         cmd.target = this.value();
       } else {
         throw endExpected(t);

@@ -17,7 +17,7 @@ export function keyRow(user: string, line: string): Row {
   if (parsed instanceof Error || parsed.isPrivateKey()) throw badRequest('failure: unable to load key file (wrong format or bad passphrase)!');
   return {
     user,
-    'key-type': parsed.type,
+    'key-type': parsed.type.replace(/^ssh-/, ''),
     'key-owner': parsed.comment || line.trim().split(/\s+/)[2] || '',
     _key: parsed.getPublicSSH().toString('base64'),
   };
