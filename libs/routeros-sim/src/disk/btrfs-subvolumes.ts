@@ -31,6 +31,7 @@ export function subvolumeMenu(files: FileStore): MenuSpec {
         const fs = ctx.state.menu(DISK_MENU).rows().find((r) => r['slot'] === args['fs'] && r['fs'] === 'btrfs');
         if (!fs) throw noSuchItem('fs');
         const name = args['name'] as string;
+        if (ctx.state.menu(SUBVOLUME_MENU).rows().some((r) => r['name'] === name)) throw badRequest('failure: subvolume already exists');
         files.resolve(`${args['fs']}/${name}`); // refuses traversal
         if (files.exists(`${args['fs']}/${name}`)) throw badRequest('failure: file or directory already exists');
         const parent = args['parent'];
