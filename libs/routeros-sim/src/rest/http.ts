@@ -65,6 +65,7 @@ export class RestFace {
           if (Math.random() < this.o.faults.resetRate) return 'reset' as const;
           if (Math.random() < this.o.faults.errorRate) throw new RosError(500, 'std failure: simulated fault (13)');
           const r = await dispatch(this.o.state, { method: req.method ?? 'GET', segments, query: url.searchParams, body });
+          this.o.state.flush();
           if (this.o.faults.dropNextReplies > 0) {
             this.o.faults.dropNextReplies--;
             return 'reset' as const;

@@ -202,6 +202,7 @@ export class SimState {
   private readonly persisted: Persisted;
   private readonly file: string | undefined;
   private dirty = false;
+  private flushScheduled = false;
   readonly context: MenuContext;
 
   constructor(readonly options: SimStateOptions) {
@@ -295,10 +296,18 @@ export class SimState {
   changed(e: ChangeEvent): void {
     this.dirty = true;
     for (const fn of [...this.listeners]) fn(e);
-    this.flush();
+    // Bursts (thousands of rows added in one tick) coalesce into one write; faces call
+    // flush() before acknowledging a request, so an answered change is on disk.
+    if (!this.flushScheduled && this.file) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
   }
 
-  /** Writes the state if it changed (atomic; every change is flushed before its reply). */
+  /** Writes the state if it changed (temp + fsync + rename). */
   flush(): void {
     if (!this.dirty || !this.file) return;
     writeJsonAtomic(this.file, this.persisted);
