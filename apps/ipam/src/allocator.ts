@@ -87,19 +87,31 @@ export class Allocator {
     return plan;
   }
 
+  /**
+   * Best effort, item by item: another replica may be changing the same
+   * objects (a claim it is rolling back), and the next sync tries again.
+   */
   private async repair(plan: SyncPlan): Promise<void> {
+    const attempt = async (what: string, meta: object, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+        this.logger.info(what, meta);
+      } catch (err) {
+        this.logger.warn(`not ${what}`, { ...meta, error: (err as Error).message });
+      }
+    };
     for (const a of plan.missingPorts) {
-      await this.owners.run(a.owner, () => this.gate.withShared(() => this.ensurePort(a)));
-      this.logger.info('completed interrupted allocation', { owner: a.owner, veth: a.veth });
+      await attempt('completed interrupted allocation', { owner: a.owner, veth: a.veth }, () =>
+        this.owners.run(a.owner, () => this.gate.withShared(() => this.ensurePort(a))),
+      );
     }
     for (const v of plan.duplicates) {
-      await this.router.removeVeth(v.id);
-      this.logger.info('removed duplicate veth', { veth: v.name, comment: v.comment });
+      await attempt('removed duplicate veth', { veth: v.name, comment: v.comment }, () => this.router.removeVeth(v.id));
     }
     for (const p of plan.strayPorts) {
-      if (await this.router.getVeth(p.interface)) continue;
-      await this.router.removeBridgePort(p.id);
-      this.logger.info('removed bridge port of a missing veth', { interface: p.interface });
+      await attempt('removed bridge port of a missing veth', { interface: p.interface }, async () => {
+        if (!(await this.router.getVeth(p.interface))) await this.router.removeBridgePort(p.id);
+      });
     }
   }
 
