@@ -98,7 +98,7 @@ EOF
 }
 
 alive() { # pid dir -> 0 if pid is alive and is one of ours (its command line names DIR)
-  [[ -r /proc/$1/cmdline ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$2"
+  [[ -r /proc/$1/cmdline ]] && { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null | grep -qF -- "$2"
 }
 
 stop_dir() { # dir ; stops in reverse start order, each one before the next (etcd last)
@@ -222,17 +222,18 @@ EOF
   log "ready in $(( $(date +%s) - t0 ))s: export KUBECONFIG=$DIR/admin.kubeconfig; stop with: $0 stop $DIR"
 }
 
+STOPPING=0
+cleanup() { (( STOPPING )) && return 0; STOPPING=1; [[ -n ${DIR:-} ]] && stop_dir "$DIR"; }
+
 run() {
   local parent=$PPID
-  start "$@"
-  echo "READY"
-  local stopping=0
-  cleanup() { (( stopping )) && return; stopping=1; stop_dir "$DIR"; }
   trap 'cleanup; exit 0' INT TERM HUP
+  start "$@"
   trap cleanup EXIT
+  echo "READY"
   # stay up while the parent lives and the components run
+  local name pid
   while kill -0 "$parent" 2>/dev/null; do
-    local name pid
     while read -r name pid; do
       alive "$pid" "$DIR" || { log "$name (pid $pid) died; stopping"; exit 1; }
     done <"$DIR/pids"
