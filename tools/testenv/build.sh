@@ -162,6 +162,11 @@ main() {
   mkdir -p "$BIN" "$STAMPS" "$LOGS"
   if (( list_only )); then detect_system_kubectl; print_table; return 0; fi
   if ! have_go; then print_table; return 0; fi
+  # one build at a time per cache dir (two `make test` runs, or a run and a by-hand build)
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$TESTENV_DIR/.lock"
+    flock -n 9 || { echo "testenv: another build.sh holds $TESTENV_DIR/.lock; waiting"; flock 9; }
+  fi
 
   # Our own settings, independent of the caller's: module mode from the proxy, no workspace,
   # static binaries, no VCS stamping of our repo into wrapper builds.
