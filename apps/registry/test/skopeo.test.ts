@@ -40,6 +40,8 @@ describe('skopeo against our registry', () => {
     }
     const tags = (await (await fetch(`${reg.url}/v2/team/app/tags/list`)).json()) as { tags: string[] };
     expect(tags.tags).toEqual(['v1']);
+    const catalog = (await (await fetch(`${reg.url}/v2/_catalog`)).json()) as { repositories: string[] };
+    expect(catalog.repositories).toContain('team/app');
   }, 120_000);
 
   it('copies a multi-arch image index with --all and keeps every digest', async () => {
@@ -59,6 +61,10 @@ describe('skopeo against our registry', () => {
       await skopeo('inspect', '--override-arch', 'arm64', '--tls-verify=false', `docker://${reg.host}/team/multi:1.0`),
     ) as { Architecture: string };
     expect(arm.Architecture).toBe('arm64');
+    // The catalog pages with n/last and a Link to the next page.
+    const page = await fetch(`${reg.url}/v2/_catalog?n=1`);
+    expect(((await page.json()) as { repositories: string[] }).repositories).toEqual(['team/app']);
+    expect(page.headers.get('link')).toBe('</v2/_catalog?n=1&last=team%2Fapp>; rel="next"');
     for (const child of index.manifests) {
       const res = await fetch(`${reg.url}/v2/team/multi/manifests/${child.digest}`, { headers: { accept: MediaType.ociManifest } });
       expect(digestOf(Buffer.from(await res.arrayBuffer()))).toBe(child.digest);
