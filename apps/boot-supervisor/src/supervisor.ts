@@ -58,7 +58,22 @@ export class Supervisor {
   private dirty = false;
 
   constructor(private readonly o: SupervisorOptions) {
-    for (const p of o.stateFile?.load().units ?? []) this.restore(p);
+    // Read at once so a corrupt file stops the process at start, not at its first leadership.
+    this.load();
+  }
+
+  /** Replaces the in-memory units with the state file's (another replica may have written it). */
+  private load(): void {
+    if (!this.o.stateFile) return;
+    const saved = this.o.stateFile.load().units;
+    for (const u of this.units.values()) {
+      this.dropProbes(u);
+      if (!saved.some((p) => p.spec.name === u.name)) this.o.metrics.removed(u.name);
+    }
+    for (const set of [this.everReady, this.stopping, this.restartPending]) set.clear();
+    this.startIssuedMs.clear();
+    this.units.clear();
+    for (const p of saved) this.restore(p);
     this.reorder();
   }
 
@@ -146,8 +161,13 @@ export class Supervisor {
   /** Starts acting on the router (this replica leads). */
   activate(): void {
     if (this.active) return;
+    try {
+      this.load();
+    } catch (err) {
+      this.o.logger.error('state file unreadable; keeping the units in memory', { error: (err as Error).message });
+    }
     this.active = true;
-    this.o.logger.info('supervisor active');
+    this.o.logger.info('supervisor active', { units: this.units.size });
     this.kick();
   }
 

@@ -129,6 +129,8 @@ export interface SupervisorProcess {
   grpcAddress: string;
   /** Prometheus text from /metrics. */
   metrics(): Promise<string>;
+  /** HTTP status of /readyz. */
+  readyz(): Promise<number>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ export async function startSupervisor(router: SimRouter, extra: string[] = []): 
     client,
     grpcAddress,
     metrics: async () => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text(),
+    readyz: async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       client.close();
       await proc.stop(signal);

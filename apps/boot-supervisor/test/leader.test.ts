@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { waitFor } from '@mikrotik-kube/test-support';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
 import { LeaseElector, SoloElector } from '../src/leader';
+import { rpc, SimRouter, startSupervisor, unit, type SupervisorProcess } from './harness';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -70,5 +75,46 @@ describe.skipIf(skip)(`LeaseElector against kube-apiserver${skip ? ` (skipped: $
     expect(after.spec?.leaseTransitions).toBeGreaterThanOrEqual(1);
     await standby.stop();
     expect(changes.filter((c) => c.endsWith(':true'))).toHaveLength(2);
+  });
+
+  it('fails over between two supervisor processes: the standby takes over and adopts, nothing restarts', async () => {
+    const router = await SimRouter.start();
+    const dir = mkdtempSync(join(tmpdir(), 'boot-sup-ha-'));
+    const procs: SupervisorProcess[] = [];
+    try {
+      const a = await router.addContainer('ha-a', 80);
+      const b = await router.addContainer('ha-b', 81);
+      const common = [
+        ...['--kubeconfig', cp.kubeconfig, '--leader.lease-name', 'boot-sup-failover', '--state-file', join(dir, 'state.json')],
+        ...['--leader.lease-duration-seconds', '2', '--leader.renew-deadline-seconds', '1', '--leader.retry-period-seconds', '1'],
+      ];
+      procs.push(await startSupervisor(router, [...common, '--leader.identity', 'one']));
+      procs.push(await startSupervisor(router, [...common, '--leader.identity', 'two']));
+      const leads = async (p: SupervisorProcess) => rpc(p.client, 'ListStatus', {}).then(() => true, (e: { code?: number }) => (e.code === status.UNAVAILABLE ? false : Promise.reject(e)));
+      const [one, two] = procs as [SupervisorProcess, SupervisorProcess];
+      expect([await leads(one), await leads(two)]).toEqual([true, false]);
+      expect([await one.readyz(), await two.readyz()]).toEqual([200, 503]);
+
+      await rpc(one.client, 'Register', { unit: unit('ha-a', a) });
+      await rpc(one.client, 'Register', { unit: unit('ha-b', b, ['ha-a']) });
+      await waitFor(async () => (await rpc(one.client, 'ListStatus', {})).units.every((u) => u.ready), 15_000, 100);
+      await router.resetCalls();
+
+      await one.proc.stop('SIGKILL');
+      const killed = Date.now();
+      await waitFor(() => leads(two), 15_000, 100);
+      const tookOverMs = Date.now() - killed;
+      await waitFor(async () => (await rpc(two.client, 'ListStatus', {})).units.every((u) => u.ready), 15_000, 100);
+      const units = (await rpc(two.client, 'ListStatus', {})).units;
+      expect(units.map((u) => u.name)).toEqual(['ha-a', 'ha-b']);
+      expect((await router.calls())['POST container/start'] ?? 0).toBe(0);
+      expect(await two.readyz()).toBe(200);
+      // Lease of 2 s: the takeover waits for expiry, not longer.
+      expect(tookOverMs).toBeLessThan(10_000);
+    } finally {
+      for (const p of procs) await p.stop('SIGKILL');
+      await router.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
