@@ -49,6 +49,22 @@ describe('container faults and output', () => {
     }
   });
 
+  it('starting a container whose veth was removed fails on the router with a log line', async () => {
+    const { sim, call } = await startSim({ faults: { extractMs: 20 } });
+    try {
+      await prepare(sim, call, 'orphan', '127.0.82.2');
+      expect((await call('DELETE', '/interface/veth/veth-orphan')).status).toBe(204);
+      expect((await call('POST', '/container/start', { '.id': 'orphan' })).body).toEqual([]);
+      await waitFor(async () => {
+        const log = ((await call('GET', '/log?topics=container')).body as Obj[]).map((l) => l['message']);
+        return log.includes('orphan: could not acquire interface: no device (6)') ? true : undefined;
+      });
+      expect(((await call('GET', '/container/orphan')).body as Obj)['stopped']).toBe('true');
+    } finally {
+      await sim.stop();
+    }
+  });
+
   it('container output reaches /log only while running with logging=yes; listen needs a 127.x veth', async () => {
     const { sim, call, admin } = await startSim({ faults: { extractMs: 20 } });
     try {
@@ -80,17 +96,22 @@ describe('container faults and output', () => {
     }
   });
 
-  it('a running container keeps running (and listening) after a simulator restart', async () => {
+  it('a restart is a reboot: start-on-boot containers run (and listen) again, the others come up stopped', async () => {
     const first = await startSim({ faults: { extractMs: 20 } });
     const port = await freePort();
     await prepare(first.sim, first.call, 'svc', '127.0.80.2');
+    await prepare(first.sim, first.call, 'adhoc', '127.0.81.2');
+    await first.call('PATCH', '/container/svc', { 'start-on-boot': 'yes' });
     await fetch(`${first.admin}/containers/svc/listen`, { method: 'POST', body: JSON.stringify({ port, kind: 'http' }) });
-    await first.call('POST', '/container/start', { '.id': 'svc' });
-    await running(first.call, 'svc');
+    for (const n of ['svc', 'adhoc']) {
+      await first.call('POST', '/container/start', { '.id': n });
+      await running(first.call, n);
+    }
     await first.sim.stop();
     const second = await startSim({ dataDir: first.dataDir });
     try {
-      expect(((await second.call('GET', '/container/svc')).body as Obj)['running']).toBe('true');
+      expect(((await second.call('GET', '/container/adhoc')).body as Obj)['stopped']).toBe('true');
+      await running(second.call, 'svc');
       const body = await waitFor(() => fetch(`http://127.0.80.2:${port}/`).then((r) => r.text(), () => undefined));
       expect(body).toBe('ok\n');
     } finally {

@@ -3,7 +3,7 @@
 // Internal status lives in the hidden `_status` field; menus render it per version.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { badRequest, noSuchItem } from '../state/errors';
+import { badRequest } from '../state/errors';
 import type { MenuContext } from '../state/menu-spec';
 import type { Row } from '../state/values';
 import type { FileStore } from '../files/store';
@@ -42,15 +42,25 @@ export class ContainerRuntime {
     appendLog(this.o.ctx, 'container', message);
   }
 
-  /** Re-arms background work after a restart: extraction restarts, running containers keep running. */
+  /**
+   * A simulator restart is a router reboot: extraction starts over, containers with
+   * `start-on-boot=yes` start again, every other container comes up stopped.
+   */
   resume(): void {
     for (const row of this.menu.rows()) {
       const id = row['.id'] as string;
       const s = row['_status'] as ContainerStatus | undefined;
       if (s === 'extracting') this.extract(id);
-      else if (s === 'starting') this.setStatus(id, 'running');
-      else if (s === 'stopping') this.setStatus(id, 'stopped');
-      else if (s === 'running') void this.openListener(id);
+      else if (s === 'running' || s === 'starting' || s === 'stopping') {
+        this.menu.update(id, { _status: 'stopped' });
+        if (row['start-on-boot'] === 'true') {
+          try {
+            this.start(id);
+          } catch (e) {
+            this.log(`${row['name'] ?? id}: start on boot failed: ${(e as Error).message}`);
+          }
+        }
+      }
     }
   }
 
@@ -111,12 +121,17 @@ export class ContainerRuntime {
     if (!row['cmd'] && !row['entrypoint'] && !row['default-cmd'] && !row['default-entrypoint']) {
       throw badRequest('failure: start failed: no command specified, set cmd or entrypoint');
     }
-    for (const ifname of (row['interface'] ?? '').split(',')) {
-      if (!this.o.ctx.state.menu('interface/veth').rows().some((v) => v['name'] === ifname)) throw noSuchItem('interface');
-    }
     this.menu.update(id, { _status: 'starting' });
     this.after(id, TRANSITION_MS, async () => {
-      if (this.menu.lookup(id)?.['_status'] !== 'starting') return;
+      const current = this.menu.lookup(id);
+      if (current?.['_status'] !== 'starting') return;
+      // A veth removed after the container was added: the start fails on the router, not in the reply.
+      const veths = this.o.ctx.state.menu('interface/veth').rows();
+      if (!(current['interface'] ?? '').split(',').every((i) => veths.some((v) => v['name'] === i))) {
+        this.menu.update(id, { _status: 'stopped' });
+        this.log(`${current['name'] ?? id}: could not acquire interface: no device (6)`);
+        return;
+      }
       this.menu.update(id, { _status: 'running', _startedAt: String(Date.now()) });
       await this.openListener(id);
       const crash = this.o.faults.crashAfterMs;
@@ -208,11 +223,6 @@ export class ContainerRuntime {
     const l = this.listeners.get(id);
     this.listeners.delete(id);
     await l?.close();
-  }
-
-  private setStatus(id: string, s: ContainerStatus): void {
-    this.menu.update(id, { _status: s });
-    if (s === 'running') void this.openListener(id);
   }
 
   private after(id: string, ms: number, fn: () => unknown): void {

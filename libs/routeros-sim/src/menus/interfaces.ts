@@ -1,7 +1,7 @@
 // /interface/veth, /interface/bridge and /interface/bridge/port (routeros-reference.md §3.1–3.2).
 // Interface names share one namespace across interface kinds, so a duplicate is refused
 // atomically — ipam relies on that as a claim.
-import { badRequest, invalidValue, noSuchItem } from '../state/errors';
+import { invalidValue, noSuchItem } from '../state/errors';
 import type { MenuContext, MenuSpec } from '../state/menu-spec';
 import type { Row } from '../state/values';
 import { parsePrefix } from './prefix';
@@ -50,10 +50,6 @@ export const vethMenu: MenuSpec = {
     validateSet: (_r, a) => {
       checkName(a);
       checkVethAddresses(a);
-    },
-    validateRemove: (row, ctx) => {
-      const used = ctx.state.menu('container').rows().some((c) => (c['interface'] ?? '').split(',').includes(row['name'] ?? ''));
-      if (used) throw badRequest('failure: interface is used by container');
     },
     afterRemove: (row, ctx) => removePortsOf(ctx, row['name'] ?? ''),
   },
