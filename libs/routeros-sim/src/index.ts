@@ -18,3 +18,5 @@ export { sshPlugin } from './ssh/plugin';
 export type { SshPlugin, SshPluginOptions } from './ssh/plugin';
 export { diskPlugin } from './disk/plugin';
 export type { DiskPluginOptions } from './disk/plugin';
+export { parseCli } from './ssh/cli-parser';
+export type { Command as CliCommand } from './ssh/cli-parser';
