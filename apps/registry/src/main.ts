@@ -24,15 +24,15 @@ const svc = createService<RegistryConfig>({
 });
 const { config, logger } = svc;
 
-const storage = await openFsStorage(config.storageDir, {
-  maxManifestBytes: config.maxManifestBytes,
-  maxBlobBytes: config.maxBlobBytes,
-});
+const storage = await openFsStorage(
+  config.storageDir,
+  { maxManifestBytes: config.maxManifestBytes, maxBlobBytes: config.maxBlobBytes },
+  logger,
+);
 const gcOptions = { graceMs: config.gc.graceSeconds * 1000, deleteUntagged: config.gc.deleteUntagged };
 
 if (svc.extras.gc) {
   const result = await storage.gc.run({ ...gcOptions, dryRun: svc.extras['dry-run'] === true });
-  logger.info('garbage collection', { ...result, dryRun: svc.extras['dry-run'] === true });
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

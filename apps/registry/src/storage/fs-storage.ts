@@ -1,5 +1,6 @@
 // Opens the filesystem storage: the blob, upload and manifest stores over one root.
 import { mkdir } from 'node:fs/promises';
+import type { Logger } from '@mikrotik-kube/service-kit';
 import { FsBlobStore } from './blob-store';
 import { GarbageCollector } from './gc';
 import { FsManifestStore } from './manifest-store';
@@ -19,7 +20,7 @@ export interface FsStorage {
   gc: GarbageCollector;
 }
 
-export async function openFsStorage(root: string, limits: StorageLimits): Promise<FsStorage> {
+export async function openFsStorage(root: string, limits: StorageLimits, logger?: Logger): Promise<FsStorage> {
   const paths = new StoragePaths(root);
   for (const dir of [paths.blobsDir(), paths.repositoriesDir(), paths.uploadsDir(), paths.tmpDir()]) {
     await mkdir(dir, { recursive: true });
@@ -31,6 +32,6 @@ export async function openFsStorage(root: string, limits: StorageLimits): Promis
     blobs,
     manifests,
     uploads: new FsUploadStore(paths, blobs, limits.maxBlobBytes),
-    gc: new GarbageCollector(paths, blobs, manifests),
+    gc: new GarbageCollector(paths, blobs, manifests, logger),
   };
 }
