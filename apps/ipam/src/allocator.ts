@@ -233,7 +233,9 @@ export class Allocator {
     const ip = ipIn(veth, net);
     if (ip === undefined) return undefined;
     const known = this.byOwner.get(owner);
-    if (known && idOrder(known.vethId) <= idOrder(veth.id)) {
+    if (known?.vethId === veth.id) return known;
+    if (known && idOrder(known.vethId) < idOrder(veth.id)) {
+      // A younger duplicate: it still occupies its address until a sync removes it.
       this.pools.get(net.name)?.take(ip, Slot.Reserved);
       return known;
     }
