@@ -89,7 +89,11 @@ export class RegistryClient {
     if (res.status === 404) return undefined;
     const digest = res.headers.get('docker-content-digest');
     const mediaType = res.headers.get('content-type');
-    if (!digest || !mediaType) return undefined; // some registries omit them on HEAD; callers then GET
+    if (!digest || !mediaType) {
+      // Some registries leave the digest off HEAD answers: fetch the manifest and hash it.
+      const m = await this.getManifest(repo, reference);
+      return { digest: m.digest, mediaType: m.mediaType, size: m.size };
+    }
     return { digest, mediaType: mediaType.split(';')[0] as string, size: Number(res.headers.get('content-length') ?? 0) };
   }
 
