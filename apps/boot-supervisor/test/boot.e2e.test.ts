@@ -82,7 +82,7 @@ describe('boot order against the simulator', () => {
     for (const [name] of GRAPH) expect(await router.state(name)).toBe('running');
     // Each container was started exactly once.
     expect((await router.calls())['POST container/start']).toBe(6);
-  });
+  }, 120_000);
 
   it('refuses a cycle, names it, and changes nothing', async () => {
     await rpc(sup.client, 'Register', { unit: unit('x', '127.0.90.2', ['y']) });
@@ -94,7 +94,7 @@ describe('boot order against the simulator', () => {
     expect(await rpc(sup.client, 'GetStatus', { name: 'x' })).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'DependencyUnknown' });
     expect(await rpc(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: true });
     expect(await rpc(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: false });
-  });
+  }, 120_000);
 
   it('rejects bad specs with INVALID_ARGUMENT and registers nothing', async () => {
     const bad = [
@@ -112,5 +112,5 @@ describe('boot order against the simulator', () => {
       await expect(rpc(sup.client, 'Register', { unit: u }), JSON.stringify(u)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     }
     await expect(rpc(sup.client, 'GetStatus', { name: 'ok' })).rejects.toMatchObject({ code: status.NOT_FOUND });
-  });
+  }, 120_000);
 });

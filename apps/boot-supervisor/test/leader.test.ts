@@ -75,7 +75,7 @@ describe.skipIf(skip)(`LeaseElector against kube-apiserver${skip ? ` (skipped: $
     expect(after.spec?.leaseTransitions).toBeGreaterThanOrEqual(1);
     await standby.stop();
     expect(changes.filter((c) => c.endsWith(':true'))).toHaveLength(2);
-  });
+  }, 120_000);
 
   it('fails over between two supervisor processes: the standby takes over and adopts, nothing restarts', async () => {
     const router = await SimRouter.start();
@@ -116,5 +116,5 @@ describe.skipIf(skip)(`LeaseElector against kube-apiserver${skip ? ` (skipped: $
       await router.stop();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });

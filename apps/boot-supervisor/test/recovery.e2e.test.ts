@@ -95,5 +95,5 @@ describe('supervisor crash recovery', () => {
       for (const d of deps) expect(started.get(name) as number, `${name} after ${d}`).toBeGreaterThanOrEqual(ready.get(d) as number);
     }
     for (const u of (await rpc(second.client, 'ListStatus', {})).units) expect(u.restart_count).toBe(0);
-  });
+  }, 120_000);
 });

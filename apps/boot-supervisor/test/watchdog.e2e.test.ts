@@ -48,7 +48,7 @@ describe('watchdog against the simulator', () => {
     const calls = await router.calls();
     expect(calls['POST container/stop']).toBe(1);
     expect(calls['POST container/start']).toBe(1);
-  });
+  }, 120_000);
 
   it('restarts dependents that asked for it when their dependency restarts', async () => {
     await rpc(sup.client, 'Register', { unit: unit('base', addr.get('base') as string) });
@@ -65,7 +65,7 @@ describe('watchdog against the simulator', () => {
     const baseReady = events.find((e) => e.name === 'base' && e.ready)?.at ?? Infinity;
     const childStart = child.find((e) => e.state === 'UNIT_STATE_STARTING')?.started_ms ?? 0;
     expect(childStart).toBeGreaterThanOrEqual(baseReady);
-  });
+  }, 120_000);
 
   it('backs off a crash loop with growing delays and gives up at max restarts', async () => {
     const { events, call } = record(sup.client);
@@ -87,7 +87,7 @@ describe('watchdog against the simulator', () => {
     expect(metric(text, 'boot_supervisor_restarts_total', { unit: 'flaky' })).toBe(3);
     expect(metric(text, 'boot_supervisor_unit_state', { unit: 'flaky', state: 'UNIT_STATE_FAILED' })).toBe(1);
     expect(metric(text, 'boot_supervisor_probe_results_total', { unit: 'live', probe: 'liveness', result: 'failure' })).toBeGreaterThanOrEqual(2);
-  });
+  }, 120_000);
 
   it('runs the boot sequence again when the router reboots', async () => {
     const { events, call } = record(sup.client);
@@ -102,5 +102,5 @@ describe('watchdog against the simulator', () => {
     // FAILED units get a fresh budget after a reboot like everything else.
     expect(events.some((e) => e.name === 'flaky' && e.reason === 'RouterRebooted')).toBe(true);
     expect(metric(await sup.metrics(), 'boot_supervisor_router_reboots_total')).toBe(1);
-  });
+  }, 120_000);
 });
