@@ -130,6 +130,8 @@ export class SshConnection {
       let ready = false;
       c.once('ready', () => {
         ready = true;
+        // Commands are small request/response exchanges; Nagle would add ~40 ms to each.
+        c.setNoDelay(true);
         this.client = c;
         resolve(c);
       });
@@ -180,7 +182,7 @@ export class SshConnection {
       const failInflight = (e: RdsError) => finish(e);
       this.inflight.add(failInflight);
       const timer = setTimeout(() => finish(new RdsError('timeout', `command timed out after ${timeoutMs} ms`)), timeoutMs);
-      client.exec(command, (err, ch) => {
+      const onChannel = (err: Error | undefined, ch: ClientChannel) => {
         if (err) {
           // Channel refused (session limit) or connection gone: both are transient.
           return finish(new RdsError('transport', `exec failed: ${err.message}`, command, { cause: err }));
@@ -200,7 +202,13 @@ export class SshConnection {
           if (!exited) finish(new RdsError('transport', 'channel closed before the command finished'));
           else finish(undefined, exitCode);
         });
-      });
+      };
+      try {
+        client.exec(command, onChannel);
+      } catch (e) {
+        // The connection went away between the check and the exec.
+        finish(new RdsError('transport', `exec failed: ${(e as Error).message}`, command, { cause: e }));
+      }
     });
   }
 }

@@ -202,6 +202,13 @@ describe('faults and connection handling', () => {
     expect((await c.getVolume('pvc-d1'))?.slot).toBe('pvc-d1');
   });
 
+  it('stays within the router session limit only because channels are bounded', async () => {
+    const run = (c: RdsClient) => Promise.all(Array.from({ length: 16 }, () => kindOf(c.getVolume('pvc-d1'))));
+    expect(new Set(await run(h.client({ maxChannels: 4 })))).toEqual(new Set(['ok']));
+    // The simulator allows 4 sessions per connection; 16 at once overrun it.
+    expect(await run(h.client({ maxChannels: 16 }))).toContain('transport');
+  });
+
   it('gives a transport error when the router is unreachable', async () => {
     const c = h.client({ port: 1, connectAttempts: 2, backoffInitialMs: 10 });
     expect(await kindOf(c.getVolume('pvc-d1'))).toBe('transport');

@@ -89,6 +89,13 @@ export const VIEWS: Record<string, MenuView> = {
     columns: ['fs', 'name', 'parent', 'read-only'],
     hidden: new Set(['comment', 'default']),
   },
+  'user/ssh-keys': {
+    order: ['user', 'key-type', 'key-owner'],
+    quoted: new Set(['user', 'key-owner']),
+    flags: [],
+    render: {},
+    columns: ['user', 'key-type', 'key-owner'],
+  },
   file: {
     order: ['name', 'type', 'size', 'last-modified', 'contents'],
     quoted: new Set(['name', 'contents']),

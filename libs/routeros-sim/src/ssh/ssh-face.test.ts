@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RdsClient, parsePrint } from '@mikrotik-kube/rds-ssh';
 import { startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
+import { sshExec, type SshLogin } from './test-ssh';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-ssh-'));
 const auth = 'Basic ' + Buffer.from('admin:pw').toString('base64');
@@ -19,9 +19,13 @@ async function startCli(): Promise<{ proc: ProcessHandle; rest: string; ssh: URL
   return { proc, rest: field('rest'), ssh: new URL(field('ssh')), fingerprint: field('ssh-host-key') };
 }
 
-function client(ssh: URL, fingerprint: string, auth: { password?: string; privateKey?: string }): RdsClient {
-  return new RdsClient({ host: ssh.hostname, port: Number(ssh.port), username: 'admin', ...auth, hostKey: { pins: [fingerprint] }, volumeBases: ['/storage-pool/k8s'] });
-}
+const login = (ssh: URL, fingerprint: string, auth: { password?: string; privateKey?: string }): SshLogin => ({
+  host: ssh.hostname,
+  port: Number(ssh.port),
+  username: 'admin',
+  ...auth,
+  fingerprint,
+});
 
 describe('simulator CLI with --ssh-port', () => {
   let proc: ProcessHandle | undefined;
@@ -35,10 +39,11 @@ describe('simulator CLI with --ssh-port', () => {
     proc = first.proc;
     expect(first.ssh.hostname).toBe('127.0.0.1');
     expect(first.fingerprint).toMatch(/^SHA256:/);
-    const c = client(first.ssh, first.fingerprint, { password: 'pw' });
+    const pw = login(first.ssh, first.fingerprint, { password: 'pw' });
 
     // SSH → REST
-    await c.createVolume({ slot: 'pvc-1', filePath: '/storage-pool/k8s/pvc-1.img', sizeBytes: 64 * 1024 ** 2, export: { port: 4420, nqn: 'nqn.2000-02.com.mikrotik:pvc-1' } });
+    const add = await sshExec(pw, '/disk add type=file slot=pvc-1 file-path=/storage-pool/k8s/pvc-1.img file-size=64M nvme-tcp-export=yes nvme-tcp-server-nqn="nqn.2000-02.com.mikrotik:pvc-1"');
+    expect(add).toEqual({ stdout: '', code: 0 });
     const viaRest = (await (await fetch(`${first.rest}/disk/pvc-1`, { headers: { authorization: auth } })).json()) as Record<string, string>;
     expect(viaRest).toMatchObject({ slot: 'pvc-1', type: 'file', 'file-size': String(64 * 1024 ** 2), 'nvme-tcp-export': 'true', 'nvme-tcp-server-nqn': 'nqn.2000-02.com.mikrotik:pvc-1' });
     expect(existsSync(join(dir, 'files/storage-pool/k8s/pvc-1.img'))).toBe(true);
@@ -50,7 +55,7 @@ describe('simulator CLI with --ssh-port', () => {
       body: JSON.stringify({ type: 'file', slot: 'pvc-2', 'file-path': '/storage-pool/k8s/pvc-2.img', 'file-size': '32M' }),
     });
     expect(put.status).toBe(201);
-    expect((await c.getVolume('pvc-2'))?.sizeBytes).toBe(32 * 1024 ** 2);
+    expect((await sshExec(pw, '/disk print terse where slot=pvc-2')).stdout).toContain(' size=33 554 432 ');
     const tooBig = await fetch(`${first.rest}/disk`, {
       method: 'PUT',
       headers: { authorization: auth, 'content-type': 'application/json' },
@@ -68,19 +73,16 @@ describe('simulator CLI with --ssh-port', () => {
       body: JSON.stringify({ 'public-key-file': 'ops.pub', user: 'admin' }),
     });
     expect(imp.status).toBe(200);
-    const byKey = client(first.ssh, first.fingerprint, { privateKey: key.private });
-    const keys = parsePrint((await byKey.connection.exec('/user/ssh-keys/print detail')).stdout);
-    expect(keys.map((k) => k.props)).toEqual([{ user: 'admin', 'key-type': 'ed25519', 'key-owner': 'ops@test' }]);
-    c.close();
-    byKey.close();
+    const byKey = login(first.ssh, first.fingerprint, { privateKey: key.private });
+    expect((await sshExec(byKey, '/user/ssh-keys/print terse')).stdout).toBe(' 0   user=admin key-type=ed25519 key-owner=ops@test\r\n');
+    await expect(sshExec(login(first.ssh, first.fingerprint, { password: 'nope' }), '/disk print')).rejects.toThrow(/authentication/i);
     expect(await first.proc.stop()).toMatchObject({ code: 0 });
 
     // Restart on the same data dir: same host key, same disks.
     const second = await startCli();
     proc = second.proc;
     expect(second.fingerprint).toBe(first.fingerprint);
-    const c2 = client(second.ssh, second.fingerprint, { privateKey: key.private });
-    expect((await c2.listVolumes('pvc-')).map((v) => v.slot)).toEqual(['pvc-1', 'pvc-2']);
-    c2.close();
+    const slots = (await sshExec(login(second.ssh, second.fingerprint, { privateKey: key.private }), '/disk print terse where slot~"^pvc-"')).stdout;
+    expect([...slots.matchAll(/ slot=(\S+)/g)].map((m) => m[1])).toEqual(['pvc-1', 'pvc-2']);
   });
 });
