@@ -110,6 +110,7 @@ export class RdsClient {
   async cloneVolume(req: CloneVolumeRequest): Promise<Volume> {
     validateSlot(req.sourceSlot, 'source slot');
     if (req.sizeBytes !== undefined) validateSize(req.sizeBytes);
+    this.managed(await this.mustGet(req.sourceSlot));
     const extra: Array<readonly [string, CliValue]> = [['copy-from', val.find('slot', req.sourceSlot)]];
     if (req.sizeBytes !== undefined) extra.push(['file-size', val.size(req.sizeBytes)]);
     await this.addDisk(req, extra);
@@ -131,7 +132,7 @@ export class RdsClient {
   /** Grows a file disk; equal size is a no-op, shrinking is refused. */
   async resizeVolume(slot: string, sizeBytes: number): Promise<Volume> {
     validateSize(sizeBytes);
-    const cur = await this.mustGet(slot);
+    const cur = this.managed(await this.mustGet(slot));
     if (cur.sizeBytes !== undefined && sizeBytes < cur.sizeBytes) {
       throw new RdsError('invalid-input', `cannot shrink ${slot} from ${cur.sizeBytes} to ${sizeBytes} bytes`);
     }
@@ -148,7 +149,10 @@ export class RdsClient {
     validateSlot(slot);
     if (filePath !== undefined) validateFilePath(filePath, this.opts.volumeBases);
     const cur = await this.getVolume(slot);
-    if (cur) await this.run({ menu: '/disk', verb: 'remove', target: val.find('slot', slot) });
+    if (cur) {
+      this.managed(cur);
+      await this.run({ menu: '/disk', verb: 'remove', target: val.find('slot', slot) });
+    }
     const file = cur?.filePath ?? filePath;
     if (file !== undefined) await this.removeFile(file);
     return cur !== undefined;
@@ -247,6 +251,15 @@ export class RdsClient {
     const s = await this.getSubvolume(name);
     if (!s) throw new RdsError('router', `subvolume ${name} missing after add`);
     return s;
+  }
+
+  /** Refuses disks that are not file disks under a volume base (never touch what we did not create). */
+  private managed(v: Volume): Volume {
+    const inBase = v.filePath !== undefined && this.opts.volumeBases.some((b) => v.filePath?.startsWith(`${b}/`));
+    if (v.type !== 'file' || !inBase) {
+      throw new RdsError('invalid-input', `disk ${v.slot} is not a file disk under ${this.opts.volumeBases.join(' or ')}`);
+    }
+    return v;
   }
 
   private async mustGet(slot: string): Promise<Volume> {

@@ -96,7 +96,7 @@ describe('RdsClient against the simulator (7.21, SSH on loopback)', () => {
     readSync(fd, head, 0, 16, 0);
     closeSync(fd);
     expect(head.toString()).toBe('hello from pvc-a');
-    expect(await kindOf(c.cloneVolume({ sourceSlot: 'pvc-nope', ...vol('pvc-c2') }))).toBe('router');
+    expect(await kindOf(c.cloneVolume({ sourceSlot: 'pvc-nope', ...vol('pvc-c2') }))).toBe('not-found');
   });
 
   it('deletes the disk and its backing file, idempotently', async () => {
@@ -109,6 +109,16 @@ describe('RdsClient against the simulator (7.21, SSH on loopback)', () => {
     expect(statSync(backing('other-x')).isFile()).toBe(true);
     expect(await c.deleteVolume('other-x', `${BASE}/other-x.img`)).toBe(false);
     expect(() => statSync(backing('other-x'))).toThrow();
+  });
+
+  it('never resizes, clones or deletes disks outside the volume bases', async () => {
+    const before = h.history().filter((l) => !l.includes(' print ')).length;
+    expect(await kindOf(c.deleteVolume('storage-pool'))).toBe('invalid-input');
+    expect(await kindOf(c.deleteVolume('disk1'))).toBe('invalid-input');
+    expect(await kindOf(c.resizeVolume('storage-pool', 2 ** 50))).toBe('invalid-input');
+    expect(await kindOf(c.cloneVolume({ sourceSlot: 'disk1', ...vol('pvc-c3') }))).toBe('invalid-input');
+    expect(h.history().filter((l) => !l.includes(' print ')).length).toBe(before);
+    expect(h.sim.state.menu('disk').lookup('storage-pool')).toBeDefined();
   });
 
   it('creates, snapshots, lists and removes btrfs subvolumes', async () => {
