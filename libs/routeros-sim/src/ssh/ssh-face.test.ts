@@ -64,6 +64,16 @@ describe('simulator CLI with --ssh-port', () => {
     expect(tooBig.status).toBe(400);
     expect(((await tooBig.json()) as { detail: string }).detail).toBe('failure: not enough space');
 
+    // Faults set through the admin endpoint reach the SSH face.
+    const admin = first.rest.replace(/\/rest$/, '/_sim');
+    const setFaults = (f: Record<string, number>) => fetch(`${admin}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(f) });
+    expect((await setFaults({ diskFull: 1 })).status).toBe(200);
+    expect((await sshExec(pw, '/disk add type=file slot=pvc-4 file-path=/storage-pool/k8s/pvc-4.img file-size=1M')).stdout).toBe('failure: not enough space\r\n');
+    await setFaults({ diskFull: 0, sshDropRate: 1 });
+    await expect(sshExec(pw, '/disk print count-only')).resolves.toMatchObject({ code: undefined });
+    await setFaults({ sshDropRate: 0 });
+    expect((await sshExec(pw, '/disk print count-only')).code).toBe(0);
+
     // A key imported through /user/ssh-keys (REST) logs in over SSH.
     const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'ops@test' });
     writeFileSync(join(dir, 'files/ops.pub'), key.public);
