@@ -37,22 +37,37 @@ async function startSim(users: string[]): Promise<{ sim: Simulator; rest: string
   return { sim, rest };
 }
 
-async function startIpam(rest: string, user: string): Promise<{ proc: ProcessHandle; address: string; syncedMs: number; readyMs: number }> {
+interface Replica {
+  proc: ProcessHandle;
+  address: string;
+  metricsUrl: string;
+  syncedMs: number;
+  readyMs: number;
+}
+
+async function startIpam(rest: string, user: string): Promise<Replica> {
   const config = join(dir, `ipam-${procs.length}.yaml`);
   writeFileSync(
     config,
     stringify({ log: { level: 'warn' }, routeros: { url: rest, user, password: 'pw', timeoutMs: 30_000 }, networks: [NETWORK] }),
   );
   const grpcPort = await freePort();
+  const httpPort = await freePort();
   const started = Date.now();
   const proc = startTsProcess('apps/ipam/src/main.ts', {
-    args: ['--config', config, '--log.level', 'info', '--grpc.host', '127.0.0.1', '--grpc.port', String(grpcPort), '--http.host', '127.0.0.1', '--http.port', '0'],
+    args: ['--config', config, '--log.level', 'info', '--grpc.host', '127.0.0.1', '--grpc.port', String(grpcPort), '--http.host', '127.0.0.1', '--http.port', String(httpPort)],
   });
   procs.push(proc);
   const synced = await proc.waitForLine(/synced from the router/, 120_000);
   await proc.waitForLine(/"message":"ready"/, 120_000);
   const readyMs = Date.now() - started;
-  return { proc, address: `127.0.0.1:${grpcPort}`, syncedMs: (JSON.parse(synced) as { ms: number }).ms, readyMs };
+  return {
+    proc,
+    address: `127.0.0.1:${grpcPort}`,
+    metricsUrl: `http://127.0.0.1:${httpPort}/metrics`,
+    syncedMs: (JSON.parse(synced) as { ms: number }).ms,
+    readyMs,
+  };
 }
 
 /** Allocations per second for `total` owners spread over the replicas, `CONCURRENCY` in flight per replica. */
@@ -83,11 +98,16 @@ async function throughput(latencyMs: number, replicas: number, separateUsers: bo
     `bench-${latencyMs}-${replicas}`,
   );
   const vethCount = sim.state.menu('interface/veth').list().length;
+  let conflicts = 0;
+  for (const i of ipams) {
+    const text = await (await fetch(i.metricsUrl)).text();
+    conflicts += Number(/^ipam_claim_conflicts_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+  }
   for (const i of ipams) await i.proc.stop();
   await sim.stop();
   if (vethCount !== ALLOCATIONS) throw new Error(`expected ${ALLOCATIONS} veths, router has ${vethCount}`);
   const who = replicas === 1 ? '1 replica' : `${replicas} replicas, ${separateUsers ? 'one RouterOS user each' : 'one shared RouterOS user'}`;
-  return `allocate  latency=${String(latencyMs).padStart(2)} ms  ${who.padEnd(44)} ${rate.toFixed(1).padStart(7)} allocations/s`;
+  return `allocate  latency=${String(latencyMs).padStart(2)} ms  ${who.padEnd(44)} ${rate.toFixed(1).padStart(7)} allocations/s  (${conflicts} lost claims)`;
 }
 
 async function restartSync(): Promise<string> {
