@@ -20,6 +20,8 @@ export async function recoverVolumes(d: NodeDeps, locks: VolumeLocks): Promise<R
       const problem = await stagingProblem(d, v);
       try {
         if (problem) {
+          // Let go of the dead device's mounts first, so the old and the new superblock never coexist.
+          for (const t of Object.keys(v.publishes)) await d.mounter.unmount(t);
           await repairStaging(d, v);
           d.metrics.reconnects.inc({ status: 'ok' });
         }
