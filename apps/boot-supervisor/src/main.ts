@@ -46,9 +46,8 @@ shutdown.add('supervisor', () => supervisor.deactivate('shutting down'));
 
 const grpc = new GrpcServer({ logger, metrics: svc.metrics, maxMessageBytes: config.grpc.maxMessageBytes });
 grpc.addService(contracts.supervisor().Supervisor.service, supervisorService(supervisor));
-const port = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
+await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
 shutdown.add('grpc server', () => grpc.shutdown(config.shutdownTimeoutSeconds * 500));
-logger.info('boot-supervisor grpc listening', { port });
 
 // Only the leader is ready: a Kubernetes Service then routes clients to it alone.
 await svc.startOps({ readiness: () => (supervisor.isActive ? { ok: true } : { ok: false, detail: 'standing by' }) });

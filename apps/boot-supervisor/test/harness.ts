@@ -131,7 +131,7 @@ export interface SupervisorProcess {
   metrics(): Promise<string>;
   /** HTTP status of /readyz. */
   readyz(): Promise<number>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** Starts apps/boot-supervisor/src/main.ts against the simulator with fast test timings. */
@@ -157,7 +157,7 @@ export async function startSupervisor(router: SimRouter, extra: string[] = []): 
     readyz: async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       client.close();
-      await proc.stop(signal);
+      return proc.stop(signal);
     },
   };
 }
