@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { createClient, unary } from '@mikrotik-kube/grpc-kit';
-import { contracts } from '@mikrotik-kube/proto';
+import { contracts, type csi } from '@mikrotik-kube/proto';
 import { identityHandlers, startCsiServer, type CsiServer } from '../src/index';
 
 const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
@@ -86,14 +86,14 @@ describe('csi server on a unix socket', () => {
 
   it('serves Identity to a grpc-js client: name, version, capabilities, probe', async () => {
     const client = createClient(contracts.csi().Identity, `unix://${server.socketPath}`, { maxAttempts: 1 });
-    const info = await unary(client, 'GetPluginInfo', {});
+    const info = (await unary(client, 'GetPluginInfo', {})) as csi.GetPluginInfoResponse__Output;
     expect(info.name).toBe('rds.csi.srvlab.io');
     expect(info.vendor_version).toBe('1.2.3');
-    const caps = await unary(client, 'GetPluginCapabilities', {});
+    const caps = (await unary(client, 'GetPluginCapabilities', {})) as csi.GetPluginCapabilitiesResponse__Output;
     expect(caps.capabilities.map((c) => c.service?.type ?? c.volume_expansion?.type)).toEqual(['CONTROLLER_SERVICE', 'ONLINE']);
-    expect((await unary(client, 'Probe', {})).ready?.value).toBe(true);
+    expect(((await unary(client, 'Probe', {})) as csi.ProbeResponse__Output).ready?.value).toBe(true);
     probeOk = false;
-    expect((await unary(client, 'Probe', {})).ready?.value).toBe(false);
+    expect(((await unary(client, 'Probe', {})) as csi.ProbeResponse__Output).ready?.value).toBe(false);
     probeOk = true;
     client.close();
   });

@@ -1,0 +1,81 @@
+// ControllerPublish/Unpublish: the access-mode gate. Single-node modes allow one node; a
+// MULTI_NODE_MULTI_WRITER block volume allows two (source and target of a KubeVirt live
+// migration), never more. The publish state lives in the disk comment on the RDS, so a
+// restarted controller enforces the same rules (and the attachment reconciler can repair it).
+import { capabilityProblem, isBlock, isMultiNode, isVolumeId, requireCapability, requireField } from '@mikrotik-kube/csi-common';
+import { grpcError, status } from '@mikrotik-kube/grpc-kit';
+import type { csi } from '@mikrotik-kube/proto';
+import type { ControllerContext } from './context';
+import { formatVolumeMeta, nodeKey, parseVolumeMeta } from './disk-meta';
+import { isOurVolume } from './volume-view';
+
+type Call<T> = { request: T };
+
+/** Most nodes a multi-writer block volume may be attached to at once (live migration). */
+export const MAX_MIGRATION_NODES = 2;
+
+export function publishHandlers(ctx: ControllerContext) {
+  const { rds } = ctx;
+
+  async function ControllerPublishVolume({ request: req }: Call<csi.ControllerPublishVolumeRequest__Output>): Promise<csi.ControllerPublishVolumeResponse> {
+    const id = requireField(req.volume_id, 'volume_id');
+    const nodeId = requireField(req.node_id, 'node_id');
+    const cap = requireCapability(req.volume_capability);
+    const problem = capabilityProblem(cap);
+    if (problem) throw grpcError(status.INVALID_ARGUMENT, problem);
+    if (!isVolumeId(id)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
+    return ctx.inflight.run([id], async () => {
+      const v = await rds.getVolume(id);
+      if (!v || !isOurVolume(v, ctx.volumeBases)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
+      if (!(await ctx.nodes.exists(nodeId))) throw grpcError(status.NOT_FOUND, `node ${nodeId} does not exist`);
+      const meta = parseVolumeMeta(v.comment);
+      const key = nodeKey(nodeId);
+      const readonly = req.readonly;
+      const mine = meta.published.find((p) => p.node === key);
+      if (mine && mine.readonly !== readonly) {
+        throw grpcError(status.ALREADY_EXISTS, `volume ${id} is already published on ${nodeId} with readonly=${mine.readonly}`);
+      }
+      if (!mine) {
+        const others = meta.published.filter((p) => p.node !== key);
+        const multi = isMultiNode(cap) && isBlock(cap);
+        if (others.length && !multi) {
+          throw grpcError(status.FAILED_PRECONDITION, `volume ${id} is published on ${others.map((o) => o.node).join(', ')}; access mode allows one node`);
+        }
+        if (others.length >= MAX_MIGRATION_NODES) {
+          throw grpcError(status.FAILED_PRECONDITION, `volume ${id} is already on ${MAX_MIGRATION_NODES} nodes (live-migration limit)`);
+        }
+        meta.published.push({ node: key, readonly });
+        await rds.setComment(id, formatVolumeMeta(meta));
+        ctx.logger.info('volume published', { volume: id, node: nodeId, readonly, nodes: meta.published.length });
+      }
+      const vc = req.volume_context;
+      return {
+        publish_context: {
+          nvme_nqn: v.nqn ?? vc['nqn'] ?? '',
+          nvme_address: vc['nvmeAddress'] ?? ctx.rdsAddress,
+          nvme_port: String(v.nvmePort ?? vc['nvmePort'] ?? 4420),
+          fs_type: cap.mount?.fs_type || vc['fsType'] || 'ext4',
+        },
+      };
+    });
+  }
+
+  async function ControllerUnpublishVolume({ request: req }: Call<csi.ControllerUnpublishVolumeRequest__Output>): Promise<csi.ControllerUnpublishVolumeResponse> {
+    const id = requireField(req.volume_id, 'volume_id');
+    if (!isVolumeId(id)) return {};
+    return ctx.inflight.run([id], async () => {
+      const v = await rds.getVolume(id);
+      if (!v) return {};
+      const meta = parseVolumeMeta(v.comment);
+      // An empty node_id means "from every node" (CSI spec).
+      const keep = req.node_id ? meta.published.filter((p) => p.node !== nodeKey(req.node_id)) : [];
+      if (keep.length !== meta.published.length) {
+        await rds.setComment(id, formatVolumeMeta({ ...meta, published: keep }));
+        ctx.logger.info('volume unpublished', { volume: id, node: req.node_id || '(all)', nodes: keep.length });
+      }
+      return {};
+    });
+  }
+
+  return { ControllerPublishVolume, ControllerUnpublishVolume };
+}

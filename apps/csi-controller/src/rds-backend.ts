@@ -1,0 +1,106 @@
+// The controller's view of the RDS: one shared SSH connection (RdsClient), retries with
+// backoff for transient SSH faults only, an audit log line for every mutating command and
+// per-command Prometheus metrics.
+import { RdsClient, RdsError, val, validateComment, type CloneVolumeRequest, type CreateVolumeRequest, type RdsClientOptions, type Volume } from '@mikrotik-kube/rds-ssh';
+import type { Logger } from '@mikrotik-kube/service-kit';
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export interface BackendOptions {
+  client: Omit<RdsClientOptions, 'events'>;
+  logger: Logger;
+  metrics: Registry;
+  retryAttempts: number;
+  retryBackoffMs: number;
+}
+
+const MUTATING = /^\/\S+ (add|set|remove)\b/;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class RdsBackend {
+  readonly client: RdsClient;
+  private readonly commands: Counter<'verb' | 'result'>;
+  private readonly latency: Histogram<'verb'>;
+  private readonly retries: Counter<'operation'>;
+
+  constructor(private readonly opts: BackendOptions) {
+    const registers = [opts.metrics];
+    this.commands = new Counter({ name: 'rds_commands_total', help: 'RouterOS commands sent over SSH, by verb and result.', labelNames: ['verb', 'result'], registers });
+    this.latency = new Histogram({
+      name: 'rds_command_duration_seconds',
+      help: 'RouterOS command latency over SSH.',
+      labelNames: ['verb'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.retries = new Counter({ name: 'rds_retries_total', help: 'RDS operations retried after a transient SSH fault.', labelNames: ['operation'], registers });
+    const connected = new Counter({ name: 'rds_connects_total', help: 'SSH connections established (reconnect=true after a drop).', labelNames: ['reconnect'], registers });
+    this.client = new RdsClient({
+      ...opts.client,
+      events: {
+        onConnect: (reconnect) => {
+          connected.inc({ reconnect: String(reconnect) });
+          opts.logger.info('rds connected', { host: opts.client.host, reconnect });
+        },
+        onDisconnect: (reason) => opts.logger.warn('rds disconnected', { host: opts.client.host, reason }),
+        onCommand: (command, ms, error) => this.observe(command, ms, error),
+      },
+    });
+  }
+
+  private observe(command: string, ms: number, error?: RdsError): void {
+    const verb = /^(\/\S+ \S+)/.exec(command)?.[1] ?? 'other';
+    this.commands.inc({ verb, result: error ? error.kind : 'ok' });
+    this.latency.observe({ verb }, ms / 1000);
+    if (MUTATING.test(command)) {
+      // Audit trail: every change made on the router, with outcome. Commands carry no secrets.
+      this.opts.logger.info('rds audit', { command, ms, ok: !error, ...(error ? { error: error.message, kind: error.kind } : {}) });
+    }
+  }
+
+  /**
+   * Runs `fn`, retrying transport faults (the command did not run, or the link dropped) and,
+   * when `idempotent`, timeouts too. Every other error is final.
+   */
+  async withRetry<T>(operation: string, fn: () => Promise<T>, idempotent = true): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const transient = e instanceof RdsError && (e.kind === 'transport' || (idempotent && e.kind === 'timeout'));
+        if (!transient || attempt >= this.opts.retryAttempts) throw e;
+        this.retries.inc({ operation });
+        this.opts.logger.warn('rds transient fault, retrying', { operation, attempt, error: (e as Error).message });
+        await sleep(this.opts.retryBackoffMs * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4));
+      }
+    }
+  }
+
+  getVolume = (slot: string) => this.withRetry('get', () => this.client.getVolume(slot));
+  listVolumes = (prefix: string) => this.withRetry('list', () => this.client.listVolumes(prefix));
+  capacity = (base: string) => this.withRetry('capacity', () => this.client.capacity(base));
+  // Creation steps are check-then-act in the callers, so a retry after a timeout is safe.
+  createVolume = (req: CreateVolumeRequest) => this.withRetry('create', () => this.client.createVolume(req));
+  cloneVolume = (req: CloneVolumeRequest) => this.withRetry('clone', () => this.client.cloneVolume(req));
+  resizeVolume = (slot: string, bytes: number) => this.withRetry('resize', () => this.client.resizeVolume(slot, bytes));
+  deleteVolume = (slot: string, filePath?: string) => this.withRetry('delete', () => this.client.deleteVolume(slot, filePath));
+  removeFile = (path: string) => this.withRetry('remove-file', () => this.client.removeFile(path));
+
+  /** Replaces a disk's comment (the controller's metadata). */
+  setComment(slot: string, comment: string): Promise<Volume | undefined> {
+    return this.withRetry('set-comment', async () => {
+      await this.client.run({ menu: '/disk', verb: 'set', target: val.find('slot', slot), args: [['comment', val.str(validateComment(comment))]] });
+      return this.client.getVolume(slot);
+    });
+  }
+
+  /** Cheap liveness: true when the SSH link is up, else one round trip. */
+  async probe(): Promise<boolean> {
+    if (this.client.connection.connected) return true;
+    await this.client.run({ menu: '/system/resource', verb: 'print' }, 5000);
+    return true;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

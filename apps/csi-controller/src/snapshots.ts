@@ -1,0 +1,95 @@
+// Snapshots as copy-on-write copies of the volume's backing file (`/disk add copy-from=`,
+// reflink on btrfs), not exported, tagged with their source in the disk comment — real
+// RouterOS does not print a source for copies (prior-art §1.15).
+import { dirname } from 'node:path';
+import { filePathFor, isSnapshotId, isVolumeId, requireField, snapshotIdForName } from '@mikrotik-kube/csi-common';
+import { grpcError, status } from '@mikrotik-kube/grpc-kit';
+import type { csi } from '@mikrotik-kube/proto';
+import type { Volume } from '@mikrotik-kube/rds-ssh';
+import type { ControllerContext } from './context';
+import { formatSnapshotMeta, parseSnapshotMeta } from './disk-meta';
+import { decodeToken, encodeToken, isOurSnapshot, isOurVolume } from './volume-view';
+
+type Call<T> = { request: T };
+
+function toSnapshot(v: Volume): csi.Snapshot {
+  const meta = parseSnapshotMeta(v.comment);
+  const ms = meta?.createdAt ?? 0;
+  return {
+    snapshot_id: v.slot,
+    source_volume_id: meta?.sourceVolume ?? '',
+    size_bytes: meta?.sourceBytes ?? v.sizeBytes ?? 0,
+    creation_time: { seconds: Math.floor(ms / 1000), nanos: 0 },
+    ready_to_use: true,
+  };
+}
+
+export function snapshotHandlers(ctx: ControllerContext) {
+  const { rds } = ctx;
+
+  async function CreateSnapshot({ request: req }: Call<csi.CreateSnapshotRequest__Output>): Promise<csi.CreateSnapshotResponse> {
+    const name = requireField(req.name, 'name');
+    const source = requireField(req.source_volume_id, 'source_volume_id');
+    const id = snapshotIdForName(name);
+    return ctx.inflight.run([id, source], async () => {
+      const existing = await rds.getVolume(id);
+      if (existing) {
+        if (isOurSnapshot(existing) && parseSnapshotMeta(existing.comment)?.sourceVolume === source) return { snapshot: toSnapshot(existing) };
+        throw grpcError(status.ALREADY_EXISTS, `snapshot ${name} exists for another source volume`);
+      }
+      const src = isVolumeId(source) ? await rds.getVolume(source) : undefined;
+      if (!src?.filePath || !isOurVolume(src, ctx.volumeBases)) throw grpcError(status.NOT_FOUND, `source volume ${source} does not exist`);
+      const comment = formatSnapshotMeta({ sourceVolume: source, createdAt: Date.now(), sourceBytes: src.sizeBytes ?? 0 });
+      const snap = await rds.cloneVolume({ slot: id, sourceSlot: source, filePath: filePathFor(dirname(src.filePath), id), comment });
+      ctx.logger.info('snapshot created', { snapshot: id, name, source });
+      return { snapshot: toSnapshot(snap) };
+    });
+  }
+
+  async function DeleteSnapshot({ request: req }: Call<csi.DeleteSnapshotRequest__Output>): Promise<csi.DeleteSnapshotResponse> {
+    const id = requireField(req.snapshot_id, 'snapshot_id');
+    if (!isSnapshotId(id)) return {};
+    return ctx.inflight.run([id], async () => {
+      const v = await rds.getVolume(id);
+      if (v && isOurSnapshot(v)) {
+        await rds.deleteVolume(id, v.filePath);
+        ctx.logger.info('snapshot deleted', { snapshot: id });
+      }
+      return {};
+    });
+  }
+
+  async function ListSnapshots({ request: req }: Call<csi.ListSnapshotsRequest__Output>): Promise<csi.ListSnapshotsResponse> {
+    if (req.max_entries < 0) throw grpcError(status.INVALID_ARGUMENT, 'max_entries must not be negative');
+    let after = '';
+    if (req.starting_token) {
+      const t = decodeToken('s', req.starting_token);
+      if (t === undefined) throw grpcError(status.ABORTED, `starting_token ${JSON.stringify(req.starting_token)} is not one this driver issued`);
+      after = t;
+    }
+    let snaps: Volume[];
+    if (req.snapshot_id) {
+      const v = isSnapshotId(req.snapshot_id) ? await rds.getVolume(req.snapshot_id) : undefined;
+      snaps = v && isOurSnapshot(v) ? [v] : [];
+    } else {
+      snaps = (await rds.listVolumes('snap-')).filter(isOurSnapshot);
+    }
+    if (req.source_volume_id) snaps = snaps.filter((s) => parseSnapshotMeta(s.comment)?.sourceVolume === req.source_volume_id);
+    const rest = snaps.sort((a, b) => (a.slot < b.slot ? -1 : 1)).filter((s) => s.slot > after);
+    const page = req.max_entries ? rest.slice(0, req.max_entries) : rest;
+    const last = page[page.length - 1];
+    return {
+      entries: page.map((s) => ({ snapshot: toSnapshot(s) })),
+      next_token: last && page.length < rest.length ? encodeToken('s', last.slot) : '',
+    };
+  }
+
+  async function GetSnapshot({ request: req }: Call<csi.GetSnapshotRequest__Output>): Promise<csi.GetSnapshotResponse> {
+    const id = requireField(req.snapshot_id, 'snapshot_id');
+    const v = isSnapshotId(id) ? await rds.getVolume(id) : undefined;
+    if (!v || !isOurSnapshot(v)) throw grpcError(status.NOT_FOUND, `snapshot ${id} does not exist`);
+    return { snapshot: toSnapshot(v) };
+  }
+
+  return { CreateSnapshot, DeleteSnapshot, ListSnapshots, GetSnapshot };
+}

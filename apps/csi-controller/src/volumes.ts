@@ -1,0 +1,172 @@
+// CreateVolume, DeleteVolume, ControllerExpandVolume: file disks with NVMe/TCP export,
+// idempotent by name, clones from a snapshot or a volume (copy-on-write `copy-from`).
+import { dirname } from 'node:path';
+import {
+  buildVolumeContext,
+  checkCapabilities,
+  filePathFor,
+  isBlock,
+  isVolumeId,
+  nqnFor,
+  parseVolumeParams,
+  requireCapabilities,
+  requireField,
+  volumeIdForName,
+  type VolumeParams,
+} from '@mikrotik-kube/csi-common';
+import { grpcError, status } from '@mikrotik-kube/grpc-kit';
+import type { csi } from '@mikrotik-kube/proto';
+import { isRdsError, type Volume } from '@mikrotik-kube/rds-ssh';
+import type { ControllerContext } from './context';
+import { formatVolumeMeta, isOurSnapshotComment, parseSnapshotMeta, parseVolumeMeta, type VolumeMeta } from './disk-meta';
+import { fits, readRange, sizeFor } from './sizes';
+import { isOurVolume } from './volume-view';
+
+type Call<T> = { request: T };
+type Source = NonNullable<VolumeMeta['source']>;
+
+function readSource(s: csi.VolumeContentSource__Output | null): Source | undefined {
+  if (!s) return undefined;
+  if (s.snapshot) return { kind: 'snapshot', id: requireField(s.snapshot.snapshot_id, 'volume_content_source.snapshot.snapshot_id') };
+  if (s.volume) return { kind: 'volume', id: requireField(s.volume.volume_id, 'volume_content_source.volume.volume_id') };
+  throw grpcError(status.INVALID_ARGUMENT, 'volume_content_source must name a snapshot or a volume');
+}
+
+const toCsiSource = (s: Source | undefined): csi.VolumeContentSource | null =>
+  s ? (s.kind === 'snapshot' ? { snapshot: { snapshot_id: s.id } } : { volume: { volume_id: s.id } }) : null;
+
+export function volumeHandlers(ctx: ControllerContext) {
+  const { rds } = ctx;
+
+  function checkBase(p: VolumeParams): void {
+    if (!ctx.volumeBases.includes(p.volumePath)) {
+      throw grpcError(status.INVALID_ARGUMENT, `volumePath ${p.volumePath} is not one of the controller's volume bases (${ctx.volumeBases.join(', ')})`);
+    }
+  }
+
+  function response(v: Volume, p: VolumeParams, source: Source | undefined): csi.CreateVolumeResponse {
+    const nqn = v.nqn ?? nqnFor(v.slot, p.nqnPrefix);
+    return {
+      volume: {
+        volume_id: v.slot,
+        capacity_bytes: v.sizeBytes ?? 0,
+        volume_context: { ...buildVolumeContext(p, nqn, ctx.rdsAddress) },
+        content_source: toCsiSource(source),
+      },
+    };
+  }
+
+  /** The disk a content source names, or NOT_FOUND. */
+  async function sourceDisk(src: Source): Promise<Volume> {
+    const v = await rds.getVolume(src.id).catch((e: unknown) => {
+      if (isRdsError(e, 'invalid-input')) return undefined;
+      throw e;
+    });
+    const ok = v && (src.kind === 'snapshot' ? isOurSnapshotComment(v.comment) : isOurVolume(v, ctx.volumeBases));
+    if (!v || !ok) throw grpcError(status.NOT_FOUND, `source ${src.kind} ${src.id} does not exist`);
+    return v;
+  }
+
+  async function CreateVolume({ request: req }: Call<csi.CreateVolumeRequest__Output>): Promise<csi.CreateVolumeResponse> {
+    const name = requireField(req.name, 'name');
+    const caps = requireCapabilities(req.volume_capabilities);
+    checkCapabilities(caps);
+    const block = caps.some(isBlock);
+    if (block && !caps.every(isBlock)) throw grpcError(status.INVALID_ARGUMENT, 'volume_capabilities mix block and mount access');
+    const p = parseVolumeParams(req.parameters);
+    checkBase(p);
+    const range = readRange(req.capacity_range);
+    let size = sizeFor(range, ctx.maxVolumeBytes);
+    const source = readSource(req.volume_content_source);
+    const id = volumeIdForName(name);
+
+    return ctx.inflight.run([id, ...(source ? [source.id] : [])], async () => {
+      const existing = await rds.getVolume(id);
+      if (existing) {
+        const meta = parseVolumeMeta(existing.comment);
+        const sameSource = !source || (meta.source?.kind === source.kind && meta.source.id === source.id);
+        if (!isOurVolume(existing, ctx.volumeBases) || !fits(existing.sizeBytes ?? 0, range) || !sameSource) {
+          throw grpcError(status.ALREADY_EXISTS, `volume ${id} exists with a different size, source or kind`);
+        }
+        return response(existing, p, source);
+      }
+      let src: Volume | undefined;
+      if (source) {
+        src = await sourceDisk(source);
+        const srcBytes = parseSnapshotMeta(src.comment)?.sourceBytes ?? src.sizeBytes ?? 0;
+        if (srcBytes > size) {
+          if (range.limit && srcBytes > range.limit) {
+            throw grpcError(status.OUT_OF_RANGE, `source ${source.id} holds ${srcBytes} bytes, more than limit_bytes ${range.limit}`);
+          }
+          size = srcBytes;
+        }
+      }
+      const cap = await rds.capacity(p.volumePath);
+      if (size > cap.freeBytes) {
+        throw grpcError(status.RESOURCE_EXHAUSTED, `${size} bytes requested, ${cap.freeBytes} free on ${p.volumePath}`);
+      }
+      const common = {
+        slot: id,
+        filePath: filePathFor(p.volumePath, id),
+        export: { port: p.nvmePort, nqn: nqnFor(id, p.nqnPrefix) },
+        comment: formatVolumeMeta({ createdAt: Date.now(), block, ...(source ? { source } : {}), published: [] }),
+      };
+      let v: Volume;
+      try {
+        v = src
+          ? await rds.cloneVolume({ ...common, sourceSlot: src.slot, ...(size > (src.sizeBytes ?? 0) ? { sizeBytes: size } : {}) })
+          : await rds.createVolume({ ...common, sizeBytes: size });
+      } catch (e) {
+        // A retried add whose first attempt ran: the disk is there now.
+        const again = isRdsError(e, 'already-exists') ? await rds.getVolume(id) : undefined;
+        if (!again) throw e;
+        v = again;
+      }
+      ctx.logger.info('volume created', { volume: id, name, bytes: v.sizeBytes, source: source?.id });
+      return response(v, p, source);
+    });
+  }
+
+  async function DeleteVolume({ request: req }: Call<csi.DeleteVolumeRequest__Output>): Promise<csi.DeleteVolumeResponse> {
+    const id = requireField(req.volume_id, 'volume_id');
+    if (!isVolumeId(id)) return {}; // nothing of ours can carry this id
+    return ctx.inflight.run([id], async () => {
+      const v = await rds.getVolume(id);
+      if (v && !isOurVolume(v, ctx.volumeBases)) throw grpcError(status.FAILED_PRECONDITION, `disk ${id} is not a CSI volume of this driver`);
+      const published = parseVolumeMeta(v?.comment).published;
+      if (published.length) {
+        throw grpcError(status.FAILED_PRECONDITION, `volume ${id} is still published on ${published.map((n) => n.node).join(', ')}`);
+      }
+      if (v) await rds.deleteVolume(id, v.filePath);
+      // Also removes a backing file left by an earlier delete that stopped half-way.
+      else for (const base of ctx.volumeBases) await rds.removeFile(filePathFor(base, id));
+      if (v) ctx.logger.info('volume deleted', { volume: id, file: v.filePath });
+      return {};
+    });
+  }
+
+  async function ControllerExpandVolume({ request: req }: Call<csi.ControllerExpandVolumeRequest__Output>): Promise<csi.ControllerExpandVolumeResponse> {
+    const id = requireField(req.volume_id, 'volume_id');
+    if (!req.capacity_range) throw grpcError(status.INVALID_ARGUMENT, 'capacity_range is required');
+    const range = readRange(req.capacity_range);
+    const size = sizeFor(range, ctx.maxVolumeBytes);
+    if (!isVolumeId(id)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
+    return ctx.inflight.run([id], async () => {
+      const v = await rds.getVolume(id);
+      if (!v || !isOurVolume(v, ctx.volumeBases)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
+      const meta = parseVolumeMeta(v.comment);
+      const block = req.volume_capability ? isBlock(req.volume_capability) : (meta.block ?? false);
+      const current = v.sizeBytes ?? 0;
+      if (current >= size) return { capacity_bytes: current, node_expansion_required: !block };
+      if (v.filePath) {
+        const cap = await rds.capacity(dirname(v.filePath));
+        if (size - current > cap.freeBytes) throw grpcError(status.RESOURCE_EXHAUSTED, `growing ${id} needs ${size - current} bytes, ${cap.freeBytes} free`);
+      }
+      const grown = await rds.resizeVolume(id, size);
+      ctx.logger.info('volume expanded', { volume: id, from: current, to: grown.sizeBytes });
+      return { capacity_bytes: grown.sizeBytes ?? size, node_expansion_required: !block };
+    });
+  }
+
+  return { CreateVolume, DeleteVolume, ControllerExpandVolume };
+}

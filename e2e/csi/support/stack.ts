@@ -1,0 +1,79 @@
+// Real processes for the CSI e2e tests and the benchmark: the RouterOS simulator (SSH face
+// with real sparse backing files), csi-controller and, when it exists, csi-node.
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, repoRoot, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
+
+export const SIM_USER = 'admin';
+export const SIM_PASSWORD = 'csi-test-pw';
+export const VOLUME_BASE = '/storage-pool/metal-csi';
+
+export interface Sim {
+  proc: ProcessHandle;
+  dataDir: string;
+  sshPort: number;
+  hostKey: string;
+  restUrl: string;
+  /** Backing files under the volume base, as the router's file store holds them. */
+  volumeFiles(): string[];
+  fileSize(name: string): number;
+  stop(): Promise<void>;
+}
+
+export async function startSim(opts: { latencyMs?: number } = {}): Promise<Sim> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'csi-sim-'));
+  const sshPort = await freePort();
+  const args = ['--rest-port', '0', '--ssh-port', String(sshPort), '--data-dir', dataDir, '--user', SIM_USER, '--password', SIM_PASSWORD];
+  if (opts.latencyMs) args.push('--latency-ms', String(opts.latencyMs));
+  const proc = startTsProcess('libs/routeros-sim/src/cli.ts', { args });
+  const line = await proc.waitForLine(/routeros-sim ready/, 60_000);
+  const hostKey = /ssh-host-key=(SHA256:\S+)/.exec(line)?.[1];
+  const restUrl = /rest=(\S+)/.exec(line)?.[1] ?? '';
+  if (!hostKey) throw new Error(`no ssh host key in ready line: ${line}`);
+  const dir = join(dataDir, 'files', VOLUME_BASE.slice(1));
+  return {
+    proc,
+    dataDir,
+    sshPort,
+    hostKey,
+    restUrl,
+    volumeFiles: () => (existsSync(dir) ? readdirSync(dir).sort() : []),
+    fileSize: (name) => statSync(join(dir, name)).size,
+    async stop() {
+      await proc.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ControllerProc {
+  proc: ProcessHandle;
+  endpoint: string;
+  socketPath: string;
+  stop(): Promise<void>;
+}
+
+export async function startController(sim: Sim, opts: { dir: string; args?: string[]; name?: string }): Promise<ControllerProc> {
+  const socketPath = join(opts.dir, `${opts.name ?? 'controller'}.sock`);
+  const endpoint = `unix://${socketPath}`;
+  const proc = startTsProcess('apps/csi-controller/src/main.ts', {
+    args: [
+      '--csi.endpoint', endpoint,
+      '--rds.address', '127.0.0.1',
+      '--rds.port', String(sim.sshPort),
+      '--rds.user', SIM_USER,
+      '--rds.password', SIM_PASSWORD,
+      '--rds.host-key', sim.hostKey,
+      '--http.host', '127.0.0.1',
+      '--http.port', '0',
+      '--log.level', 'info',
+      ...(opts.args ?? []),
+    ],
+  });
+  await proc.waitForLine(/csi-controller ready/, 60_000);
+  return { proc, endpoint, socketPath, stop: async () => void (await proc.stop()) };
+}
+
+export const csiNodeEntry = join(repoRoot, 'apps/csi-node/src/main.ts');
+export const csiNodeExists = (): boolean => existsSync(csiNodeEntry);
