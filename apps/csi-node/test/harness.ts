@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { nqnFor } from '@mikrotik-kube/csi-common';
 import { createClient, unary } from '@mikrotik-kube/grpc-kit';
-import { contracts, type csi } from '@mikrotik-kube/proto';
+import { contracts } from '@mikrotik-kube/proto';
 import { diskPlugin, Simulator } from '@mikrotik-kube/routeros-sim';
 import { startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { detachAll, standinBin } from './support/nvme-standin';
@@ -49,7 +49,7 @@ export class NodeEnv {
   }
 
   /** Creates and exports a file disk the way csi-controller does (slot = volume id, NQN by convention). */
-  createVolume(volumeId: string, bytes: number): csi.NodeStageVolumeRequest['volume_context'] {
+  createVolume(volumeId: string, bytes: number): Record<string, string> {
     this.sim.state.menu('disk').add({
       type: 'file',
       slot: volumeId,
