@@ -6,17 +6,32 @@
 // For the csi-node engineer: the node runs with --node-id sanity-node, its kubelet dir, state
 // file and endpoint in the run's temp dir; CSI_SANITY_NODE_ARGS (space-separated) adds flags.
 // CSI_SANITY_SKIP_NODE=1 skips the "Node Service" specs (e.g. on a host without nvme-tcp).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
+import { repoRoot, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { requireTestPeers, testenvBin } from '@mikrotik-kube/testenv';
 import { parseJunit, type SpecResult } from './support/junit';
 import { csiNodeExists, startController, startSim, VOLUME_BASE } from './support/stack';
 
 const NODE_ID = 'sanity-node';
+const NVME_STANDIN = join(repoRoot, 'apps/csi-node/test/support/nvme');
+
+/** After a failed run: unmount what is left under the run dir and disconnect (detach loops) what the stand-in attached. */
+function releaseNodeLeftovers(dir: string): void {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((t) => t.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const t of mounts) spawnSync('umount', ['-l', t]);
+  const env = { ...process.env, NVME_STANDIN_SYSFS: join(dir, 'sys') };
+  const listed = spawnSync(NVME_STANDIN, ['list-subsys', '-o', 'json'], { env, encoding: 'utf8' });
+  const hosts = listed.status === 0 ? (JSON.parse(listed.stdout) as Array<{ Subsystems: Array<{ NQN: string }> }>) : [];
+  for (const s of hosts.flatMap((h) => h.Subsystems)) spawnSync(NVME_STANDIN, ['disconnect', '-n', s.NQN], { env });
+}
 const skipReason = requireTestPeers('csi-sanity');
 const withNode = csiNodeExists() && process.env['CSI_SANITY_SKIP_NODE'] !== '1';
 
@@ -39,12 +54,16 @@ async function runSanity(): Promise<Run> {
     let nodeEndpoint = controller.endpoint;
     // The node plugin only touches paths under its kubelet dir, so sanity's dirs live there.
     const kubeletDir = join(dir, 'kubelet');
+    const sysRoot = join(dir, 'sys');
     mkdirSync(join(kubeletDir, 'sanity'), { recursive: true });
     if (withNode) {
       nodeEndpoint = `unix://${join(dir, 'node.sock')}`;
       const extra = (process.env['CSI_SANITY_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
+      // No nvme-tcp kernel module here: csi-node drives the nvme-cli stand-in, which attaches the
+      // sim's real backing files as loop devices and writes sysfs entries under <dir>/sys.
       node = startTsProcess('apps/csi-node/src/main.ts', {
-        args: ['--node-id', NODE_ID, '--endpoint', nodeEndpoint, '--kubelet-dir', kubeletDir, '--state-file', join(dir, 'node-state.json'), '--http.host', '127.0.0.1', '--http.port', '0', ...extra],
+        args: ['--node-id', NODE_ID, '--endpoint', nodeEndpoint, '--kubelet-dir', kubeletDir, '--state-file', join(dir, 'node-state.json'), '--http.host', '127.0.0.1', '--http.port', '0', '--sysfs-root', sysRoot, '--nvme.bin', NVME_STANDIN, ...extra],
+        env: { NVME_STANDIN_SYSFS: sysRoot, NVME_STANDIN_SIM_DIR: sim.dataDir },
       });
       await node.waitForLine(/listening|ready/i, 60_000);
     }
@@ -70,6 +89,7 @@ async function runSanity(): Promise<Run> {
     return { specs: parseJunit(junit), exitCode, output };
   } finally {
     await node?.stop();
+    if (withNode) releaseNodeLeftovers(dir);
     await controller.stop();
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
