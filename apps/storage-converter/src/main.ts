@@ -1,0 +1,110 @@
+// storage-converter: images → RouterOS tarballs on the router, and pod volumes.
+// Wiring only: config, clients, cache, delivery, gRPC services, the GC timer.
+import { readFileSync } from 'node:fs';
+import { GrpcServer } from '@mikrotik-kube/grpc-kit';
+import { RegistryClient } from '@mikrotik-kube/oci';
+import { contracts } from '@mikrotik-kube/proto';
+import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { createService } from '@mikrotik-kube/service-kit';
+import { type StorageConfig, storageSchema } from './config';
+import { Converter } from './converter';
+import type { Deliverer } from './delivery';
+import { FetchDeliverer, FetchServer } from './delivery-fetch';
+import { SftpDeliverer } from './delivery-sftp';
+import { GarbageCollector } from './gc';
+import { ImageCache } from './image-cache';
+import { ImageSource } from './image-source';
+import { ImageManager } from './images';
+import { OrphanCleaner } from './orphans';
+import { imagesHandlers, volumesHandlers } from './service';
+import { VolumeManager } from './volumes';
+
+const svc = createService<StorageConfig>({ name: 'storage-converter', envPrefix: 'STORAGE_CONVERTER_', schema: storageSchema });
+const { config, logger } = svc;
+const { routeros, registry, storage, delivery } = config;
+
+const router = new RouterOsClient({
+  url: routeros.url,
+  username: routeros.user,
+  password: routeros.password,
+  ...(routeros.caFile ? { ca: readFileSync(routeros.caFile) } : {}),
+  insecureSkipVerify: routeros.insecure,
+  timeoutMs: routeros.timeoutMs,
+});
+svc.shutdown.add('routeros client', () => router.close());
+
+const registryHost = new URL(registry.url).host;
+const source = new ImageSource({
+  client: new RegistryClient({
+    baseUrl: registry.url,
+    userAgent: 'mikrotik-kube-storage-converter',
+    ...(registry.username ? { credentials: { username: registry.username, password: registry.password ?? '' } } : {}),
+  }),
+  ownHosts: [registryHost, ...registry.hosts],
+  upstreams: registry.upstreams,
+  armVariants: config.platform.armVariants,
+});
+
+const cache = new ImageCache(storage.cacheDir);
+await cache.load();
+
+const deliverers: Partial<Record<'fetch' | 'sftp', Deliverer>> = {};
+const fetchServer = new FetchServer({ ...delivery.fetch, tokenTtlMs: delivery.fetch.tokenTtlSeconds * 1000 });
+const fetchUrl = await fetchServer.start();
+svc.shutdown.add('fetch server', () => fetchServer.stop());
+deliverers.fetch = new FetchDeliverer(router, fetchServer, delivery.timeoutSeconds * 1000);
+const { sftp } = delivery;
+if (sftp.host && sftp.user) {
+  deliverers.sftp = new SftpDeliverer(router, {
+    host: sftp.host,
+    port: sftp.port,
+    username: sftp.user,
+    password: sftp.password,
+    ...(sftp.privateKeyFile ? { privateKey: readFileSync(sftp.privateKeyFile) } : {}),
+    readyTimeoutMs: routeros.timeoutMs,
+  });
+}
+
+const images = new ImageManager({
+  source,
+  converter: new Converter(source, config.platform.armVariants, cache.workDir),
+  cache,
+  router,
+  deliverers,
+  defaultMode: delivery.mode,
+  routerDir: storage.routerDir,
+  ...(delivery.remote.registryUrl ? { remote: { registryUrl: delivery.remote.registryUrl, username: delivery.remote.username, password: delivery.remote.password } } : {}),
+  logger,
+});
+const gc = new GarbageCollector(
+  cache,
+  router,
+  storage.routerDir,
+  { maxBytes: storage.maxCacheMb * 1024 * 1024, maxAgeMs: storage.maxAgeHours * 3_600_000, keepLastN: storage.keepLastN, strayGraceMs: storage.strayGraceMinutes * 60_000 },
+  () => images.busyKeys(),
+  logger,
+);
+const volumes = new VolumeManager(router, config.volumes.routerDir, logger);
+const orphans = new OrphanCleaner(volumes, config.volumes.orphanGraceSeconds * 1000);
+
+const grpcServer = new GrpcServer({ logger, metrics: svc.metrics, maxMessageBytes: config.grpc.maxMessageBytes });
+const defs = contracts.images();
+grpcServer.addService(defs.Images.service, imagesHandlers(images, gc, storage.dryRun));
+grpcServer.addService(defs.Volumes.service, volumesHandlers(volumes, orphans));
+await svc.startOps();
+const port = await grpcServer.listen(`${config.grpc.host}:${config.grpc.port}`);
+svc.shutdown.add('grpc server', () => grpcServer.shutdown(config.shutdownTimeoutSeconds * 800));
+
+if (storage.gcIntervalMinutes > 0) {
+  const timer = setInterval(() => {
+    gc.run(storage.dryRun).then(
+      (r) => logger.info('gc done', { removed: r.removed.length, freedBytes: r.freedBytes, inUse: r.inUse.length, dryRun: storage.dryRun }),
+      (e: unknown) => logger.warn('gc failed', { error: (e as Error).message }),
+    );
+  }, storage.gcIntervalMinutes * 60_000);
+  timer.unref();
+  svc.shutdown.add('gc timer', () => clearInterval(timer));
+}
+
+logger.info('listening', { grpcPort: port, fetchUrl, deliveries: Object.keys(deliverers), defaultDelivery: delivery.mode, cachedImages: cache.list().length });
+svc.markReady();

@@ -1,0 +1,57 @@
+// File-system chores on the router over REST: directories created level by level (the
+// router has no `mkdir -p`), trees removed deepest first (it refuses non-empty
+// directories), and which tarballs containers still use.
+import { isRouterOsError, type RouterOsClient, type RouterFile } from '@mikrotik-kube/routeros-rest';
+import { unavailable } from './errors';
+
+/** Strips leading/trailing slashes: the router lists `disk1/x`, containers may say `/disk1/x`. */
+export const normalisePath = (p: string) => p.replace(/^\/+|\/+$/g, '');
+
+export async function ensureRouterDir(client: RouterOsClient, dir: string): Promise<void> {
+  const parts = normalisePath(dir).split('/');
+  const existing = new Set((await client.files.list()).map((f) => f.name));
+  for (let i = 1; i <= parts.length; i++) {
+    const name = parts.slice(0, i).join('/');
+    if (existing.has(name)) continue;
+    try {
+      await client.files.add({ name, type: 'directory' });
+    } catch (e) {
+      // Another replica or request created it meanwhile.
+      if (!isRouterOsError(e, 'duplicate')) throw e;
+    }
+  }
+}
+
+export async function findRouterFile(client: RouterOsClient, name: string): Promise<RouterFile | undefined> {
+  const want = normalisePath(name);
+  return (await client.files.list()).find((f) => f.name === want);
+}
+
+/** Removes `dir` and everything below it; returns the number of entries removed. */
+export async function removeRouterTree(client: RouterOsClient, dir: string): Promise<number> {
+  const root = normalisePath(dir);
+  const victims = (await client.files.list())
+    .filter((f) => f.name === root || f.name.startsWith(`${root}/`))
+    .sort((a, b) => b.name.split('/').length - a.name.split('/').length);
+  for (const f of victims) await removeRouterFile(client, f.id || f.name);
+  return victims.length;
+}
+
+/** Removes a file; absent is fine. */
+export async function removeRouterFile(client: RouterOsClient, ref: string): Promise<void> {
+  try {
+    await client.files.remove(ref);
+  } catch (e) {
+    if (isRouterOsError(e) && e.kind === 'not-found') return;
+    throw e;
+  }
+}
+
+/** Tarball paths that containers on the router were created from. */
+export async function filesInUse(client: RouterOsClient): Promise<Set<string>> {
+  try {
+    return new Set((await client.containers.list()).map((c) => normalisePath(c.file ?? '')).filter(Boolean));
+  } catch (e) {
+    throw unavailable(`cannot list containers on the router: ${(e as Error).message}`);
+  }
+}
