@@ -14,7 +14,16 @@ export interface NodeConfig extends BaseConfig {
   sysfsRoot: string;
   devRoot: string;
   mountInfo: string;
-  nvme: { bin: string; hostNqnFile: string; nqnPrefix: string; managedNqnPrefix: string; timeoutMs: number; deviceWaitMs: number; detachWaitMs: number };
+  nvme: {
+    bin: string;
+    hostNqnFile: string;
+    nqnPrefix: string;
+    managedNqnPrefix: string;
+    timeoutMs: number;
+    deviceWaitMs: number;
+    detachWaitMs: number;
+    resizeWaitMs: number;
+  };
   defaultFsType: 'ext4' | 'ext3' | 'xfs';
   toolTimeoutMs: number;
   maxVolumesPerNode: number;
@@ -45,6 +54,8 @@ export const configSchema = serviceSchema(
         timeoutMs: { type: 'integer', minimum: 1000, maximum: 300_000, default: 30_000 },
         deviceWaitMs: { type: 'integer', minimum: 100, maximum: 300_000, default: 30_000 },
         detachWaitMs: { type: 'integer', minimum: 100, maximum: 300_000, default: 15_000 },
+        /** How long NodeExpandVolume waits for a rescanned namespace to reach the requested size. */
+        resizeWaitMs: { type: 'integer', minimum: 0, maximum: 300_000, default: 5_000 },
       },
     },
     defaultFsType: { type: 'string', enum: ['ext4', 'ext3', 'xfs'], default: 'ext4' },

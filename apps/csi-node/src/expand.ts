@@ -1,5 +1,6 @@
 // NodeExpandVolume: the controller grew the file on the RDS; the node rescans the namespace,
-// waits (bounded) for the block device to show the new size, then grows the file system online.
+// waits (bounded) for the block device to show the new size, then grows the file system online
+// and reports the size the device really has.
 import { grpcError, status } from '@mikrotik-kube/grpc-kit';
 import type { NodeDeps } from './deps';
 import type { StagedVolume } from './node-state';
@@ -18,7 +19,8 @@ export async function expand(d: NodeDeps, v: StagedVolume, requiredBytes: number
     size = await d.fs.sizeBytes(cur.device);
   }
   if (size < requiredBytes) {
-    throw grpcError(status.UNAVAILABLE, `device of ${v.volumeId} is ${size} bytes after rescan, ${requiredBytes} requested; retry once the target has grown`);
+    // The target has not grown (yet): grow to what the device has and say so in capacity_bytes.
+    d.logger.warn('device smaller than requested after rescan', { volumeId: v.volumeId, bytes: size, requiredBytes });
   }
   const fs = fsTypeOf(v);
   if (v.accessType === 'mount' && fs) {

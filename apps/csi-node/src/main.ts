@@ -38,7 +38,7 @@ const deps: NodeDeps = {
   metrics: new NodeMetrics(svc.metrics, () => state.all().length),
   defaultFs: config.defaultFsType,
   nqnPrefix: n.nqnPrefix,
-  resizeWaitMs: n.deviceWaitMs,
+  resizeWaitMs: n.resizeWaitMs,
 };
 const locks = new VolumeLocks();
 

@@ -3,6 +3,7 @@
 import { nqnFor, ParamError, parseVolumeContext, requireField } from '@mikrotik-kube/csi-common';
 import { grpcError, status } from '@mikrotik-kube/grpc-kit';
 import type { csi } from '@mikrotik-kube/proto';
+import { normalize } from 'node:path';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { parseCapability } from './capability';
 import type { NodeDeps } from './deps';
@@ -49,7 +50,9 @@ export function nodeHandlers(d: NodeDeps, locks: VolumeLocks, info: NodeInfo) {
   /** The volume's staging path or one of its publish targets; anything else is not this volume. */
   const volumePathOf = (volumeId: string, path: string) => {
     const v = staged(volumeId);
-    const p = d.paths.check('volume_path', path);
+    // Only the volume's own staging path or publish targets match; any other path (outside the
+    // kubelet dir included) is a place where this volume is not.
+    const p = normalize(path).replace(/(.)\/+$/, '$1');
     if (p !== v.stagingPath && !(p in v.publishes)) throw grpcError(status.NOT_FOUND, `volume ${volumeId} is not mounted at ${path}`);
     return { v, p };
   };
