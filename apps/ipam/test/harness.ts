@@ -102,7 +102,7 @@ export class Ipam {
     readonly grpcPort: number,
     readonly httpPort: number,
   ) {
-    this.client = createClient(contracts.ipam().Ipam, `127.0.0.1:${grpcPort}`, { maxAttempts: 1, deadlineMs: 60_000 });
+    this.client = createClient(contracts.ipam().Ipam, `127.0.0.1:${grpcPort}`, { maxAttempts: 1, deadlineMs: 240_000 });
   }
   allocate(owner: string, network = ''): Promise<kube.Allocation__Output> {
     return unary(this.client, 'Allocate', { owner, network }) as Promise<kube.Allocation__Output>;
