@@ -98,7 +98,7 @@ describe.skipIf(skip)('provisioning with csi-provisioner and csi-resizer on a re
     expect(sim.fileSize(`${handle}.img`)).toBe(GiB);
     const disk = (await disks()).find((d) => d['slot'] === handle);
     expect(disk?.['nvme-tcp-export']).toBe('true');
-    expect(disk?.['file-path']).toBe(`${VOLUME_BASE.slice(1)}/${handle}.img`);
+    expect(disk?.['file-path']).toBe(`${VOLUME_BASE}/${handle}.img`);
   }, 180_000);
 
   it('expanding the PVC grows the file disk and the PV', async () => {
