@@ -9,10 +9,10 @@ import { onRestart } from './backoff';
 import type { SupervisorMetrics } from './metrics';
 import type { ContainerPhase, RouterPort } from './router';
 import { planStarts } from './scheduler';
-import type { PersistedUnit, StateFile } from './state-file';
-import { bootOrder, CycleError, findCycle } from './toposort';
+import type { StateFile } from './state-file';
 import { UnitProbes } from './unit-probes';
-import { UnitRecord, type UnitState } from './unit-state';
+import type { UnitRecord } from './unit-state';
+import { UnitTable } from './unit-table';
 import { dependentsToRestart, handleExit, noteHealthy, type WatchdogPolicy } from './watchdog';
 
 export interface LoggerLike {
@@ -40,72 +40,43 @@ const DOWN: ReadonlySet<ContainerPhase> = new Set(['stopped', 'error']);
 const UP: ReadonlySet<ContainerPhase> = new Set(['running', 'starting']);
 
 export class Supervisor {
-  private readonly units = new Map<string, UnitRecord>();
-  private ordered: UnitRecord[] = [];
+  private readonly table: UnitTable;
   private readonly probes = new Map<UnitRecord, UnitProbes>();
   private readonly everReady = new Set<UnitRecord>();
   private readonly stopping = new Set<UnitRecord>();
   private readonly restartPending = new Set<UnitRecord>();
   private readonly startIssuedMs = new Map<UnitRecord, number>();
-  private readonly listeners = new Set<(s: kube.UnitStatus) => void>();
   private phases = new Map<string, ContainerPhase>();
-  private seq = 0;
   private lastUptimeMs: number | undefined;
   private active = false;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
   private again = false;
-  private dirty = false;
 
   constructor(private readonly o: SupervisorOptions) {
+    this.table = new UnitTable(o.metrics, o.logger, o.stateFile);
     // Read at once so a corrupt file stops the process at start, not at its first leadership.
-    this.load();
+    this.table.load();
   }
-
-  /** Replaces the in-memory units with the state file's (another replica may have written it). */
-  private load(): void {
-    if (!this.o.stateFile) return;
-    const saved = this.o.stateFile.load().units;
-    for (const u of this.units.values()) {
-      this.dropProbes(u);
-      if (!saved.some((p) => p.spec.name === u.name)) this.o.metrics.removed(u.name);
-    }
-    for (const set of [this.everReady, this.stopping, this.restartPending]) set.clear();
-    this.startIssuedMs.clear();
-    this.units.clear();
-    for (const p of saved) this.restore(p);
-    this.reorder();
-  }
-
-  // ---- registry -------------------------------------------------------------
 
   /** Adds or replaces a unit; throws CycleError if it would close a cycle. */
   register(spec: kube.Unit__Output): kube.UnitStatus {
-    const existing = this.units.get(spec.name);
-    if (existing && JSON.stringify(existing.spec) === JSON.stringify(spec)) return existing.status();
-    const others = [...this.units.values()].filter((u) => u.name !== spec.name);
-    const cycle = findCycle([...others.map((u) => ({ name: u.name, dependsOn: u.spec.depends_on })), { name: spec.name, dependsOn: spec.depends_on }]);
-    if (cycle) throw new CycleError(cycle);
-    let u = existing;
-    if (u) {
-      this.replaceSpec(u, spec);
-    } else {
-      u = new UnitRecord(spec, this.seq++);
-      this.units.set(spec.name, u);
-      this.o.logger.info('unit registered', { unit: spec.name, container: spec.container });
-    }
-    this.reorder();
-    this.changed(u);
-    this.persist();
+    const change = this.table.upsert(spec);
+    if (!change) return (this.table.byName.get(spec.name) as UnitRecord).status();
+    const { unit: u, previous } = change;
+    if (previous) this.respec(u, previous);
+    this.o.logger.info(previous ? 'unit updated' : 'unit registered', { unit: u.name, container: u.spec.container });
+    this.table.reorder();
+    this.table.changed(u);
+    this.table.persist();
     this.kick();
     return u.status();
   }
 
-  private replaceSpec(u: UnitRecord, spec: kube.Unit__Output): void {
-    const containerChanged = u.spec.container !== spec.container;
+  /** A running unit keeps running under a new spec; its probes start over. */
+  private respec(u: UnitRecord, previous: kube.Unit__Output): void {
+    const containerChanged = u.spec.container !== previous.container;
     this.dropProbes(u);
-    u.spec = spec;
-    this.o.logger.info('unit updated', { unit: u.name });
     if (u.state === 'UNIT_STATE_FAILED' || u.state === 'UNIT_STATE_STOPPED' || containerChanged) {
       // A new spec gets a fresh restart budget.
       u.history.recent = [];
@@ -121,38 +92,35 @@ export class Supervisor {
 
   /** Stops supervising (the container is left as it is). */
   unregister(name: string): boolean {
-    const u = this.units.get(name);
+    const u = this.table.byName.get(name);
     if (!u) return false;
     this.dropProbes(u);
-    this.units.delete(name);
-    for (const set of [this.everReady, this.stopping, this.restartPending]) set.delete(u);
-    this.startIssuedMs.delete(u);
-    this.reorder();
-    this.o.metrics.removed(name);
-    const last = { ...u.status(), reason: 'Unregistered', message: 'no longer supervised', last_transition_ms: Date.now() };
-    for (const l of this.listeners) l(last);
-    this.persist();
+    this.forget(u);
+    this.table.remove(name);
     this.o.logger.info('unit unregistered', { unit: name });
     this.kick();
     return true;
   }
 
+  /** Clears the engine's per-unit bookkeeping. */
+  private forget(u: UnitRecord): void {
+    for (const set of [this.everReady, this.stopping, this.restartPending]) set.delete(u);
+    this.startIssuedMs.delete(u);
+  }
+
   get(name: string): UnitRecord | undefined {
-    return this.units.get(name);
+    return this.table.byName.get(name);
   }
 
   /** Units in boot order. */
   list(): readonly UnitRecord[] {
-    return this.ordered;
+    return this.table.list();
   }
 
   /** Calls `fn` with every status change until the returned function is called. */
   watch(fn: (s: kube.UnitStatus) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.table.watch(fn);
   }
-
-  // ---- activity (leadership) --------------------------------------------------
 
   get isActive(): boolean {
     return this.active;
@@ -161,13 +129,17 @@ export class Supervisor {
   /** Starts acting on the router (this replica leads). */
   activate(): void {
     if (this.active) return;
+    for (const u of this.table.byName.values()) {
+      this.dropProbes(u);
+      this.forget(u);
+    }
     try {
-      this.load();
+      this.table.load();
     } catch (err) {
       this.o.logger.error('state file unreadable; keeping the units in memory', { error: (err as Error).message });
     }
     this.active = true;
-    this.o.logger.info('supervisor active', { units: this.units.size });
+    this.o.logger.info('supervisor active', { units: this.table.byName.size });
     this.kick();
   }
 
@@ -177,12 +149,12 @@ export class Supervisor {
     this.active = false;
     clearTimeout(this.timer);
     await this.pass;
-    for (const u of this.units.values()) {
+    for (const u of this.table.byName.values()) {
       this.dropProbes(u);
-      if (u.active || u.state === 'UNIT_STATE_BACKOFF') this.set(u, 'UNIT_STATE_PENDING', 'Standby', reason);
+      if (u.active || u.state === 'UNIT_STATE_BACKOFF') this.table.set(u, 'UNIT_STATE_PENDING', 'Standby', reason);
     }
     this.lastUptimeMs = undefined;
-    this.persist();
+    this.table.persist();
     this.o.logger.info('supervisor standing by', { reason });
   }
 
@@ -214,13 +186,11 @@ export class Supervisor {
   private nextWakeMs(): number {
     const now = Date.now();
     let wake = this.o.pollIntervalMs;
-    for (const u of this.units.values()) {
+    for (const u of this.table.byName.values()) {
       if (u.state === 'UNIT_STATE_BACKOFF') wake = Math.min(wake, Math.max(0, u.nextRestartMs - now));
     }
     return wake;
   }
-
-  // ---- reconcile --------------------------------------------------------------
 
   private async reconcile(): Promise<void> {
     let phases: Map<string, ContainerPhase>;
@@ -238,20 +208,20 @@ export class Supervisor {
     this.lastUptimeMs = uptime;
 
     const now = Date.now();
-    for (const u of this.ordered) this.observe(u, phases.get(u.spec.container) ?? 'missing', now);
+    for (const u of this.table.list()) this.observe(u, phases.get(u.spec.container) ?? 'missing', now);
 
     const plan = planStarts({
-      ordered: this.ordered,
-      byName: this.units,
+      ordered: this.table.list(),
+      byName: this.table.byName,
       phases,
       everReady: this.everReady,
       stopping: this.stopping,
       maxParallel: this.o.maxParallelStarts,
       now,
     });
-    for (const [u, wait] of plan.waiting) this.set(u, 'UNIT_STATE_PENDING', wait.reason, wait.message);
+    for (const [u, wait] of plan.waiting) this.table.set(u, 'UNIT_STATE_PENDING', wait.reason, wait.message);
     await Promise.all(plan.start.map((u) => this.startUnit(u)));
-    if (this.dirty) this.persist();
+    if (this.table.dirty) this.table.persist();
   }
 
   /** Brings a unit's state in line with what the router reports for its container. */
@@ -269,14 +239,14 @@ export class Supervisor {
       case 'UNIT_STATE_RUNNING':
         if (phase === 'missing') {
           this.dropProbes(u);
-          this.set(u, 'UNIT_STATE_PENDING', 'ContainerNotFound', `no container named ${u.spec.container} on the router`);
+          this.table.set(u, 'UNIT_STATE_PENDING', 'ContainerNotFound', `no container named ${u.spec.container} on the router`);
         } else if (DOWN.has(phase)) {
           const grace = now - (this.startIssuedMs.get(u) ?? 0) < this.o.startGraceMs;
           if (!grace) this.fail(u, `container ${phase === 'error' ? 'failed' : 'exited'} (RouterOS: ${phase})`, false);
         } else if (phase === 'running' && u.state === 'UNIT_STATE_STARTING' && !this.probes.get(u)?.hasStartup) {
           this.toRunning(u, now);
         } else if (phase === 'running' && noteHealthy(u, this.o.watchdog, now)) {
-          this.dirty = true;
+          this.table.dirty = true;
         }
         return;
       case 'UNIT_STATE_FAILED':
@@ -286,7 +256,7 @@ export class Supervisor {
 
   private adopt(u: UnitRecord, phase: ContainerPhase, now: number): void {
     this.restartPending.delete(u);
-    this.set(u, 'UNIT_STATE_STARTING', 'Adopted', 'container already running on the router');
+    this.table.set(u, 'UNIT_STATE_STARTING', 'Adopted', 'container already running on the router');
     this.o.logger.info('unit adopted', { unit: u.name, container: u.spec.container });
     if (!u.startedMs) u.startedMs = now;
     this.startIssuedMs.set(u, now);
@@ -299,16 +269,16 @@ export class Supervisor {
     try {
       await this.o.router.start(u.spec.container);
     } catch (err) {
-      if (this.units.get(u.name) !== u) return;
+      if (this.table.byName.get(u.name) !== u) return;
       const msg = (err as Error).message;
       if (this.o.router.isTransient(err)) {
-        this.set(u, 'UNIT_STATE_PENDING', 'RouterUnavailable', `start failed, will retry: ${msg}`);
+        this.table.set(u, 'UNIT_STATE_PENDING', 'RouterUnavailable', `start failed, will retry: ${msg}`);
       } else {
         this.fail(u, `start failed: ${msg}`, false);
       }
       return;
     }
-    if (this.units.get(u.name) !== u || !this.active) return;
+    if (this.table.byName.get(u.name) !== u || !this.active) return;
     const now = Date.now();
     this.restartPending.delete(u);
     this.stopping.delete(u);
@@ -319,16 +289,16 @@ export class Supervisor {
       onRestart(u.history, now);
       this.o.metrics.restarted(u.name);
     }
-    this.set(u, 'UNIT_STATE_STARTING', restart ? 'Restarted' : 'Started', '');
+    this.table.set(u, 'UNIT_STATE_STARTING', restart ? 'Restarted' : 'Started', '');
     this.o.logger.info(restart ? 'unit restarted' : 'unit started', { unit: u.name, container: u.spec.container, restarts: u.history.total });
     this.attachProbes(u).startBoot();
     if (restart) this.restartDependents(u, now);
-    this.persist();
+    this.table.persist();
   }
 
   private toRunning(u: UnitRecord, now: number): void {
     u.runningSinceMs = now;
-    this.set(u, 'UNIT_STATE_RUNNING', 'Running', '');
+    this.table.set(u, 'UNIT_STATE_RUNNING', 'Running', '');
     const probes = this.probes.get(u);
     probes?.startRunning();
     if (!probes?.hasReadiness) this.markReady(u, true, '');
@@ -339,7 +309,7 @@ export class Supervisor {
     if (ready) this.everReady.add(u);
     const changed = u.setReady(ready);
     const explained = u.explain(ready ? 'Ready' : 'NotReady', detail);
-    if (changed || explained) this.changed(u);
+    if (changed || explained) this.table.changed(u);
     // Dependents may now start, or a boot slot freed up.
     if (changed) this.kick();
   }
@@ -350,10 +320,10 @@ export class Supervisor {
     const decision = handleExit(u, why, this.o.watchdog, Date.now());
     if (decision.kind === 'backoff') this.restartPending.add(u);
     else this.restartPending.delete(u);
-    this.changed(u);
+    this.table.changed(u);
     this.o.logger.warn('unit failed', { unit: u.name, decision: decision.kind, why, restarts: u.history.total });
     if (stopContainer) this.stopContainer(u);
-    this.persist();
+    this.table.persist();
     this.kick();
   }
 
@@ -366,12 +336,12 @@ export class Supervisor {
 
   /** restart_with_dependencies: dependents go down now and boot again once `u` is up. */
   private restartDependents(u: UnitRecord, now: number): void {
-    for (const d of dependentsToRestart(this.units.values(), u.name)) {
+    for (const d of dependentsToRestart(this.table.byName.values(), u.name)) {
       if (!d.active) continue;
       this.dropProbes(d);
       onRestart(d.history, now);
       this.o.metrics.restarted(d.name);
-      this.set(d, 'UNIT_STATE_PENDING', 'DependencyRestarted', `${u.name} restarted`);
+      this.table.set(d, 'UNIT_STATE_PENDING', 'DependencyRestarted', `${u.name} restarted`);
       this.stopContainer(d);
     }
   }
@@ -380,17 +350,15 @@ export class Supervisor {
   private rebooted(uptime: number): void {
     this.o.metrics.reboots.inc();
     this.o.logger.warn('router rebooted; running the boot sequence again', { uptimeMs: uptime, previousMs: this.lastUptimeMs });
-    for (const u of this.units.values()) {
+    for (const u of this.table.byName.values()) {
       this.dropProbes(u);
       for (const set of [this.everReady, this.stopping, this.restartPending]) set.delete(u);
       u.history.consecutive = 0;
       u.history.recent = [];
       u.startedMs = 0;
-      this.set(u, 'UNIT_STATE_PENDING', 'RouterRebooted', 'router rebooted; booting again');
+      this.table.set(u, 'UNIT_STATE_PENDING', 'RouterRebooted', 'router rebooted; booting again');
     }
   }
-
-  // ---- probes -----------------------------------------------------------------
 
   private attachProbes(u: UnitRecord): UnitProbes {
     this.dropProbes(u);
@@ -417,61 +385,5 @@ export class Supervisor {
   private dropProbes(u: UnitRecord): void {
     this.probes.get(u)?.stop();
     this.probes.delete(u);
-  }
-
-  // ---- bookkeeping --------------------------------------------------------------
-
-  private set(u: UnitRecord, state: UnitState, reason: string, message = ''): void {
-    if (u.transition(state, reason, message)) this.changed(u);
-  }
-
-  private changed(u: UnitRecord): void {
-    this.dirty = true;
-    this.o.metrics.unit(u);
-    const s = u.status();
-    for (const l of this.listeners) l(s);
-  }
-
-  private reorder(): void {
-    const names = bootOrder([...this.units.values()].map((u) => ({ name: u.name, dependsOn: u.spec.depends_on, priority: u.spec.priority, seq: u.seq })));
-    this.ordered = names.map((n) => this.units.get(n) as UnitRecord);
-    this.ordered.forEach((u, i) => {
-      if (u.bootIndex !== i) {
-        u.bootIndex = i;
-        this.changed(u);
-      }
-    });
-  }
-
-  private restore(p: PersistedUnit): void {
-    const u = new UnitRecord(p.spec, p.seq, p.history);
-    u.startedMs = p.startedMs;
-    if (p.terminal) u.transition(p.terminal.state, p.terminal.reason, p.terminal.message);
-    else u.explain('Recovering', 'restored from the state file');
-    this.units.set(u.name, u);
-    this.seq = Math.max(this.seq, p.seq + 1);
-  }
-
-  private persist(): void {
-    this.dirty = false;
-    if (!this.o.stateFile) return;
-    const units = [...this.units.values()]
-      .sort((a, b) => a.seq - b.seq)
-      .map((u): PersistedUnit => {
-        const s = u.state;
-        const terminal = s === 'UNIT_STATE_FAILED' || s === 'UNIT_STATE_STOPPED';
-        return {
-          spec: u.spec,
-          seq: u.seq,
-          history: u.history,
-          startedMs: u.startedMs,
-          ...(terminal ? { terminal: { state: s, reason: u.reason, message: u.message } } : {}),
-        };
-      });
-    try {
-      this.o.stateFile.save({ version: 1, units });
-    } catch (err) {
-      this.o.logger.error('state file write failed', { error: (err as Error).message });
-    }
   }
 }

@@ -74,7 +74,7 @@ describe('boot order against the simulator', () => {
     expect(await router.state('cache')).toBe('stopped');
 
     await router.listen('dns', 200);
-    await waitFor(async () => (await rpc(sup.client, 'ListStatus', {})).units.every((u) => u.ready), 30_000, 200);
+    await waitFor(async () => (await rpc(sup.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 200);
     call.cancel();
 
     const { ready, started } = expectValidOrder(events);

@@ -51,7 +51,7 @@ export class SimRouter {
     mkdirSync(join(dataDir, 'files', 'img'), { recursive: true });
     writeFileSync(join(dataDir, 'files', 'img', 'app.tar'), await imageTarball());
     const proc = SimRouter.spawn(dataDir, await freePort());
-    const line = await proc.waitForLine(/routeros-sim ready/);
+    const line = await proc.waitForLine(/routeros-sim ready/, 90_000);
     const rest = /rest=(\S+)/.exec(line)?.[1];
     const admin = /admin=(\S+)/.exec(line)?.[1];
     if (!rest || !admin) throw new Error(`unexpected ready line: ${line}`);
@@ -68,7 +68,7 @@ export class SimRouter {
   async reboot(): Promise<void> {
     await this.proc.stop();
     this.proc = SimRouter.spawn(this.dataDir, Number(new URL(this.rest).port));
-    await this.proc.waitForLine(/routeros-sim ready/);
+    await this.proc.waitForLine(/routeros-sim ready/, 90_000);
   }
 
   /** A container on its own veth 127.0.N.2/24, extracted and stopped, answering HTTP on :8080 while it runs. */
@@ -146,7 +146,7 @@ export async function startSupervisor(router: SimRouter, extra: string[] = []): 
     ],
     env: { KUBERNETES_SERVICE_HOST: '' },
   });
-  await proc.waitForLine(/"message":"ready"/);
+  await proc.waitForLine(/"message":"ready"/, 90_000);
   const grpcAddress = `127.0.0.1:${grpcPort}`;
   const client = createClient(contracts.supervisor().Supervisor, grpcAddress, { deadlineMs: 10_000 });
   return {

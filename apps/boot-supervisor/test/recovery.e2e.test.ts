@@ -51,7 +51,7 @@ describe('supervisor crash recovery', () => {
       const units = (await rpc(first.client, 'ListStatus', {})).units;
       const by = new Map(units.map((u) => [u.name, u]));
       return by.get('cache')?.ready && by.get('db')?.state === 'UNIT_STATE_RUNNING';
-    }, 20_000, 50);
+    }, 45_000, 50);
     const before = (await rpc(first.client, 'ListStatus', {})).units;
     expect(before.find((u) => u.name === 'api')).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'WaitingForDependencies' });
     await first.proc.stop('SIGKILL');
@@ -68,7 +68,7 @@ describe('supervisor crash recovery', () => {
     const w2 = record(second.client);
     await waitFor(async () => (await rpc(second.client, 'ListStatus', {})).units.length === 6, 10_000, 50);
     await router.listen('db', 200);
-    await waitFor(async () => (await rpc(second.client, 'ListStatus', {})).units.every((u) => u.ready), 30_000, 100);
+    await waitFor(async () => (await rpc(second.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 100);
     w1.call.cancel();
     w2.call.cancel();
 

@@ -38,12 +38,12 @@ describe('watchdog against the simulator', () => {
   it('restarts a container whose liveness probe fails', async () => {
     const liveness = { http_get: { path: '/live', port: 8080 }, period_seconds: 1, failure_threshold: 2 };
     await rpc(sup.client, 'Register', { unit: unit('live', addr.get('live') as string, [], 0, { liveness_probe: liveness }) });
-    await waitFor(async () => (await status('live')).ready, 15_000, 100);
+    await waitFor(async () => (await status('live')).ready, 45_000, 100);
     await router.calls().then(() => router.resetCalls());
     await router.listen('live', 500);
-    await waitFor(async () => (await status('live')).restart_count === 1, 15_000, 100);
+    await waitFor(async () => (await status('live')).restart_count === 1, 45_000, 100);
     await router.listen('live', 200);
-    await waitFor(async () => (await status('live')).ready, 15_000, 100);
+    await waitFor(async () => (await status('live')).ready, 45_000, 100);
     expect(await status('live')).toMatchObject({ state: 'UNIT_STATE_RUNNING', restart_count: 1 });
     const calls = await router.calls();
     expect(calls['POST container/stop']).toBe(1);
@@ -53,10 +53,10 @@ describe('watchdog against the simulator', () => {
   it('restarts dependents that asked for it when their dependency restarts', async () => {
     await rpc(sup.client, 'Register', { unit: unit('base', addr.get('base') as string) });
     await rpc(sup.client, 'Register', { unit: unit('child', addr.get('child') as string, ['base'], 0, { restart_with_dependencies: true }) });
-    await waitFor(async () => (await status('child')).ready, 15_000, 100);
+    await waitFor(async () => (await status('child')).ready, 45_000, 100);
     const { events, call } = record(sup.client);
     await router.crash('base');
-    await waitFor(async () => (await status('base')).restart_count === 1 && (await status('child')).ready, 20_000, 100);
+    await waitFor(async () => (await status('base')).restart_count === 1 && (await status('child')).ready, 45_000, 100);
     call.cancel();
     const child = events.filter((e) => e.name === 'child');
     expect(child.some((e) => e.reason === 'DependencyRestarted' && e.state === 'UNIT_STATE_PENDING')).toBe(true);
@@ -73,7 +73,7 @@ describe('watchdog against the simulator', () => {
     await router.resetCalls();
     await router.faults({ crashAfterMs: 150 });
     await rpc(sup.client, 'Register', { unit: unit('flaky', addr.get('flaky') as string, [], 0, { readiness_probe: null }) });
-    await waitFor(async () => (await status('flaky')).state === 'UNIT_STATE_FAILED', 30_000, 100);
+    await waitFor(async () => (await status('flaky')).state === 'UNIT_STATE_FAILED', 45_000, 100);
     await router.faults({ crashAfterMs: 0 });
     call.cancel();
     const backoffs = events.filter((e) => e.name === 'flaky' && e.state === 'UNIT_STATE_BACKOFF' && e.reason === 'BackOff');
@@ -95,10 +95,10 @@ describe('watchdog against the simulator', () => {
     await router.reboot();
     // The simulator forgets what its containers answer across a restart; tell it again.
     for (const name of ['live', 'base', 'child']) await router.listen(name, 200);
-    await waitFor(() => events.some((e) => e.reason === 'RouterRebooted'), 20_000, 100).catch((err: unknown) => {
+    await waitFor(() => events.some((e) => e.reason === 'RouterRebooted'), 45_000, 100).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}\n${sup.proc.output().slice(-3000)}`);
     });
-    await waitFor(async () => (await status('child')).ready && (await status('live')).ready, 20_000, 100);
+    await waitFor(async () => (await status('child')).ready && (await status('live')).ready, 45_000, 100);
     call.cancel();
     // FAILED units get a fresh budget after a reboot like everything else.
     expect(events.some((e) => e.name === 'flaky' && e.reason === 'RouterRebooted')).toBe(true);
