@@ -73,6 +73,7 @@ export class Converter {
         done += layer.size;
         layers.push({ id: parseDigest(diffId).hex, path, size });
       }
+      progress({ phase: 'pull', bytesDone: total, bytesTotal: total, message: `${m.layers.length} layers pulled and verified` });
       const archiveTotal = layers.reduce((n, l) => n + l.size, 0);
       progress({ phase: 'convert', bytesDone: 0, bytesTotal: archiveTotal, message: 'writing docker archive' });
       const size = await writeDockerArchive(
@@ -80,6 +81,7 @@ export class Converter {
         dest,
         throttle((n) => progress({ phase: 'convert', bytesDone: n, bytesTotal: archiveTotal, message: 'writing docker archive' })),
       );
+      progress({ phase: 'convert', bytesDone: size, bytesTotal: size, message: 'docker archive written' });
       return { configDigest: m.config.digest, size };
     } finally {
       await rm(tmp, { recursive: true, force: true });
