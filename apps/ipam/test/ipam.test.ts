@@ -112,6 +112,15 @@ describe('ipam against the simulated router', () => {
     expect((await ipam.allocate('slow/a')).owner).toBe('slow/a');
   });
 
+  it('answers UNAVAILABLE when the reply to the veth add is lost, and takes the veth back', async () => {
+    await rig.faults({ dropNextReplies: 1 }); // the router makes the veth, the client never hears so
+    expect(await codeOf(ipam.allocate('lost/a'))).toBe(status.UNAVAILABLE);
+    expect((await rig.tagged()).filter((v) => v.comment.includes('lost'))).toEqual([]);
+    const a = await ipam.allocate('lost/a');
+    expect((await rig.tagged()).filter((v) => v.comment.includes('lost')).map((v) => v.name)).toEqual([a.veth]);
+    await ipam.release('lost/a');
+  });
+
   it('releases owners that are gone on Reconcile, dry-run first', async () => {
     const live = ['default/web', 'default/db', 'slow/a'];
     const dry = await ipam.reconcile(live, true);
