@@ -256,6 +256,7 @@ export class Supervisor {
 
   private adopt(u: UnitRecord, phase: ContainerPhase, now: number): void {
     this.restartPending.delete(u);
+    this.everReady.delete(u);
     this.table.set(u, 'UNIT_STATE_STARTING', 'Adopted', 'container already running on the router');
     this.o.logger.info('unit adopted', { unit: u.name, container: u.spec.container });
     if (!u.startedMs) u.startedMs = now;
