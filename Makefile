@@ -10,7 +10,7 @@ export npm_config_audit := false
 
 NODE_BIN := node_modules/.bin
 
-.PHONY: test demo install deps gen typecheck lint build testenv clean
+.PHONY: test demo install deps gen typecheck lint build testenv sanity bench clean
 
 ## test: install everything, build, lint, type-check and run every test suite
 test: install deps gen typecheck lint build testenv
@@ -46,6 +46,14 @@ build: gen
 testenv:
 	@if command -v go >/dev/null 2>&1; then bash tools/testenv/build.sh; \
 	else echo "testenv: Go not found; tests that need the Go-built peers will be skipped"; fi
+
+## sanity: csi-sanity (built from Go) against csi-controller + csi-node + the simulator (also part of make test)
+sanity: install deps gen testenv
+	@node tools/run-tests.mjs e2e/csi/sanity.test.ts
+
+## bench: every benchmark under tools/bench (us and a real peer on the same work; prints ratios)
+bench: install deps gen testenv
+	@for b in tools/bench/*-bench.ts; do echo "== $$b"; node --import tsx "$$b" || exit 1; done
 
 clean:
 	rm -rf dist .nx libs/proto/src/generated
