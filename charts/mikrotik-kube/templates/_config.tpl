@@ -1,0 +1,128 @@
+{{/*
+Service config files. Each service's file is: the shared part (log, http, grpc), then the part
+the chart derives from values (addresses of the other services by Service DNS name, mounted
+file paths), then <component>.config from values on top. Credentials never appear here: they
+arrive as env from Secrets. Call with (dict "root" $ "key" "ipam" "component" "ipam").
+*/}}
+
+{{- define "mikrotik-kube.serviceConfig" -}}
+{{- $base := include (printf "mikrotik-kube.config.%s" .key) . | fromYaml -}}
+{{- $common := dict "log" (dict "level" .root.Values.logLevel) "http" (dict "host" "0.0.0.0" "port" 8080) "grpc" (dict "host" "0.0.0.0" "port" 9090) -}}
+{{- $v := get .root.Values .key -}}
+{{- toYaml (mustMergeOverwrite $common $base (deepCopy $v.config)) -}}
+{{- end }}
+
+{{- define "mikrotik-kube.routerosCaFile" -}}
+/etc/mikrotik-kube/routeros-ca/ca.crt
+{{- end }}
+
+{{- define "mikrotik-kube.grpcAddress" -}}
+{{- printf "%s:9090" (include "mikrotik-kube.serviceHost" .) -}}
+{{- end }}
+
+{{- define "mikrotik-kube.config.vkProvider" -}}
+{{- $r := .root.Values.routeros -}}
+nodeName: {{ .root.Values.vkProvider.nodeName | quote }}
+routeros:
+  url: {{ $r.url | quote }}
+  insecureSkipVerify: {{ $r.insecureSkipVerify }}
+  timeoutMs: {{ $r.timeoutMs }}
+  {{- if $r.caBundle }}
+  caFile: {{ include "mikrotik-kube.routerosCaFile" . }}
+  {{- end }}
+services:
+  ipam: {{ include "mikrotik-kube.grpcAddress" (dict "root" .root "component" "ipam") }}
+  storage: {{ include "mikrotik-kube.grpcAddress" (dict "root" .root "component" "storage-converter") }}
+  supervisor: {{ include "mikrotik-kube.grpcAddress" (dict "root" .root "component" "boot-supervisor") }}
+bootOrderFile: /etc/mikrotik-kube/boot-order/boot-order.yaml
+{{- end }}
+
+{{- define "mikrotik-kube.config.ipam" -}}
+{{- $r := .root.Values.routeros -}}
+routeros:
+  url: {{ $r.url | quote }}
+  insecure: {{ $r.insecureSkipVerify }}
+  timeoutMs: {{ $r.timeoutMs }}
+  {{- if $r.caBundle }}
+  caFile: {{ include "mikrotik-kube.routerosCaFile" . }}
+  {{- end }}
+networks:
+{{ toYaml .root.Values.ipam.networks }}
+{{- end }}
+
+{{- define "mikrotik-kube.config.storageConverter" -}}
+{{- $r := .root.Values.routeros -}}
+routeros:
+  url: {{ $r.url | quote }}
+  insecure: {{ $r.insecureSkipVerify }}
+  timeoutMs: {{ $r.timeoutMs }}
+  {{- if $r.caBundle }}
+  caFile: {{ include "mikrotik-kube.routerosCaFile" . }}
+  {{- end }}
+{{- if .root.Values.registry.enabled }}
+registry:
+  url: {{ printf "http://%s:5000" (include "mikrotik-kube.serviceHost" (dict "root" .root "component" "registry")) | quote }}
+{{- else if not (dig "registry" "url" "" .root.Values.storageConverter.config) }}
+{{- fail "storageConverter needs an OCI registry: enable registry or set storageConverter.config.registry.url" }}
+{{- end }}
+storage:
+  cacheDir: /var/cache/storage-converter
+delivery:
+  fetch:
+    host: 0.0.0.0
+    port: 8090
+    {{- with .root.Values.storageConverter.fetchPublicUrl }}
+    publicUrl: {{ . | quote }}
+    {{- end }}
+{{- end }}
+
+{{- define "mikrotik-kube.config.bootSupervisor" -}}
+{{- $r := .root.Values.routeros -}}
+routeros:
+  url: {{ $r.url | quote }}
+  insecureSkipVerify: {{ $r.insecureSkipVerify }}
+  timeoutMs: {{ $r.timeoutMs }}
+  {{- if $r.caBundle }}
+  caFile: {{ include "mikrotik-kube.routerosCaFile" . }}
+  {{- end }}
+leader:
+  namespace: {{ include "mikrotik-kube.namespace" .root }}
+  leaseName: {{ include "mikrotik-kube.componentName" . }}
+{{- end }}
+
+{{- define "mikrotik-kube.config.registry" -}}
+listen: 0.0.0.0:5000
+storageDir: /var/lib/registry
+upstreams:
+{{ toYaml .root.Values.registry.upstreams }}
+{{- end }}
+
+{{- define "mikrotik-kube.config.csiController" -}}
+{{- $r := .root.Values.rds -}}
+driverName: {{ .root.Values.csiDriver.name }}
+version: {{ .root.Chart.AppVersion | quote }}
+kubeconfig: /etc/mikrotik-kube/kubeconfig/kubeconfig
+csi:
+  endpoint: unix:///csi/csi.sock
+rds:
+  address: {{ $r.address | quote }}
+  port: {{ $r.port }}
+  user: {{ $r.user | quote }}
+  keyFile: {{ printf "/etc/mikrotik-kube/rds/%s" $r.existingSecretKey }}
+  hostKey:
+{{ toYaml $r.hostKeys | indent 4 }}
+  insecureSkipHostKey: {{ $r.insecureSkipHostKey }}
+  volumeBases:
+{{ toYaml $r.volumeBases | indent 4 }}
+{{- end }}
+
+{{- define "mikrotik-kube.config.csiNode" -}}
+driverName: {{ .root.Values.csiDriver.name }}
+endpoint: unix:///csi/csi.sock
+kubeletDir: {{ .root.Values.csiNode.kubeletDir }}
+http:
+  port: {{ .root.Values.csiNode.httpPort }}
+nvme:
+  nqnPrefix: {{ .root.Values.storageClass.parameters.nqnPrefix | quote }}
+defaultFsType: {{ .root.Values.storageClass.parameters.fsType }}
+{{- end }}

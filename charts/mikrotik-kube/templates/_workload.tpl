@@ -1,0 +1,198 @@
+{{/*
+What differs between the Deployment-shaped services: extra ports, volumes, mounts and env.
+Each returns YAML {ports, volumes, volumeMounts, env}; call with (dict "root" $ "key" ... "component" ...).
+*/}}
+
+{{- define "mikrotik-kube.extras.vkProvider" -}}
+volumes:
+  - name: boot-order
+    configMap:
+      name: {{ include "mikrotik-kube.fullname" .root }}-boot-order
+volumeMounts:
+  - name: boot-order
+    mountPath: /etc/mikrotik-kube/boot-order
+    readOnly: true
+{{- end }}
+
+{{- define "mikrotik-kube.extras.ipam" -}}
+{}
+{{- end }}
+
+{{- define "mikrotik-kube.extras.storageConverter" -}}
+ports:
+  - name: fetch
+    containerPort: 8090
+volumes:
+  - name: cache
+    emptyDir:
+      sizeLimit: {{ .root.Values.storageConverter.cacheSize }}
+volumeMounts:
+  - name: cache
+    mountPath: /var/cache/storage-converter
+{{- end }}
+
+{{- define "mikrotik-kube.extras.bootSupervisor" -}}
+env:
+  # The Lease holder identity: the pod name is unique and readable in `kubectl get lease`.
+  - name: BOOT_SUPERVISOR_LEADER_IDENTITY
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.name
+{{- end }}
+
+{{- define "mikrotik-kube.extras.registry" -}}
+{{- $p := .root.Values.registry.persistence -}}
+ports:
+  - name: registry
+    containerPort: 5000
+volumes:
+  - name: data
+    {{- if $p.enabled }}
+    persistentVolumeClaim:
+      claimName: {{ default (include "mikrotik-kube.componentName" .) $p.existingClaim }}
+    {{- else }}
+    emptyDir: {}
+    {{- end }}
+volumeMounts:
+  - name: data
+    mountPath: /var/lib/registry
+{{- end }}
+
+{{/* Mounts every service with a RouterOS connection gets (the CA bundle when given). */}}
+{{- define "mikrotik-kube.routerosCa" -}}
+{{- if .root.Values.routeros.caBundle }}
+volumes:
+  - name: routeros-ca
+    configMap:
+      name: {{ include "mikrotik-kube.fullname" .root }}-routeros-ca
+volumeMounts:
+  - name: routeros-ca
+    mountPath: /etc/mikrotik-kube/routeros-ca
+    readOnly: true
+{{- else -}}
+{}
+{{- end }}
+{{- end }}
+
+{{/* Probes on the ops port: startup and liveness on /healthz, readiness on /readyz. */}}
+{{- define "mikrotik-kube.probes" -}}
+startupProbe:
+  httpGet: {path: /healthz, port: {{ .port }}}
+  periodSeconds: 2
+  failureThreshold: 60
+livenessProbe:
+  httpGet: {path: /healthz, port: {{ .port }}}
+  periodSeconds: 10
+  timeoutSeconds: 3
+  failureThreshold: 3
+readinessProbe:
+  httpGet: {path: /readyz, port: {{ .port }}}
+  periodSeconds: 5
+  timeoutSeconds: 3
+  failureThreshold: 2
+{{- end }}
+
+{{/* One service as a Deployment; call with (dict "root" $ "key" "ipam"). */}}
+{{- define "mikrotik-kube.deployment" -}}
+{{- $root := .root -}}
+{{- $c := include "mikrotik-kube.component" . | fromYaml -}}
+{{- $ctx := dict "root" $root "key" .key "component" $c.name -}}
+{{- $v := get $root.Values .key -}}
+{{- $cfg := include "mikrotik-kube.serviceConfig" $ctx | fromYaml -}}
+{{- $x := include (printf "mikrotik-kube.extras.%s" .key) $ctx | fromYaml -}}
+{{- $ca := dict -}}
+{{- if $c.routeros }}{{ $ca = include "mikrotik-kube.routerosCa" $ctx | fromYaml }}{{ end -}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "mikrotik-kube.componentName" $ctx }}
+  namespace: {{ include "mikrotik-kube.namespace" $root }}
+  labels:
+    {{- include "mikrotik-kube.labels" $ctx | nindent 4 }}
+spec:
+  replicas: {{ $v.replicas }}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      {{- include "mikrotik-kube.selectorLabels" $ctx | nindent 6 }}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
+  template:
+    metadata:
+      labels:
+        {{- include "mikrotik-kube.labels" $ctx | nindent 8 }}
+        {{- with $v.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      annotations:
+        {{- include "mikrotik-kube.configChecksum" $ctx | nindent 8 }}
+        {{- with $v.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      serviceAccountName: {{ include "mikrotik-kube.serviceAccountName" $ctx }}
+      automountServiceAccountToken: {{ $c.api }}
+      {{- include "mikrotik-kube.podCommon" (dict "root" $root "v" $v) | nindent 6 }}
+      securityContext:
+        {{- include "mikrotik-kube.podSecurityContext" . | nindent 8 }}
+      terminationGracePeriodSeconds: {{ add (int (default 20 $cfg.shutdownTimeoutSeconds)) 10 }}
+      containers:
+        - name: {{ $c.name }}
+          image: {{ include "mikrotik-kube.image" $root }}
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          command: [node, {{ printf "/app/dist/apps/%s/main.js" $c.name }}]
+          args:
+            - --config
+            - /etc/mikrotik-kube/config/config.yaml
+            {{- with $v.extraArgs }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          env:
+            {{- if $c.routeros }}
+            {{- include "mikrotik-kube.routerosEnv" (dict "root" $root "c" $c) | nindent 12 }}
+            {{- end }}
+            {{- with $x.env }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+            {{- with $v.extraEnv }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          ports:
+            - name: metrics
+              containerPort: {{ $cfg.http.port }}
+            - name: grpc
+              containerPort: {{ $cfg.grpc.port }}
+            {{- with $x.ports }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          {{- include "mikrotik-kube.probes" (dict "port" "metrics") | nindent 10 }}
+          resources:
+            {{- toYaml $v.resources | nindent 12 }}
+          securityContext:
+            {{- include "mikrotik-kube.containerSecurityContext" . | nindent 12 }}
+          volumeMounts:
+            - name: config
+              mountPath: /etc/mikrotik-kube/config
+              readOnly: true
+            - name: tmp
+              mountPath: /tmp
+            {{- with $x.volumeMounts }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+            {{- with $ca.volumeMounts }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+      volumes:
+        - name: config
+          configMap:
+            name: {{ include "mikrotik-kube.componentName" $ctx }}-config
+        - name: tmp
+          emptyDir: {}
+        {{- with $x.volumes }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+        {{- with $ca.volumes }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+{{- end }}
