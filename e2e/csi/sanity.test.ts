@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { requireTestPeers, testenvBin } from '@mikrotik-kube/testenv';
+import { startCombinedEndpoint } from './support/combined-endpoint';
 import { parseJunit, type SpecResult } from './support/junit';
 import { csiNodeExists, startController, startSim, VOLUME_BASE } from './support/stack';
 
@@ -46,6 +47,7 @@ async function runSanity(): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'csi-sanity-'));
   const sim = await startSim();
   let node: ProcessHandle | undefined;
+  let combined: Awaited<ReturnType<typeof startCombinedEndpoint>> | undefined;
   const controller = await startController(sim, { dir, args: ['--nodes', NODE_ID] }).catch(async (e: unknown) => {
     await sim.stop();
     throw e;
@@ -66,6 +68,8 @@ async function runSanity(): Promise<Run> {
         env: { NVME_STANDIN_SYSFS: sysRoot, NVME_STANDIN_SIM_DIR: sim.dataDir },
       });
       await node.waitForLine(/listening|ready/i, 60_000);
+      combined = await startCombinedEndpoint(join(dir, 'combined.sock'), controller.endpoint, nodeEndpoint);
+      nodeEndpoint = combined.endpoint;
     }
     const params = join(dir, 'params.yaml');
     writeFileSync(params, `volumePath: ${VOLUME_BASE}\nnvmePort: "4420"\n`);
@@ -88,6 +92,7 @@ async function runSanity(): Promise<Run> {
     if (!existsSync(junit)) return { specs: [], exitCode, output, error: 'csi-sanity wrote no JUnit report' };
     return { specs: parseJunit(junit), exitCode, output };
   } finally {
+    await combined?.stop();
     await node?.stop();
     if (withNode) releaseNodeLeftovers(dir);
     await controller.stop();
