@@ -44,7 +44,8 @@ export class MenuApi {
   async list(filter: Record<string, string> = {}, opts?: CallOptions & { proplist?: string[] }): Promise<RosRecord[]> {
     const q = new URLSearchParams(filter);
     if (opts?.proplist) q.set('.proplist', opts.proplist.join(','));
-    const qs = q.toString();
+    // Commas stay literal: `.proplist=a,b` as the router documents it.
+    const qs = q.toString().replace(/%2C/gi, ',');
     const path = encodePath(this.path) + (qs ? `?${qs}` : '');
     return asList(await this.t.request('GET', path, undefined, opts), 'GET', path);
   }

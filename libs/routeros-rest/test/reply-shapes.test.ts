@@ -69,6 +69,8 @@ describe('documented reply shapes over real HTTP', () => {
     await ros.files.find('disk1/a b.tar').catch(() => undefined);
     expect(seen).toContain('GET /rest/file/disk1%2Fa%20b.tar');
     expect(seen).toContain('GET /rest/interface/bridge/*7');
+    await ros.menu('ip/route').list({ 'dst-address': '0.0.0.0/0' }, { proplist: ['gateway', 'distance'] }).catch(() => undefined);
+    expect(seen).toContain('GET /rest/ip/route?dst-address=0.0.0.0%2F0&.proplist=gateway,distance');
   });
 });
 

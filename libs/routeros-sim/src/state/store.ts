@@ -91,8 +91,11 @@ export class Menu {
     for (const req of this.spec.required?.(this.ctx.profile) ?? []) {
       if (args[req] === undefined || args[req] === '') throw missingArgument(req);
     }
+    const base: Row = { ...(this.spec.defaults?.(this.ctx) ?? {}), ...args };
+    // Uniqueness first: hooks may have side effects (backing files) that a refusal must not leave.
+    this.checkUnique(base, undefined);
     const fromHook = this.hooks()?.validateAdd?.(args, this.ctx) ?? {};
-    const candidate: Row = { ...(this.spec.defaults?.(this.ctx) ?? {}), ...args, ...fromHook };
+    const candidate: Row = { ...base, ...fromHook };
     this.checkUnique(candidate, undefined);
     const row: Row = { '.id': formatId(this.data.nextId++), ...candidate };
     this.data.rows.push(row);
@@ -106,6 +109,7 @@ export class Menu {
     this.writable();
     const row = this.find(ref);
     const args = this.normalise(input);
+    this.checkUnique({ ...row, ...args }, row['.id']);
     const fromHook = this.hooks()?.validateSet?.(row, args, this.ctx) ?? {};
     const next: Row = { ...row, ...args, ...fromHook };
     this.checkUnique(next, row['.id']);
