@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import ssh2, { type Connection } from 'ssh2';
 import type { SimContext } from '../plugin';
 import { CliExecutor } from './cli-exec';
+import { serveSftp } from './sftp';
 import type { HostKey } from './host-key';
 import { userKeys } from './ssh-keys';
 
@@ -96,7 +97,8 @@ export class SshServer {
         };
         session.on('close', release);
         session.on('pty', (ok) => ok?.());
-        session.on('shell', (_ok, reject) => reject()); // only exec is simulated
+        session.on('shell', (_ok, reject) => reject()); // only exec and SFTP are simulated
+        session.on('sftp', (acceptSftp) => serveSftp(this.ctx, acceptSftp(), user));
         session.on('exec', (acceptExec, _reject, info) => {
           const stream = acceptExec();
           void this.exec(client, info.command).then((out) => {
