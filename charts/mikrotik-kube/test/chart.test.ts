@@ -1,0 +1,273 @@
+// The chart as helm renders it: lint of every scenario, the facts that matter in the rendered
+// objects, RBAC equal to the upstream sidecars' own rbac.yaml, the strict values schema, and
+// every rendered service config accepted by that service's real config loader.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireTestPeers, testenvVersion } from '@mikrotik-kube/testenv';
+import { parseVolumeParams } from '@mikrotik-kube/csi-common';
+import { loadConfig, type JsonSchema } from '@mikrotik-kube/service-kit';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { generateValuesTypes, outputPath, schemaPath, type Schema } from '../tools/gen-values-types';
+import { chartDir, find, helm, one, template, valuesFile, type K8sObject } from './helm';
+import type { ValuesOverride } from './values.generated';
+
+const skip = requireTestPeers('helm');
+const ciFiles = readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+const minimal = { file: join(chartDir, 'ci/minimal-values.yaml') };
+const P = 'mk-mikrotik-kube';
+
+interface Container {
+  name: string;
+  image: string;
+  args?: string[];
+  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } } }>;
+  securityContext?: Record<string, unknown>;
+  volumeMounts?: Array<{ name: string; mountPath: string; mountPropagation?: string; readOnly?: boolean }>;
+  livenessProbe?: { httpGet?: { path: string; port: string } };
+  readinessProbe?: { httpGet?: { path: string; port: string } };
+}
+interface PodSpec {
+  containers: Container[];
+  volumes?: Array<{ name: string; hostPath?: { path: string }; configMap?: { name: string } }>;
+  securityContext?: Record<string, unknown>;
+  serviceAccountName?: string;
+  hostNetwork?: boolean;
+  automountServiceAccountToken?: boolean;
+}
+const podSpec = (o: K8sObject) => (o.spec as { template: { spec: PodSpec } }).template.spec;
+const container = (o: K8sObject, name: string) => {
+  const c = podSpec(o).containers.find((x) => x.name === name);
+  if (!c) throw new Error(`${o.metadata.name} has no container ${name}`);
+  return c;
+};
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+/** Rules as a set of "group/resource:verb" for comparison regardless of grouping and order. */
+const grants = (rules: Rule[]) => new Set(rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))).values());
+const sorted = (s: Set<string>) => [...s].sort();
+
+describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`, () => {
+  it('helm lint --strict is clean with the defaults and with every ci scenario', () => {
+    for (const f of [undefined, ...ciFiles]) {
+      const r = helm(['lint', '--strict', chartDir, ...(f ? ['-f', join(chartDir, 'ci', f)] : [])]);
+      expect(r.code, `${f ?? 'defaults'}: ${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain('0 chart(s) failed');
+      expect(r.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
+    }
+    expect(ciFiles).toEqual(expect.arrayContaining(['minimal-values.yaml', 'csi-only-values.yaml', 'platform-only-values.yaml', 'ha-replicas-values.yaml', 'existing-secrets-values.yaml', 'monitoring-and-netpol-values.yaml']));
+  });
+
+  it('renders one Deployment per service, each with its own replicas, probes, Service, PDB and ServiceAccount', () => {
+    const objs = template([minimal, { ipam: { replicas: 3 }, registry: { replicas: 2 } }]);
+    const names = ['vk-provider', 'ipam', 'storage-converter', 'boot-supervisor', 'registry', 'csi-controller'];
+    expect(find(objs, 'Deployment').map((d) => d.metadata.name).sort()).toEqual(names.map((n) => `${P}-${n}`).sort());
+    for (const n of names) {
+      const d = one(objs, 'Deployment', `${P}-${n}`);
+      const spec = d.spec as { replicas: number; selector: { matchLabels: Record<string, string> } };
+      expect(spec.replicas).toBe(n === 'ipam' ? 3 : n === 'registry' ? 2 : 1);
+      expect(spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'mikrotik-kube', 'app.kubernetes.io/instance': 'mk', 'app.kubernetes.io/component': n });
+      expect(d.metadata.labels).toMatchObject({ 'helm.sh/chart': 'mikrotik-kube-0.1.0', 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/part-of': 'mikrotik-kube' });
+      const main = container(d, n);
+      expect(main.readinessProbe?.httpGet?.path).toBe('/readyz');
+      expect(main.livenessProbe?.httpGet?.path).toBe('/healthz');
+      expect(podSpec(d).serviceAccountName).toBe(`${P}-${n}`);
+      one(objs, 'ServiceAccount', `${P}-${n}`);
+      one(objs, 'PodDisruptionBudget', `${P}-${n}`);
+      const svc = one(objs, 'Service', `${P}-${n}`);
+      const ports = (svc.spec as { ports: Array<{ name: string }> }).ports.map((p) => p.name);
+      expect(ports).toContain('metrics');
+      if (n !== 'csi-controller') expect(ports).toContain('grpc');
+    }
+    // Only the services that call the API get a token.
+    const tokens = Object.fromEntries(names.map((n) => [n, podSpec(one(objs, 'Deployment', `${P}-${n}`)).automountServiceAccountToken]));
+    expect(tokens).toEqual({ 'vk-provider': true, ipam: false, 'storage-converter': false, 'boot-supervisor': true, registry: false, 'csi-controller': true });
+  });
+
+  it('every container but csi-node is hardened: non-root, read-only root, no capabilities, RuntimeDefault seccomp', () => {
+    const objs = template([minimal]);
+    for (const d of find(objs, 'Deployment')) {
+      expect(podSpec(d).securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const c of podSpec(d).containers) {
+        expect(c.securityContext, `${d.metadata.name}/${c.name}`).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
+      }
+    }
+    const ds = one(objs, 'DaemonSet', `${P}-csi-node`);
+    for (const c of podSpec(ds).containers.filter((x) => x.name !== 'csi-node')) {
+      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    }
+  });
+
+  it('StorageClass rds-nvme-tcp uses the driver and parameters the CSI code accepts; CSIDriver fields', () => {
+    const objs = template([minimal, { storageClass: { parameters: { nvmeAddress: '10.42.68.1' } } }]);
+    const sc = one(objs, 'StorageClass', 'rds-nvme-tcp') as K8sObject & { provisioner: string; parameters: Record<string, string>; volumeBindingMode: string; allowVolumeExpansion: boolean };
+    expect(sc.provisioner).toBe('rds.csi.srvlab.io');
+    expect(sc.volumeBindingMode).toBe('WaitForFirstConsumer');
+    expect(sc.allowVolumeExpansion).toBe(true);
+    expect(sc.parameters).toEqual({
+      rdsAddress: '10.0.0.2',
+      nvmeAddress: '10.42.68.1',
+      nvmePort: '4420',
+      sshPort: '22',
+      fsType: 'ext4',
+      volumePath: '/storage-pool/metal-csi',
+      nqnPrefix: 'nqn.2000-02.com.mikrotik',
+    });
+    // The same parser csi-controller runs on CreateVolume accepts them.
+    expect(parseVolumeParams(sc.parameters)).toMatchObject({ rdsAddress: '10.0.0.2', nvmeAddress: '10.42.68.1', nvmePort: 4420, fsType: 'ext4' });
+    const drv = one(objs, 'CSIDriver', 'rds.csi.srvlab.io');
+    expect(drv.spec).toEqual({
+      attachRequired: true,
+      podInfoOnMount: true,
+      fsGroupPolicy: 'File',
+      volumeLifecycleModes: ['Persistent'],
+      requiresRepublish: false,
+      storageCapacity: false,
+    });
+    expect(find(objs, 'VolumeSnapshotClass')).toEqual([]);
+    expect(find(template([minimal, { volumeSnapshotClass: { enabled: true } }]), 'VolumeSnapshotClass')[0]).toMatchObject({ driver: 'rds.csi.srvlab.io', deletionPolicy: 'Delete' });
+  });
+
+  it('csi-node: privileged, host network, kubelet dir Bidirectional, /dev, /sys, /etc/nvme, registrar registration path', () => {
+    const ds = one(template([minimal]), 'DaemonSet', `${P}-csi-node`);
+    const spec = podSpec(ds);
+    expect(spec.hostNetwork).toBe(true);
+    const node = container(ds, 'csi-node');
+    expect(node.securityContext).toMatchObject({ privileged: true });
+    const mounts = Object.fromEntries((node.volumeMounts ?? []).map((m) => [m.mountPath, m]));
+    expect(mounts['/var/lib/kubelet']?.mountPropagation).toBe('Bidirectional');
+    const hostPaths = Object.fromEntries((spec.volumes ?? []).filter((v) => v.hostPath).map((v) => [v.name, v.hostPath?.path]));
+    expect(hostPaths).toMatchObject({
+      'kubelet-dir': '/var/lib/kubelet',
+      dev: '/dev',
+      sys: '/sys',
+      'etc-nvme': '/etc/nvme',
+      'plugin-dir': '/var/lib/kubelet/plugins/rds.csi.srvlab.io',
+      'registration-dir': '/var/lib/kubelet/plugins_registry',
+    });
+    for (const m of ['/dev', '/sys', '/etc/nvme', '/csi']) expect(mounts[m], m).toBeDefined();
+    expect(container(ds, 'node-driver-registrar').args).toContain('--kubelet-registration-path=/var/lib/kubelet/plugins/rds.csi.srvlab.io/csi.sock');
+    expect(container(ds, 'liveness-probe').args).toContain('--csi-address=/csi/csi.sock');
+    expect(node.env?.find((e) => e.name === 'CSI_NODE_NODE_ID')?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
+  });
+
+  it('csi-controller runs the sidecars with leader election, at the versions the testenv builds', () => {
+    const d = one(template([minimal]), 'Deployment', `${P}-csi-controller`);
+    const built: Record<string, string> = { 'csi-provisioner': 'csi-provisioner', 'csi-attacher': 'csi-attacher', 'csi-resizer': 'csi-resizer', 'csi-snapshotter': 'csi-snapshotter' };
+    for (const [c, peer] of Object.entries(built)) {
+      const ct = container(d, c);
+      expect(ct.image).toMatch(new RegExp(`^registry\\.k8s\\.io/sig-storage/${c}:v`));
+      expect(ct.args).toEqual(expect.arrayContaining(['--csi-address=/csi/csi.sock', '--leader-election', '--leader-election-namespace=$(NAMESPACE)']));
+      const v = testenvVersion(peer);
+      if (v) expect(ct.image.split(':')[1], `${c} image vs the testenv-built ${peer}`).toBe(v);
+    }
+    expect(container(d, 'liveness-probe').image).toMatch(/^registry\.k8s\.io\/sig-storage\/livenessprobe:v/);
+    expect(container(d, 'csi-controller').livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'healthz' });
+    const noSnap = one(template([minimal, { csiController: { sidecars: { snapshotter: { enabled: false } } } }]), 'Deployment', `${P}-csi-controller`);
+    expect(podSpec(noSnap).containers.map((c) => c.name)).not.toContain('csi-snapshotter');
+  });
+
+  const modCache = process.env.GOMODCACHE || join(process.env.HOME ?? '/root', 'go/pkg/mod');
+  const upstream: Record<string, string> = {
+    provisioner: 'github.com/kubernetes-csi/external-provisioner/v6@v6.3.0/deploy/kubernetes/rbac.yaml',
+    attacher: 'github.com/kubernetes-csi/external-attacher/v4@v4.13.0/deploy/kubernetes/rbac.yaml',
+    resizer: 'github.com/kubernetes-csi/external-resizer/v2@v2.3.0/deploy/kubernetes/rbac.yaml',
+    snapshotter: 'github.com/kubernetes-csi/external-snapshotter/v8@v8.7.0/deploy/kubernetes/csi-snapshotter/rbac-csi-snapshotter.yaml',
+  };
+  const missingUpstream = Object.values(upstream).filter((f) => !existsSync(join(modCache, f)));
+  it.skipIf(missingUpstream.length > 0)(
+    `sidecar RBAC equals the upstream sidecars' deploy/kubernetes/rbac.yaml ${missingUpstream.length ? `(not in the Go module cache ${modCache}: ${missingUpstream.join(', ')}; run make testenv)` : ''}`,
+    () => {
+      const objs = template([minimal]);
+      const ourRole = grants((one(objs, 'Role', `${P}-csi-controller`) as unknown as { rules: Rule[] }).rules);
+      for (const [sidecar, file] of Object.entries(upstream)) {
+        const docs = parseAllDocuments(readFileSync(join(modCache, file), 'utf8')).map((d) => d.toJS() as { kind?: string; rules?: Rule[] } | null);
+        const cr = docs.find((d) => d?.kind === 'ClusterRole');
+        const role = docs.find((d) => d?.kind === 'Role');
+        if (!cr?.rules || !role?.rules) throw new Error(`no ClusterRole/Role in ${file}`);
+        const ours = one(objs, 'ClusterRole', `${P}-csi-controller-${sidecar}`) as unknown as { rules: Rule[] };
+        expect(sorted(grants(ours.rules)), sidecar).toEqual(sorted(grants(cr.rules)));
+        for (const g of grants(role.rules)) expect(ourRole.has(g), `${sidecar} Role grant ${g}`).toBe(true);
+      }
+      const bindings = find(objs, 'ClusterRoleBinding').filter((b) => b.metadata.name.startsWith(`${P}-csi-controller`));
+      for (const b of bindings) expect((b as unknown as { subjects: Array<{ name: string; namespace: string }> }).subjects).toEqual([{ kind: 'ServiceAccount', name: `${P}-csi-controller`, namespace: 'mk-system' }]);
+      // The plugin's own role is read-only and small.
+      expect(sorted(grants((one(objs, 'ClusterRole', `${P}-csi-controller-plugin`) as unknown as { rules: Rule[] }).rules))).toEqual(['/nodes:get', '/persistentvolumes:list', 'storage.k8s.io/volumeattachments:list']);
+      // Services that do not call the API get no RBAC at all.
+      for (const n of ['ipam', 'storage-converter', 'registry', 'csi-node']) {
+        expect(find(objs, 'ClusterRole').concat(find(objs, 'Role')).filter((r) => r.metadata.labels?.['app.kubernetes.io/component'] === n)).toEqual([]);
+      }
+    },
+  );
+
+  it('the schema refuses unknown keys and wrong types, and helm names the key', () => {
+    const cases: Array<[ValuesOverride | string, RegExp]> = [
+      ['ipam:\n  replicaz: 3\n', /at '\/ipam': additional properties 'replicaz' not allowed/],
+      ['ipam:\n  replicas: three\n', /at '\/ipam\/replicas': got string, want integer/],
+      ['storageClass:\n  parameters:\n    fsType: ntfs\n', /at '\/storageClass\/parameters\/fsType': value must be one of/],
+      ['csiController:\n  sidecars:\n    provisioner:\n      image: {repository: x, tag: v1}\n      colour: red\n', /at '\/csiController\/sidecars\/provisioner': additional properties 'colour' not allowed/],
+      ['bogusTopLevel: true\n', /additional properties 'bogusTopLevel' not allowed/],
+    ];
+    for (const [values, message] of cases) {
+      const f = valuesFile(values);
+      try {
+        const r = helm(['template', 'mk', chartDir, '-f', f.path]);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(message);
+      } finally {
+        f.remove();
+      }
+    }
+  });
+
+  it('test/values.generated.ts is up to date with values.schema.json', () => {
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Schema;
+    expect(readFileSync(outputPath, 'utf8')).toBe(generateValuesTypes(schema));
+  });
+
+  // Each service's rendered config file, args and env go through the service's own loader and
+  // schema — what the container would do on start — so a key the chart renders wrong fails here.
+  const services: Array<{ name: string; key: string; prefix: string; schema: () => Promise<JsonSchema>; kind?: string }> = [
+    { name: 'ipam', key: 'ipam', prefix: 'IPAM_', schema: async () => (await import('../../../apps/ipam/src/config')).ipamSchema },
+    { name: 'storage-converter', key: 'storageConverter', prefix: 'STORAGE_CONVERTER_', schema: async () => (await import('../../../apps/storage-converter/src/config')).storageSchema },
+    { name: 'boot-supervisor', key: 'bootSupervisor', prefix: 'BOOT_SUPERVISOR_', schema: async () => (await import('../../../apps/boot-supervisor/src/config')).configSchema },
+    { name: 'registry', key: 'registry', prefix: 'REGISTRY_', schema: async () => (await import('../../../apps/registry/src/config')).registrySchema },
+    { name: 'csi-controller', key: 'csiController', prefix: 'CSI_CONTROLLER_', schema: async () => (await import('../../../apps/csi-controller/src/config')).controllerSchema },
+    { name: 'csi-node', key: 'csiNode', prefix: 'CSI_NODE_', schema: async () => (await import('../../../apps/csi-node/src/config')).configSchema, kind: 'DaemonSet' },
+  ];
+  it.each(ciFiles.filter((f) => f !== 'existing-secrets-values.yaml'))('rendered service configs load with the services own schemas (%s)', async (ci) => {
+    const objs = template([{ file: join(chartDir, 'ci', ci) }]);
+    const secrets = new Map(find(objs, 'Secret').map((s) => [s.metadata.name, (s as unknown as { stringData: Record<string, string> }).stringData]));
+    const dir = mkdtempSync(join(tmpdir(), 'mk-cfg-'));
+    try {
+      for (const s of services) {
+        const w = find(objs, s.kind ?? 'Deployment', `${P}-${s.name}`)[0];
+        if (!w) continue;
+        const cm = one(objs, 'ConfigMap', `${P}-${s.name}-config`) as unknown as { data: Record<string, string> };
+        const file = join(dir, `${s.name}.yaml`);
+        writeFileSync(file, cm.data['config.yaml'] ?? '');
+        const c = container(w, s.name);
+        const env: NodeJS.ProcessEnv = {};
+        for (const e of c.env ?? []) {
+          const ref = e.valueFrom?.secretKeyRef;
+          env[e.name] = ref ? secrets.get(ref.name)?.[ref.key] : (e.value ?? (e.valueFrom?.fieldRef ? 'from-the-downward-api' : undefined));
+          expect(env[e.name], `${s.name} env ${e.name}`).toBeDefined();
+        }
+        const argv = (c.args ?? []).map((a) => (a === '/etc/mikrotik-kube/config/config.yaml' ? file : a));
+        const loaded = loadConfig<Record<string, unknown>>({ schema: await s.schema(), argv, env, envPrefix: s.prefix });
+        expect(loaded.config, s.name).toBeDefined();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

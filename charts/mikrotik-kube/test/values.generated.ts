@@ -1,0 +1,376 @@
+// Generated from values.schema.json by tools/gen-values-types.ts — do not edit.
+// Regenerate: npx tsx charts/mikrotik-kube/tools/gen-values-types.ts
+
+export type Quantity = string | number;
+
+/** string keys to string values */
+export type StringMap = {
+  [key: string]: string;
+};
+
+/** container resources (requests/limits of cpu, memory, ephemeral-storage) */
+export type Resources = {
+  requests?: {
+    cpu?: Quantity;
+    memory?: Quantity;
+    "ephemeral-storage"?: Quantity;
+  };
+  limits?: {
+    cpu?: Quantity;
+    memory?: Quantity;
+    "ephemeral-storage"?: Quantity;
+  };
+};
+
+export type Pdb = {
+  /** render a PodDisruptionBudget */
+  enabled: boolean;
+  /** minAvailable (wins over maxUnavailable when set) */
+  minAvailable?: null | number | string;
+  /** maxUnavailable */
+  maxUnavailable?: null | number | string;
+};
+
+export type ServiceAccount = {
+  /** create the component's own ServiceAccount */
+  create: boolean;
+  /** its name (default <fullname>-<component>) */
+  name?: string;
+  annotations?: StringMap;
+};
+
+export type Service = {
+  /** Service type */
+  type?: "ClusterIP" | "NodePort" | "LoadBalancer";
+};
+
+export type SidecarImage = {
+  repository: string;
+  tag: string;
+};
+
+export type Sidecar = {
+  image: SidecarImage;
+  /** --timeout of the sidecar */
+  timeout?: string;
+  resources?: Resources;
+};
+
+/** a Kubernetes EnvVar (name plus value or valueFrom) */
+export type EnvVar = {
+  name: string;
+  value?: string;
+  /** Kubernetes EnvVarSource */
+  valueFrom?: Record<string, unknown>;
+};
+
+export type Toleration = {
+  key?: string;
+  operator?: "Exists" | "Equal";
+  value?: string;
+  effect?: "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  tolerationSeconds?: number | null;
+};
+
+/** merged over the chart's rendered config file of the service (its keys; the service rejects unknown ones at start, and the chart tests check the rendered files against the services' own schemas) */
+export type ServiceConfig = Record<string, unknown>;
+
+/** The chart's values (values.yaml merged with the user's). */
+export interface Values {
+  nameOverride?: string;
+  fullnameOverride?: string;
+  namespaceOverride?: string;
+  commonLabels?: StringMap;
+  image?: {
+    registry: string;
+    repository: string;
+    tag?: string;
+    digest?: string;
+    pullPolicy?: "IfNotPresent" | "Always" | "Never";
+  };
+  imagePullSecrets?: Array<string>;
+  logLevel?: "error" | "warn" | "info" | "debug";
+  routeros?: {
+    /** REST base URL */
+    url: string;
+    username?: string;
+    password?: string;
+    existingSecret?: string;
+    insecureSkipVerify?: boolean;
+    caBundle?: string;
+    timeoutMs?: number;
+  };
+  rds?: {
+    address?: string;
+    port?: number;
+    user?: string;
+    sshPrivateKey?: string;
+    existingSecret?: string;
+    existingSecretKey?: string;
+    hostKeys?: Array<string>;
+    insecureSkipHostKey?: boolean;
+    volumeBases?: Array<string>;
+  };
+  vkProvider?: {
+    /** deploy this component */
+    enabled: boolean;
+    /** replicas of its Deployment */
+    replicas?: number;
+    /** name of the virtual node */
+    nodeName?: string;
+    /** pod manifests (standalone mode) */
+    bootOrder?: Array<Record<string, unknown>>;
+    config?: ServiceConfig;
+    resources?: Resources;
+    nodeSelector?: StringMap;
+    tolerations?: Array<Toleration>;
+    /** Kubernetes Affinity */
+    affinity?: Record<string, unknown>;
+    podAnnotations?: StringMap;
+    podLabels?: StringMap;
+    priorityClassName?: string;
+    /** extra command-line flags (e.g. --log.level=debug) */
+    extraArgs?: Array<string>;
+    extraEnv?: Array<EnvVar>;
+    serviceAccount?: ServiceAccount;
+    service?: Service;
+    pdb?: Pdb;
+  };
+  ipam?: {
+    /** deploy this component */
+    enabled: boolean;
+    /** replicas of its Deployment */
+    replicas?: number;
+    networks?: Array<{
+      name: string;
+      bridge: string;
+      cidr: string;
+      gateway: string;
+      dns?: Array<string>;
+      rangeStart?: string;
+      rangeEnd?: string;
+      exclude?: Array<string>;
+      default?: boolean;
+    }>;
+    config?: ServiceConfig;
+    resources?: Resources;
+    nodeSelector?: StringMap;
+    tolerations?: Array<Toleration>;
+    /** Kubernetes Affinity */
+    affinity?: Record<string, unknown>;
+    podAnnotations?: StringMap;
+    podLabels?: StringMap;
+    priorityClassName?: string;
+    /** extra command-line flags (e.g. --log.level=debug) */
+    extraArgs?: Array<string>;
+    extraEnv?: Array<EnvVar>;
+    serviceAccount?: ServiceAccount;
+    service?: Service;
+    pdb?: Pdb;
+  };
+  storageConverter?: {
+    /** deploy this component */
+    enabled: boolean;
+    /** replicas of its Deployment */
+    replicas?: number;
+    cacheSize?: Quantity;
+    fetchPublicUrl?: string;
+    config?: ServiceConfig;
+    resources?: Resources;
+    nodeSelector?: StringMap;
+    tolerations?: Array<Toleration>;
+    /** Kubernetes Affinity */
+    affinity?: Record<string, unknown>;
+    podAnnotations?: StringMap;
+    podLabels?: StringMap;
+    priorityClassName?: string;
+    /** extra command-line flags (e.g. --log.level=debug) */
+    extraArgs?: Array<string>;
+    extraEnv?: Array<EnvVar>;
+    serviceAccount?: ServiceAccount;
+    service?: Service;
+    pdb?: Pdb;
+  };
+  bootSupervisor?: {
+    /** deploy this component */
+    enabled: boolean;
+    /** replicas of its Deployment */
+    replicas?: number;
+    config?: ServiceConfig;
+    resources?: Resources;
+    nodeSelector?: StringMap;
+    tolerations?: Array<Toleration>;
+    /** Kubernetes Affinity */
+    affinity?: Record<string, unknown>;
+    podAnnotations?: StringMap;
+    podLabels?: StringMap;
+    priorityClassName?: string;
+    /** extra command-line flags (e.g. --log.level=debug) */
+    extraArgs?: Array<string>;
+    extraEnv?: Array<EnvVar>;
+    serviceAccount?: ServiceAccount;
+    service?: Service;
+    pdb?: Pdb;
+  };
+  registry?: {
+    /** deploy this component */
+    enabled: boolean;
+    /** replicas of its Deployment */
+    replicas?: number;
+    upstreams?: Array<{
+      name: string;
+      url: string;
+      mirror?: boolean;
+      libraryDefault?: boolean;
+      tagTtlSeconds?: number;
+    }>;
+    persistence?: {
+      enabled?: boolean;
+      existingClaim?: string;
+      storageClass?: string;
+      accessModes?: Array<"ReadWriteOnce" | "ReadWriteMany" | "ReadWriteOncePod">;
+      size?: Quantity;
+    };
+    config?: ServiceConfig;
+    resources?: Resources;
+    nodeSelector?: StringMap;
+    tolerations?: Array<Toleration>;
+    /** Kubernetes Affinity */
+    affinity?: Record<string, unknown>;
+    podAnnotations?: StringMap;
+    podLabels?: StringMap;
+    priorityClassName?: string;
+    /** extra command-line flags (e.g. --log.level=debug) */
+    extraArgs?: Array<string>;
+    extraEnv?: Array<EnvVar>;
+    serviceAccount?: ServiceAccount;
+    service?: Service;
+    pdb?: Pdb;
+  };
+  csiController?: {
+    /** deploy this component */
+    enabled: boolean;
+    /** replicas of its Deployment */
+    replicas?: number;
+    sidecars?: {
+      provisioner?: {
+        image: SidecarImage;
+        workerThreads?: number;
+        timeout?: string;
+        resources?: Resources;
+      };
+      attacher?: Sidecar;
+      resizer?: Sidecar;
+      snapshotter?: {
+        enabled?: boolean;
+        image: SidecarImage;
+        timeout?: string;
+        resources?: Resources;
+      };
+      livenessProbe?: {
+        image: SidecarImage;
+        resources?: Resources;
+      };
+    };
+    config?: ServiceConfig;
+    resources?: Resources;
+    nodeSelector?: StringMap;
+    tolerations?: Array<Toleration>;
+    /** Kubernetes Affinity */
+    affinity?: Record<string, unknown>;
+    podAnnotations?: StringMap;
+    podLabels?: StringMap;
+    priorityClassName?: string;
+    /** extra command-line flags (e.g. --log.level=debug) */
+    extraArgs?: Array<string>;
+    extraEnv?: Array<EnvVar>;
+    serviceAccount?: ServiceAccount;
+    service?: Service;
+    pdb?: Pdb;
+  };
+  csiNode?: {
+    /** deploy this component */
+    enabled: boolean;
+    kubeletDir?: string;
+    httpPort?: number;
+    healthPort?: number;
+    registrarHttpPort?: number;
+    updateStrategy?: {
+      maxUnavailable?: number | string;
+    };
+    sidecars?: {
+      nodeDriverRegistrar?: {
+        image: SidecarImage;
+        resources?: Resources;
+      };
+      livenessProbe?: {
+        image: SidecarImage;
+        resources?: Resources;
+      };
+    };
+    config?: ServiceConfig;
+    resources?: Resources;
+    nodeSelector?: StringMap;
+    tolerations?: Array<Toleration>;
+    /** Kubernetes Affinity */
+    affinity?: Record<string, unknown>;
+    podAnnotations?: StringMap;
+    podLabels?: StringMap;
+    priorityClassName?: string;
+    /** extra command-line flags (e.g. --log.level=debug) */
+    extraArgs?: Array<string>;
+    extraEnv?: Array<EnvVar>;
+    serviceAccount?: ServiceAccount;
+  };
+  csiDriver?: {
+    name: string;
+    attachRequired?: boolean;
+    podInfoOnMount?: boolean;
+    fsGroupPolicy?: "ReadWriteOnceWithFSType" | "File" | "None";
+  };
+  storageClass?: {
+    create?: boolean;
+    name?: string;
+    isDefault?: boolean;
+    reclaimPolicy?: "Delete" | "Retain";
+    volumeBindingMode?: "WaitForFirstConsumer" | "Immediate";
+    allowVolumeExpansion?: boolean;
+    parameters?: {
+      rdsAddress?: string;
+      nvmeAddress?: string;
+      nvmePort?: string;
+      sshPort?: string;
+      fsType?: "ext4" | "ext3" | "xfs";
+      volumePath?: string;
+      nqnPrefix?: string;
+      ctrlLossTmo?: string;
+      reconnectDelay?: string;
+      keepAliveTmo?: string;
+      migrationTimeoutSeconds?: string;
+    };
+  };
+  volumeSnapshotClass?: {
+    enabled?: boolean;
+    name?: string;
+    isDefault?: boolean;
+    deletionPolicy?: "Delete" | "Retain";
+  };
+  serviceMonitor?: {
+    enabled?: boolean;
+    interval?: string;
+    scrapeTimeout?: string;
+    labels?: StringMap;
+  };
+  networkPolicy?: {
+    enabled?: boolean;
+    /** Kubernetes LabelSelector */
+    metricsNamespaceSelector?: Record<string, unknown>;
+    routerCidrs?: Array<string>;
+  };
+  /** set by Helm when the chart is a subchart */
+  global?: Record<string, unknown>;
+}
+
+/** What a values file may contain: any subset of Values. */
+export type ValuesOverride = DeepPartial<Values>;
+export type DeepPartial<T> = T extends Array<infer U> ? Array<DeepPartial<U>> : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
