@@ -58,17 +58,26 @@ type UnaryMethod<Req, Res> = (
   callback: (err: grpc.ServiceError | null, value?: Res) => void,
 ) => grpc.ClientUnaryCall;
 
-/** Promise form of a unary call: `await unary(client, 'Allocate', req)`. */
-export function unary<C extends grpc.Client, K extends keyof C, Req, Res>(
+/**
+ * Request and reply types of a generated unary method. Generated clients
+ * declare several overloads; the last one is `(argument, callback)`, which is
+ * the one TypeScript matches here.
+ */
+type UnaryTypes<F> = F extends (argument: infer Q, callback: grpc.requestCallback<infer R>) => grpc.ClientUnaryCall
+  ? { req: Q; res: R }
+  : { req: unknown; res: unknown };
+
+/** Promise form of a unary call: `await unary(client, 'Allocate', req)`, typed from the generated client. */
+export function unary<C extends grpc.Client, K extends keyof C & string>(
   client: C,
-  method: K & string,
-  request: Req,
+  method: K,
+  request: UnaryTypes<C[K]>['req'],
   options: grpc.CallOptions = {},
-): Promise<C[K] extends UnaryMethod<Req, infer R> ? NonNullable<R> : Res> {
-  const fn = client[method] as unknown as UnaryMethod<Req, Res>;
+): Promise<UnaryTypes<C[K]>['res']> {
+  const fn = client[method] as unknown as UnaryMethod<unknown, UnaryTypes<C[K]>['res']>;
   return new Promise((resolve, reject) => {
     fn.call(client, request, new grpc.Metadata(), options, (err, value) =>
-      err ? reject(err) : resolve(value as never),
+      err ? reject(err) : resolve(value as UnaryTypes<C[K]>['res']),
     );
   });
 }

@@ -18,6 +18,17 @@ const healthDef = protoLoader.loadSync(require.resolve('grpc-health-check/proto/
 const Health = (grpc.loadPackageDefinition(healthDef) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } })
   .grpc.health.v1.Health;
 
+// Hand-written only for the test fixture's contract (echo.proto has no generated types).
+interface EchoClient extends grpc.Client {
+  Say(
+    argument: { text: string; delay_ms?: number; fail_code?: number },
+    callback: grpc.requestCallback<{ text: string }>,
+  ): grpc.ClientUnaryCall;
+}
+interface HealthClient extends grpc.Client {
+  Check(argument: { service: string }, callback: grpc.requestCallback<{ status: string }>): grpc.ClientUnaryCall;
+}
+
 async function startEcho(extraEnv: Record<string, string> = {}) {
   const [httpPort, grpcPort] = [await freePort(), await freePort()];
   const proc = startTsProcess(ENTRY, {
@@ -43,10 +54,10 @@ function jsonLines(out: string): Array<Record<string, unknown>> {
 
 describe('service kit in a real process', () => {
   let svc: Awaited<ReturnType<typeof startEcho>>;
-  let client: grpc.Client & Record<string, grpc.MethodDefinition<unknown, unknown>>;
+  let client: EchoClient;
   beforeAll(async () => {
     svc = await startEcho({ ECHO_GREETING: 'hi', ECHO_LOG_LEVEL: 'debug' });
-    client = createClient(Echo as never, svc.grpcAddr, { deadlineMs: 500 }) as never;
+    client = createClient(Echo as never, svc.grpcAddr, { deadlineMs: 500 }) as EchoClient;
   });
   afterAll(async () => {
     client?.close();
@@ -65,18 +76,18 @@ describe('service kit in a real process', () => {
   });
 
   it('answers gRPC health checks', async () => {
-    const health = createClient(Health as never, svc.grpcAddr) as grpc.Client;
-    const overall = await unary(health as never, 'Check', { service: '' });
+    const health = createClient(Health as never, svc.grpcAddr) as HealthClient;
+    const overall = await unary(health, 'Check', { service: '' });
     expect(overall).toEqual({ status: 'SERVING' });
-    const echo = await unary(health as never, 'Check', { service: 'kit.test.v1.Echo' });
+    const echo = await unary(health, 'Check', { service: 'kit.test.v1.Echo' });
     expect(echo).toEqual({ status: 'SERVING' });
-    await expect(unary(health as never, 'Check', { service: 'nope' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(unary(health, 'Check', { service: 'nope' })).rejects.toMatchObject({ code: status.NOT_FOUND });
     health.close();
   });
 
   it('serves calls and counts them in /metrics by code', async () => {
-    expect(await unary(client as never, 'Say', { text: 'there' })).toEqual({ text: 'hi there' });
-    await expect(unary(client as never, 'Say', { text: 'x', fail_code: status.NOT_FOUND })).rejects.toMatchObject({
+    expect(await unary(client, 'Say', { text: 'there' })).toEqual({ text: 'hi there' });
+    await expect(unary(client, 'Say', { text: 'x', fail_code: status.NOT_FOUND })).rejects.toMatchObject({
       code: status.NOT_FOUND,
       details: 'asked to fail with 5',
     });
@@ -94,7 +105,7 @@ describe('service kit in a real process', () => {
 
   it('applies the default deadline', async () => {
     const started = Date.now();
-    await expect(unary(client as never, 'Say', { text: 'slow', delay_ms: 2000 })).rejects.toMatchObject({
+    await expect(unary(client, 'Say', { text: 'slow', delay_ms: 2000 })).rejects.toMatchObject({
       code: status.DEADLINE_EXCEEDED,
     });
     expect(Date.now() - started).toBeLessThan(1500);
@@ -109,9 +120,9 @@ describe('client retry', () => {
       maxAttempts: 5,
       initialBackoffMs: 1000,
       maxBackoffMs: 4000,
-    }) as grpc.Client;
+    }) as EchoClient;
     // Nothing listens yet: the first attempts fail UNAVAILABLE and are retried with backoff.
-    const call = unary(client as never, 'Say', { text: 'late' });
+    const call = unary(client, 'Say', { text: 'late' });
     const proc = startTsProcess(ENTRY, {
       env: { ECHO_HTTP_HOST: '127.0.0.1', ECHO_HTTP_PORT: '0', ECHO_GRPC_HOST: '127.0.0.1', ECHO_GRPC_PORT: String(port), ECHO_REQUIRED_TOKEN: 't' },
     });
@@ -125,8 +136,8 @@ describe('client retry', () => {
 
   it('does not retry other codes', async () => {
     const svc = await startEcho();
-    const client = createClient(Echo as never, svc.grpcAddr, { maxAttempts: 5 }) as grpc.Client;
-    await expect(unary(client as never, 'Say', { text: 'x', fail_code: status.INTERNAL })).rejects.toMatchObject({ code: status.INTERNAL });
+    const client = createClient(Echo as never, svc.grpcAddr, { maxAttempts: 5 }) as EchoClient;
+    await expect(unary(client, 'Say', { text: 'x', fail_code: status.INTERNAL })).rejects.toMatchObject({ code: status.INTERNAL });
     const metrics = await (await fetch(`${svc.http}/metrics`)).text();
     expect(metrics).toMatch(/grpc_server_started_total\{grpc_service="kit.test.v1.Echo",grpc_method="Say",service="echo"\} 1/);
     client.close();
@@ -137,8 +148,8 @@ describe('client retry', () => {
 describe('SIGTERM', () => {
   it('drains the in-flight call, turns unready, and exits 0', async () => {
     const svc = await startEcho();
-    const client = createClient(Echo as never, svc.grpcAddr, { deadlineMs: 10_000 }) as grpc.Client;
-    const inFlight = unary(client as never, 'Say', { text: 'drain', delay_ms: 1500 });
+    const client = createClient(Echo as never, svc.grpcAddr, { deadlineMs: 10_000 }) as EchoClient;
+    const inFlight = unary(client, 'Say', { text: 'drain', delay_ms: 1500 });
     await new Promise((r) => setTimeout(r, 300));
     svc.proc.child.kill('SIGTERM');
     await waitFor(async () => (await fetch(`${svc.http}/readyz`).catch(() => null))?.status === 503, 1000, 20).catch(() => {
@@ -155,8 +166,8 @@ describe('SIGTERM', () => {
 
   it('cancels calls that outlast the drain bound and still exits 0 in time', async () => {
     const svc = await startEcho({ ECHO_SHUTDOWN_TIMEOUT_SECONDS: '0.5' });
-    const client = createClient(Echo as never, svc.grpcAddr, { deadlineMs: 10_000, maxAttempts: 1 }) as grpc.Client;
-    const inFlight = unary(client as never, 'Say', { text: 'stuck', delay_ms: 5000 }).catch((e: grpc.ServiceError) => e);
+    const client = createClient(Echo as never, svc.grpcAddr, { deadlineMs: 10_000, maxAttempts: 1 }) as EchoClient;
+    const inFlight = unary(client, 'Say', { text: 'stuck', delay_ms: 5000 }).catch((e: grpc.ServiceError) => e);
     await new Promise((r) => setTimeout(r, 300));
     const started = Date.now();
     svc.proc.child.kill('SIGTERM');
@@ -182,5 +193,16 @@ describe('config errors at start-up', () => {
     const proc = startTsProcess(ENTRY, { args: ['--grpc.port', '0'] });
     expect((await proc.exited).code).toBe(2);
     expect(proc.output()).toContain('required (missing): is required (set it in the config file, env ECHO_REQUIRED or flag --required)');
+  });
+});
+
+describe('typed unary', () => {
+  it('infers request and reply types from a generated client', async () => {
+    // Compile-time check (tsc runs over tests): the reply is an Allocation, not {}.
+    type IpamClient = import('@mikrotik-kube/proto').kube.IpamClient;
+    const call = (c: IpamClient) => unary(c, 'Allocate', { owner: 'ns/pod', network: '' });
+    type Reply = Awaited<ReturnType<typeof call>>;
+    const sample: Reply = { owner: 'o', network: 'n', address: '10.0.0.2', prefix_length: 24, gateway: '', dns: [], veth: '', bridge: '' };
+    expect(sample.prefix_length).toBe(24);
   });
 });
