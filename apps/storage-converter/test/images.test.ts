@@ -132,6 +132,25 @@ describe('EnsureImage', () => {
     expect(readdirSync(join(rig.dir, 'cache-images', 'tarballs')).filter((f) => f.startsWith(must(img.platforms['arm64']).manifest.slice(7)))).toEqual([]);
   }, 60_000);
 
+  it('delivers over SFTP, and images over the REST body limit reach the router either way', async () => {
+    await pushImage(rig.registry.client, 'apps/big', '1', { platforms: [{ architecture: 'arm64' }], layers: ['zstd'], layerBytes: 12 << 20 });
+    const viaSftp = await ensure(conv.images, { image: ref('apps/big', '1'), architecture: 'arm64', delivery: 'DELIVERY_SFTP' });
+    expect(viaSftp.error).toBeUndefined();
+    const r = must(viaSftp.result);
+    expect(Number(r.size_bytes)).toBeGreaterThan(12 << 20);
+    expect(viaSftp.progress.some((p) => p.phase === 'deliver' && p.message.includes('uploading'))).toBe(true);
+    const onRouter = join(rig.simFiles, r.router_file);
+    expect(JSON.parse(await skopeo('inspect', `docker-archive:${onRouter}`)).Architecture).toBe('arm64');
+    await rig.router.containers.add({ name: 'big', interfaces: ['veth-test'], file: r.router_file, rootDir: 'disk1/big' });
+    expect((await rig.router.containers.waitFor('big', ['stopped', 'error'], { timeoutMs: 30_000 })).state).toBe('stopped');
+    // The same cached tarball by /tool/fetch once the router lost it.
+    await rig.router.containers.remove('big');
+    await rig.router.files.remove(r.router_file);
+    const viaFetch = await ensure(conv.images, { image: ref('apps/big', '1'), architecture: 'arm64', delivery: 'DELIVERY_FETCH' });
+    expect(viaFetch.result?.router_file).toBe(r.router_file);
+    expect(readFileSync(onRouter).length).toBe(Number(r.size_bytes));
+  }, 120_000);
+
   it('in remote mode points the router at our registry and the router pulls the image itself', async () => {
     const out = await ensure(conv.images, { image: ref('apps/multi', '1.0'), architecture: 'arm64', delivery: 'DELIVERY_REMOTE' });
     expect(out.error).toBeUndefined();
