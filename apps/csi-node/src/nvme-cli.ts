@@ -23,13 +23,6 @@ export interface NvmeCliOptions {
   run?: Runner;
 }
 
-/** One subsystem as `nvme list-subsys -o json` reports it (nvme-cli 2.x shape). */
-export interface ListedSubsystem {
-  Name: string;
-  NQN: string;
-  Paths?: Array<{ Name: string; Transport: string; Address: string; State: string }>;
-}
-
 const ALREADY = /already connected|Operation already in progress/i;
 
 export class NvmeCli {
@@ -70,15 +63,5 @@ export class NvmeCli {
   /** Asks a controller to rescan its namespaces (picks up a grown namespace). */
   async rescan(controller: string): Promise<void> {
     await this.run(this.o.bin, ['ns-rescan', join(this.o.devRoot, controller)], { timeoutMs: this.o.timeoutMs });
-  }
-
-  /** Subsystems nvme-cli knows; empty when there are none (nvme-cli then fails to scan the topology). */
-  async listSubsys(): Promise<ListedSubsystem[]> {
-    const r = await this.run(this.o.bin, ['list-subsys', '-o', 'json'], { timeoutMs: this.o.timeoutMs, okCodes: [0, 1] });
-    if (r.code !== 0 || !r.stdout.trim()) return [];
-    const parsed = JSON.parse(r.stdout) as unknown;
-    // 2.x: [{HostNQN, Subsystems: [...]}]; 1.x: {Subsystems: [...]}.
-    const hosts = Array.isArray(parsed) ? parsed : [parsed];
-    return hosts.flatMap((h) => ((h as { Subsystems?: ListedSubsystem[] }).Subsystems ?? []));
   }
 }
