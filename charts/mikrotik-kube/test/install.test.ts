@@ -1,0 +1,113 @@
+// The chart against a real kube-apiserver (testenv control plane, no nodes: pods stay Pending,
+// which is fine — these tests check API objects): server-side dry-run of every scenario,
+// helm install, and scaling one component with helm upgrade without touching the others.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ControlPlane, requireControlPlane, requireTestPeers, startControlPlane, testenvBin } from '@mikrotik-kube/testenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chartDir, helm, parseManifests, run, type K8sObject } from './helm';
+
+const skip = requireTestPeers('helm', 'kubectl') ?? requireControlPlane();
+const NS = 'mk-system';
+const P = 'mk-mikrotik-kube';
+
+// Minimal CRDs for the optional kinds (the Prometheus Operator and snapshot CRDs are not part of
+// a bare API server), so the monitoring scenario can be validated too.
+const crd = (group: string, kind: string, plural: string, scope: 'Namespaced' | 'Cluster') => `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ${plural}.${group}
+  # *.k8s.io groups are protected; a test fixture declares itself unapproved.
+  annotations: {api-approved.kubernetes.io: "unapproved, test fixture"}
+spec:
+  group: ${group}
+  scope: ${scope}
+  names: {kind: ${kind}, plural: ${plural}, singular: ${kind.toLowerCase()}, listKind: ${kind}List}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+`;
+
+describe.skipIf(!!skip)(`chart mikrotik-kube against a real API server ${skip ?? ''}`, () => {
+  let cp: ControlPlane;
+  let env: NodeJS.ProcessEnv;
+  const kubectl = (args: string[], input?: string) => run(testenvBin('kubectl') as string, args, env, input);
+  const getJson = <T>(args: string[]): T => {
+    const r = kubectl([...args, '-o', 'json']);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as T;
+  };
+  const deployments = () =>
+    Object.fromEntries(
+      getJson<{ items: K8sObject[] }>(['-n', NS, 'get', 'deployments', '-l', 'app.kubernetes.io/instance=mk']).items.map((d) => [
+        d.metadata.name,
+        { generation: d.metadata.generation, spec: JSON.stringify(d.spec) },
+      ]),
+    );
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    env = cp.childEnv();
+    expect(kubectl(['create', 'namespace', NS]).code).toBe(0);
+    const crds = [
+      crd('monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors', 'Namespaced'),
+      crd('snapshot.storage.k8s.io', 'VolumeSnapshotClass', 'volumesnapshotclasses', 'Cluster'),
+    ].join('\n---\n');
+    const r = kubectl(['apply', '-f', '-'], crds);
+    expect(r.code, r.stderr).toBe(0);
+    expect(kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com', 'crd/volumesnapshotclasses.snapshot.storage.k8s.io']).code).toBe(0);
+  });
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it.each(['(defaults)', ...readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort()])(
+    'kubectl apply --dry-run=server accepts every rendered object (%s)',
+    (ci) => {
+      const r = helm(['template', 'mk', chartDir, '--namespace', NS, ...(ci.startsWith('(') ? [] : ['-f', join(chartDir, 'ci', ci)])]);
+      expect(r.code, r.stderr).toBe(0);
+      const objs = parseManifests(r.stdout);
+      expect(objs.length).toBeGreaterThan(20);
+      const applied = kubectl(['apply', '--dry-run=server', '-n', NS, '-f', '-'], r.stdout);
+      expect(applied.code, applied.stderr).toBe(0);
+      // One "… created (server dry run)" line per object: nothing was skipped.
+      expect(applied.stdout.trim().split('\n').filter((l) => l.endsWith('(server dry run)'))).toHaveLength(objs.length);
+    },
+  );
+
+  it('helm install succeeds and creates every object; helm upgrade --set ipam.replicas=3 changes only ipam', () => {
+    const install = helm(['install', 'mk', chartDir, '--namespace', NS, '-f', join(chartDir, 'ci/minimal-values.yaml')], env);
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.stdout).toContain('STATUS: deployed');
+    const rendered = parseManifests(helm(['get', 'manifest', 'mk', '--namespace', NS], env).stdout);
+    expect(rendered.length).toBeGreaterThan(20);
+    for (const o of rendered) {
+      const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
+      const ns = o.metadata.namespace ? ['-n', o.metadata.namespace] : [];
+      const r = kubectl([...ns, 'get', `${o.kind}${group}/${o.metadata.name}`]);
+      expect(r.code, `${o.kind}/${o.metadata.name}: ${r.stderr}`).toBe(0);
+    }
+    const before = deployments();
+    expect(Object.keys(before).sort()).toEqual(['boot-supervisor', 'csi-controller', 'ipam', 'registry', 'storage-converter', 'vk-provider'].map((n) => `${P}-${n}`));
+
+    const up = helm(['upgrade', 'mk', chartDir, '--namespace', NS, '--reuse-values', '--set', 'ipam.replicas=3'], env);
+    expect(up.code, up.stderr).toBe(0);
+    const after = deployments();
+    const ipam = `${P}-ipam`;
+    expect(getJson<{ spec: { replicas: number } }>(['-n', NS, 'get', 'deployment', ipam]).spec.replicas).toBe(3);
+    expect(after[ipam]?.generation).toBe((before[ipam]?.generation ?? 0) + 1);
+    for (const name of Object.keys(before).filter((n) => n !== ipam)) {
+      expect(after[name], name).toEqual(before[name]);
+    }
+    // The DaemonSet is untouched too.
+    const ds = getJson<K8sObject>(['-n', NS, 'get', 'daemonset', `${P}-csi-node`]);
+    expect(ds.metadata.generation).toBe(1);
+
+    const uninstall = helm(['uninstall', 'mk', '--namespace', NS, '--wait', '--timeout', '60s'], env);
+    expect(uninstall.code, uninstall.stderr).toBe(0);
+    expect(kubectl(['get', 'csidriver', 'rds.csi.srvlab.io']).code).not.toBe(0);
+  });
+});
