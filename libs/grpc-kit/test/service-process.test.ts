@@ -200,8 +200,7 @@ describe('typed unary', () => {
   it('infers request and reply types from a generated client', async () => {
     // Compile-time check (tsc runs over tests): the reply is an Allocation, not {}.
     type IpamClient = import('@mikrotik-kube/proto').kube.IpamClient;
-    const call = (c: IpamClient) => unary(c, 'Allocate', { owner: 'ns/pod', network: '' });
-    type Reply = Awaited<ReturnType<typeof call>>;
+    type Reply = Awaited<ReturnType<typeof unary<IpamClient, 'Allocate'>>>;
     const sample: Reply = { owner: 'o', network: 'n', address: '10.0.0.2', prefix_length: 24, gateway: '', dns: [], veth: '', bridge: '' };
     expect(sample.prefix_length).toBe(24);
   });
