@@ -54,7 +54,7 @@ export type ValuesSource = ValuesOverride | { file: string };
 
 /** `helm template` with values in order; throws with helm's stderr on failure. */
 export function template(values: ValuesSource[] = [], extra: string[] = []): K8sObject[] {
-  const files = values.map((v) => ('file' in v && typeof v.file === 'string' ? { path: v.file, remove() {} } : valuesFile(v as ValuesOverride)));
+  const files = values.map((v) => ('file' in v && typeof v.file === 'string' ? { path: v.file, remove: () => undefined } : valuesFile(v as ValuesOverride)));
   try {
     const r = helm(['template', 'mk', chartDir, '--namespace', 'mk-system', ...files.flatMap((f) => ['-f', f.path]), ...extra]);
     if (r.code !== 0) throw new Error(`helm template failed (${r.code}):\n${r.stderr}`);
