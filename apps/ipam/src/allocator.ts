@@ -12,11 +12,14 @@ import { type Allocation, ipIn } from './allocation';
 import { Cleanup } from './cleanup';
 import { IpamError } from './errors';
 import { KeyedMutex, SharedGate } from './locks';
-import { ownerProblem, parseTag, tag, vethName } from './naming';
+import { addressOfVethName, ownerProblem, parseTag, tag, vethName } from './naming';
 import { type Network, intToIp } from './network';
 import { Pool, Slot } from './pool';
 import { type BridgePort, type IpamRouter, RouterError, type Veth, idOrder } from './router';
 import { type SyncPlan, planSync, readRouter } from './router-sync';
+
+/** Addresses after a lost one that are read in the same request. */
+const LEARN_AHEAD = 31;
 
 interface LoggerLike {
   info(msg: string, meta?: object): unknown;
@@ -206,12 +209,27 @@ export class Allocator {
     return a;
   }
 
-  /** After a lost claim: find out who holds the name. Returns the allocation if it is this owner's. */
+  /**
+   * After a lost claim: find out who holds the name. Returns the allocation if
+   * it is this owner's. The same request also reads the next free addresses:
+   * a replica that lost one claim has usually fallen behind another one, and
+   * skipping what is already taken spares a refused add per address.
+   */
   private async learn(pool: Pool, ip: number, name: string, owner: string): Promise<Allocation | undefined> {
-    const holder = await this.router.getVeth(name).catch((err: unknown) => {
+    const ahead: number[] = [];
+    for (let next = ip + 1; next <= pool.network.last && ahead.length < LEARN_AHEAD; next++) {
+      if (pool.state(next) === Slot.Free) ahead.push(next);
+    }
+    const found = await this.router.findVethsByName([name, ...ahead.map(vethName)]).catch((err: unknown) => {
       pool.release(ip);
       throw err;
     });
+    for (const v of found) {
+      const taken = addressOfVethName(v.name);
+      // Only marked here; who holds it is read when it matters (Get, Release, a sync).
+      if (taken !== undefined && taken !== ip && pool.state(taken) === Slot.Free) pool.take(taken, Slot.Reserved);
+    }
+    const holder = found.find((v) => v.name === name);
     const t = parseTag(holder?.comment);
     const net = t && this.networks.find((n) => n.name === t.network);
     if (!holder) {

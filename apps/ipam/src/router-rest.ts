@@ -60,6 +60,12 @@ export function restRouter(client: RouterOsClient): IpamRouter {
       const v = await client.veths.find(name);
       return v && veth(v);
     }),
+    // API query words: one `name=` per name, OR-ed together by the `#|…` operation word.
+    findVethsByName: (names) =>
+      mapped(async () => {
+        const query = [...names.map((n) => `name=${n}`), ...(names.length > 1 ? [`#${'|'.repeat(names.length - 1)}`] : [])];
+        return (await client.veths.menu.print({ query })).map(rawVeth);
+      }),
     // The typed list has no filter argument; the menu's exact-match filter runs on the router.
     findVeths: (comment) => mapped(async () => (await client.veths.menu.list({ comment })).map(rawVeth)),
     addVeth: (v) =>

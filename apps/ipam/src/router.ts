@@ -42,6 +42,8 @@ export interface IpamRouter {
   listBridges(): Promise<string[]>;
   /** The veth with this name, or undefined. */
   getVeth(name: string): Promise<Veth | undefined>;
+  /** The veths among these names (one request). */
+  findVethsByName(names: string[]): Promise<Veth[]>;
   /** Veths whose comment is exactly `comment`. */
   findVeths(comment: string): Promise<Veth[]>;
   /** Throws RouterError('duplicate') when the name is taken by any interface. */
