@@ -61,6 +61,8 @@ export function kindForStatus(status: number, detail: string | undefined): Route
   if (status >= 500) return /not allowed|not enough permissions/.test(detail ?? '') ? 'forbidden' : 'unavailable';
   if (detail === 'Session closed') return 'session-closed';
   if (detail && /already have|already exists|already added|such name already/.test(detail)) return 'duplicate';
+  // An unknown `.id` in a POST command body is the API's `no such item` trap.
+  if (detail && /^no such item/.test(detail)) return 'not-found';
   return 'invalid';
 }
 

@@ -70,6 +70,7 @@ describe(`REST contract (${realRouter() ? 'real router' : 'simulator process'})`
     const nf = await err(ros.veths.menu.get('*FFFFFF'));
     expect(nf).toMatchObject({ kind: 'not-found', status: 404, retryable: false });
     expect(await ros.veths.find(`${P}-nope`)).toBeUndefined();
+    await expect(ros.menu('interface/bridge').command('remove', { '.id': '*FFFFFF' })).rejects.toMatchObject({ kind: 'not-found', status: 400 });
     const bad = await err(ros.veths.menu.add({ name: `${P}-x`, 'no-such-arg': '1' }));
     expect(bad).toMatchObject({ kind: 'invalid', status: 400, detail: 'unknown parameter no-such-arg' });
     const menu = await err(ros.menu('no/such/menu').list());

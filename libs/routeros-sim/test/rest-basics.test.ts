@@ -53,6 +53,8 @@ describe('REST verbs, ids, filters and errors', () => {
     expect((await call('POST', '/interface/bridge/port/add', { bridge: 'br0', interface: 'veth1' })).body).toMatchObject({ detail: 'failure: device already added as bridge port' });
     expect((await call('POST', '/interface/bridge/port/add', { bridge: 'br0', interface: 'nope' })).body).toMatchObject({ detail: 'input does not match any value of interface' });
     expect((await call('POST', '/interface/bridge/port/remove', { '.id': '*1' })).body).toEqual([]);
+    expect((await call('POST', '/interface/bridge/port/remove', { '.id': '*1' })).body).toEqual({ detail: 'no such item', error: 400, message: 'Bad Request' });
+    expect((await call('POST', '/interface/bridge/set', { '.id': '*99', comment: 'x' })).body).toMatchObject({ detail: 'no such item' });
   });
 
   it('maps errors like the router', async () => {

@@ -95,7 +95,20 @@ function isCommand(menu: Menu, word: string): boolean {
   return GENERIC.has(word) || menu.spec.commands?.[word] !== undefined;
 }
 
+/**
+ * Item commands get their `.id` in the body and run as API commands, so an unknown id is the
+ * API's `no such item` trap (400), not the 404 of an unknown path.
+ */
 async function command(menu: Menu, cmd: string, body: Record<string, unknown>): Promise<unknown> {
+  try {
+    return await runCommand(menu, cmd, body);
+  } catch (e) {
+    if (e instanceof RosError && e.status === 404) throw badRequest('no such item');
+    throw e;
+  }
+}
+
+async function runCommand(menu: Menu, cmd: string, body: Record<string, unknown>): Promise<unknown> {
   const own = menu.spec.commands?.[cmd];
   if (own) return own(body, menu.state.context);
   switch (cmd) {
