@@ -2,6 +2,7 @@
 // is truly blank, check it, mount it on the staging path — and take it all down again, failing
 // (not pretending) when the disconnect does not finish. Block volumes stop after the connect.
 import { mkdir } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { grpcError, status } from '@mikrotik-kube/grpc-kit';
 import { blockMajMin } from './block-device';
 import { type Requested, sameCapability } from './capability';
@@ -146,6 +147,16 @@ export async function unstage(d: NodeDeps, volumeId: string, stagingPath: string
   }
   await d.mounter.unmount(stagingPath);
   const nqn = v?.target.nqn ?? nqnGuess;
+  // Pulling the namespace from under a mount someone else made (a stray bind of the staging
+  // mount or of the device node) would corrupt it (mayastor-control-plane #377): refuse.
+  const cur = await d.attacher.current(nqn);
+  if (cur) {
+    const majMin = await blockMajMin(cur.device);
+    const holders = (await d.mounter.table.read()).filter((m) => m.dev === majMin || (m.fsType === 'devtmpfs' && m.root === `/${basename(cur.device)}`));
+    if (holders.length) {
+      throw grpcError(status.FAILED_PRECONDITION, `volume ${volumeId}'s device ${cur.device} is still mounted at ${holders.map((m) => m.target).join(', ')}`);
+    }
+  }
   if (d.attacher.isManaged(nqn)) await d.attacher.detach(nqn);
   else if (await d.attacher.subsystem(nqn)) d.logger.warn('not disconnecting a subsystem outside the managed NQN prefix', { nqn });
   if (v) d.state.delete(volumeId);

@@ -128,6 +128,20 @@ describe.skipIf(skip)('csi-node resilience and bad requests', () => {
     })()).toBe(stateBefore);
   }, 120_000);
 
+  it('refuses to disconnect a device that a foreign mount still holds', async () => {
+    const id = 'pvc-held-1';
+    const ctx = env.createVolume(id, 32 * MiB);
+    await env.call('NodeStageVolume', { volume_id: id, staging_target_path: staging(id), volume_capability: mountCap(), volume_context: ctx });
+    const stray = join(env.kubelet, 'stray-bind');
+    mkdirSync(stray, { recursive: true });
+    execFileSync('mount', ['--bind', staging(id), stray]);
+    expect(await codeOf(env.call('NodeUnstageVolume', { volume_id: id, staging_target_path: staging(id) }))).toBe(status.FAILED_PRECONDITION);
+    expect(subsystems()).toHaveLength(1); // still connected: the stray mount keeps working
+    execFileSync('umount', [stray]);
+    await env.call('NodeUnstageVolume', { volume_id: id, staging_target_path: staging(id) });
+    expect(subsystems()).toEqual([]);
+  }, 120_000);
+
   it('answers ABORTED for a concurrent operation on the same volume', async () => {
     const id = 'pvc-race-1';
     const ctx = env.createVolume(id, 32 * MiB);
