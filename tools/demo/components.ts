@@ -1,5 +1,14 @@
-// What `make demo` starts, in order. A component whose entry point does not
-// exist yet in this checkout is skipped with a message.
+// What `make demo` starts, in order: the RouterOS simulator (set up like a router
+// with a container bridge), the registry (seeded with a locally built image),
+// ipam, storage-converter, boot-supervisor and vk-provider in standalone mode on
+// deploy/boot-order.yaml. A component whose entry point does not exist yet in
+// this checkout is skipped with a message.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '@mikrotik-kube/test-support';
+import { stringify } from 'yaml';
+import { pushLayout, writeDemoImage } from './demo-image';
+
 export interface DemoContext {
   dataDir: string;
   /** Ports chosen for this run: "<component>.<name>" → port. */
@@ -18,8 +27,136 @@ export interface DemoComponent {
   env?(ctx: DemoContext): Record<string, string>;
   /** A line of output that means "ready". */
   ready: RegExp;
-  onReady?(ctx: DemoContext): void;
+  onReady?(ctx: DemoContext): void | Promise<void>;
   describe?(ctx: DemoContext): string;
 }
 
-export const demoComponents: DemoComponent[] = [];
+export const DEMO_USER = 'admin';
+export const DEMO_PASSWORD = 'demo';
+/** The demo pod network: loopback addresses, so container listeners are real sockets on this machine. */
+export const DEMO_NETWORK = { name: 'pods', bridge: 'containers', cidr: '127.20.0.0/24', gateway: '127.20.0.1', dns: ['127.20.0.1'], default: true };
+/** Registry name used in deploy/boot-order.yaml; storage-converter maps it to the demo registry. */
+export const DEMO_REGISTRY_HOST = 'registry.local:5000';
+
+const port = (ctx: DemoContext, key: string) => ctx.ports[key] as number;
+const ops = (ctx: DemoContext, name: string) => ['--http.host', '127.0.0.1', '--http.port', String(port(ctx, `${name}.http`))];
+const grpc = (ctx: DemoContext, name: string) => ['--grpc.host', '127.0.0.1', '--grpc.port', String(port(ctx, `${name}.grpc`))];
+const grpcAddr = (ctx: DemoContext, name: string) => `127.0.0.1:${port(ctx, `${name}.grpc`)}`;
+const rest = (ctx: DemoContext) => ctx.urls['rest'] as string;
+
+function writeConfig(ctx: DemoContext, name: string, doc: unknown): string {
+  const path = join(ctx.dataDir, `${name}.yaml`);
+  writeFileSync(path, stringify(doc));
+  return path;
+}
+
+async function routerCall(ctx: DemoContext, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${rest(ctx)}/${path}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from(`${DEMO_USER}:${DEMO_PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`router ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? undefined : res.json();
+}
+
+export const demoComponents: DemoComponent[] = [
+  {
+    name: 'routeros-sim',
+    entry: 'libs/routeros-sim/src/cli.ts',
+    ports: ['rest'],
+    args: (ctx) => ['--rest-port', String(port(ctx, 'routeros-sim.rest')), '--data-dir', join(ctx.dataDir, 'router'), '--user', DEMO_USER, '--password', DEMO_PASSWORD, '--extract-ms', '300'],
+    ready: /routeros-sim ready/,
+    async onReady(ctx) {
+      ctx.urls['rest'] = `http://127.0.0.1:${port(ctx, 'routeros-sim.rest')}/rest`;
+      ctx.urls['simAdmin'] = `http://127.0.0.1:${port(ctx, 'routeros-sim.rest')}/_sim`;
+      // What an operator does once on a router (seed README "Configure RouterOS").
+      await routerCall(ctx, 'PUT', 'interface/bridge', { name: DEMO_NETWORK.bridge });
+      await routerCall(ctx, 'PUT', 'ip/address', { address: `${DEMO_NETWORK.gateway}/24`, interface: DEMO_NETWORK.bridge });
+    },
+    describe: (ctx) => `RouterOS REST at ${rest(ctx)}`,
+  },
+  {
+    name: 'registry',
+    entry: 'apps/registry/src/main.ts',
+    ports: ['listen', 'http'],
+    args: (ctx) => ['--listen', `127.0.0.1:${port(ctx, 'registry.listen')}`, '--storage-dir', join(ctx.dataDir, 'registry'), ...ops(ctx, 'registry')],
+    ready: /"message":"ready"/,
+    async onReady(ctx) {
+      ctx.urls['registry'] = `http://127.0.0.1:${port(ctx, 'registry.listen')}`;
+      const layout = join(ctx.dataDir, 'demo-image');
+      const manifest = await writeDemoImage(layout, '1', 'arm64');
+      await pushLayout(layout, manifest, ctx.urls['registry'], 'demo/app', '1');
+    },
+    describe: (ctx) => `OCI registry at ${ctx.urls['registry']} with demo/app:1 (built locally)`,
+  },
+  {
+    name: 'ipam',
+    entry: 'apps/ipam/src/main.ts',
+    ports: ['grpc', 'http'],
+    args: (ctx) => [
+      '--config',
+      writeConfig(ctx, 'ipam', { routeros: { url: rest(ctx), user: DEMO_USER, password: DEMO_PASSWORD }, networks: [DEMO_NETWORK], reconcile: { graceSeconds: 30 } }),
+      ...grpc(ctx, 'ipam'),
+      ...ops(ctx, 'ipam'),
+    ],
+    ready: /"message":"ready"/,
+    describe: (ctx) => `network ${DEMO_NETWORK.cidr} on bridge ${DEMO_NETWORK.bridge}, gRPC ${grpcAddr(ctx, 'ipam')}`,
+  },
+  {
+    name: 'storage-converter',
+    entry: 'apps/storage-converter/src/main.ts',
+    ports: ['grpc', 'http', 'fetch'],
+    args: (ctx) => [
+      '--config',
+      writeConfig(ctx, 'storage-converter', {
+        routeros: { url: rest(ctx), user: DEMO_USER, password: DEMO_PASSWORD },
+        registry: { url: ctx.urls['registry'], hosts: [DEMO_REGISTRY_HOST] },
+        storage: { cacheDir: join(ctx.dataDir, 'image-cache'), routerDir: 'disk1/mk-images', gcIntervalMinutes: 0 },
+        delivery: { mode: 'fetch', fetch: { host: '127.0.0.1', port: port(ctx, 'storage-converter.fetch') } },
+        volumes: { routerDir: 'disk1/mk-volumes', orphanGraceSeconds: 30 },
+      }),
+      ...grpc(ctx, 'storage-converter'),
+      ...ops(ctx, 'storage-converter'),
+    ],
+    ready: /"message":"ready"/,
+    describe: (ctx) => `images via /tool/fetch, gRPC ${grpcAddr(ctx, 'storage-converter')}`,
+  },
+  {
+    name: 'boot-supervisor',
+    entry: 'apps/boot-supervisor/src/main.ts',
+    ports: ['grpc', 'http'],
+    args: (ctx) => [
+      '--routeros.url', rest(ctx), '--routeros.username', DEMO_USER, '--routeros.password', DEMO_PASSWORD,
+      '--systemd.poll-interval-ms', '500', '--systemd.backoff.initial-ms', '2000',
+      '--state-file', join(ctx.dataDir, 'boot-supervisor.json'),
+      ...grpc(ctx, 'boot-supervisor'), ...ops(ctx, 'boot-supervisor'),
+    ],
+    ready: /"message":"ready"/,
+    describe: (ctx) => `gRPC ${grpcAddr(ctx, 'boot-supervisor')}`,
+  },
+  {
+    name: 'vk-provider',
+    entry: 'apps/vk-provider/src/main.ts',
+    ports: ['http'],
+    args: (ctx) => {
+      const dir = join(ctx.dataDir, 'vk');
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(join(repoRoot, 'deploy/boot-order.yaml'), join(dir, 'boot-order.yaml'));
+      ctx.urls['podsFile'] = join(dir, 'boot-order.yaml');
+      const config = writeConfig(ctx, 'vk/config', {
+        standalone: true,
+        podsFile: 'boot-order.yaml',
+        routeros: { url: rest(ctx), user: DEMO_USER, password: DEMO_PASSWORD },
+        services: { ipam: grpcAddr(ctx, 'ipam'), storage: grpcAddr(ctx, 'storage-converter'), supervisor: grpcAddr(ctx, 'boot-supervisor') },
+        reconcile: { resyncSeconds: 10 },
+      });
+      return ['--standalone', '--config', config, ...ops(ctx, 'vk-provider')];
+    },
+    ready: /"message":"ready"/,
+    onReady(ctx) {
+      ctx.urls['status'] = `http://127.0.0.1:${port(ctx, 'vk-provider.http')}`;
+    },
+    describe: (ctx) => `standalone on ${ctx.urls['podsFile']}; status at ${ctx.urls['status']}/api/v1/pods`,
+  },
+];

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, repoRoot, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { demoComponents, type DemoContext } from './components';
+import { showcase } from './showcase';
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mikrotik-kube-demo-'));
@@ -38,15 +39,14 @@ async function main(): Promise<void> {
     started.push({ name: c.name, proc });
     try {
       await proc.waitForLine(c.ready, 60_000);
+      await c.onReady?.(ctx);
     } catch (err) {
       console.error(`demo: ${c.name} failed to start: ${(err as Error).message}`);
       await stopAll(1);
       return;
     }
-    c.onReady?.(ctx);
     console.log(`demo: started ${c.name} (pid ${proc.pid})${c.describe ? ` — ${c.describe(ctx)}` : ''}`);
   }
-  console.log(`demo: ${started.length} component(s) running; press Ctrl-C to stop`);
   for (const { name, proc } of started) {
     void proc.exited.then((r) => {
       if (!stopping) {
@@ -55,6 +55,16 @@ async function main(): Promise<void> {
       }
     });
   }
+  if (ctx.urls['status']) {
+    try {
+      await showcase(ctx);
+    } catch (err) {
+      console.error(`demo: ${(err as Error).message}`);
+      await stopAll(1);
+      return;
+    }
+  }
+  console.log(`demo: ${started.length} component(s) running; press Ctrl-C to stop`);
 }
 
 void main();

@@ -1,0 +1,71 @@
+// vk-provider configuration: the router, the services it drives, where
+// containers live on the router, the reconcile loop and — in standalone mode —
+// the pods file. YAML (--config) < env (VK_PROVIDER_…) < flags.
+import { type BaseConfig, serviceSchema } from '@mikrotik-kube/service-kit';
+
+export interface VkConfig extends BaseConfig {
+  standalone: boolean;
+  podsFile: string;
+  routeros: { url: string; user: string; password: string; caFile?: string; insecure: boolean; timeoutMs: number };
+  services: { ipam: string; storage: string; supervisor: string; deadlineMs: number };
+  containers: { rootDir: string; architecture: string };
+  reconcile: { resyncSeconds: number; debounceMs: number; concurrency: number; stopTimeoutSeconds: number; extractTimeoutSeconds: number };
+}
+
+const grpcAddress = { type: 'string', pattern: '^([A-Za-z0-9.-]+|\\[[0-9a-fA-F:]+\\]):[0-9]{1,5}$|^unix:///', maxLength: 300 };
+// A RouterOS path we build on: plain segments, no quoting needed, no traversal.
+const routerPath = { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$', maxLength: 120 };
+
+export const vkSchema = serviceSchema(
+  {
+    standalone: { type: 'boolean', default: false },
+    podsFile: { type: 'string', default: '/etc/mikrotik-kube/boot-order.yaml' },
+    routeros: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        url: { type: 'string', pattern: '^https?://' },
+        user: { type: 'string', minLength: 1, default: 'admin' },
+        password: { type: 'string', default: '' },
+        caFile: { type: 'string', minLength: 1 },
+        insecure: { type: 'boolean', default: false },
+        timeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 30_000 },
+      },
+      required: ['url'],
+    },
+    services: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        ipam: { ...grpcAddress, default: '127.0.0.1:9091' },
+        storage: { ...grpcAddress, default: '127.0.0.1:9092' },
+        supervisor: { ...grpcAddress, default: '127.0.0.1:9093' },
+        deadlineMs: { type: 'integer', minimum: 100, default: 60_000 },
+      },
+    },
+    containers: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        rootDir: { ...routerPath, default: 'disk1/mk-containers' },
+        architecture: { type: 'string', enum: ['', 'arm64', 'arm', 'x86'], default: '' },
+      },
+    },
+    reconcile: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        resyncSeconds: { type: 'number', minimum: 1, default: 30 },
+        debounceMs: { type: 'integer', minimum: 0, maximum: 60_000, default: 300 },
+        concurrency: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
+        stopTimeoutSeconds: { type: 'number', minimum: 1, default: 60 },
+        extractTimeoutSeconds: { type: 'number', minimum: 1, default: 300 },
+      },
+    },
+  },
+  ['routeros'],
+);

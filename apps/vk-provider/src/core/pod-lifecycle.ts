@@ -1,0 +1,154 @@
+// Creating and deleting one pod on the router. Create: address (ipam) → images
+// (storage-converter, or a prebuilt tarball) → volumes → env lists → containers
+// (tagged, left stopped) → boot-supervisor units, which start them in dependency
+// order. Delete: units first (so the watchdog does not restart what we stop),
+// then containers, env entries, volumes and — unless the pod is only being
+// recreated — its address. Every step is idempotent, so a crash part-way is
+// repaired by the next pass.
+import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import type { Logger } from '@mikrotik-kube/service-kit';
+import { envListName, rootDir } from './naming';
+import type { ObservedPod } from './router-objects';
+import { removeContainer, removeIgnoringMissing, writeEnvList } from './router-objects';
+import type { Allocation, PodServices, Unit } from './services';
+import type { ContainerPlan, PodPlan } from './translate';
+import type { ObjectTag } from './tags';
+import { formatTag } from './tags';
+
+export interface LifecycleOptions {
+  router: RouterOsClient;
+  services: PodServices;
+  /** Router directory under which container root-dirs are made. */
+  rootDirBase: string;
+  /** RouterOS architecture for image conversion; '' = ask the router. */
+  architecture: string;
+  logger: Logger;
+  stopTimeoutMs: number;
+  /** Limits how long we wait for extraction before setting a memory limit. */
+  extractTimeoutMs: number;
+}
+
+export interface CreatedContainer {
+  id: string;
+  imageId: string;
+}
+
+const RESTART = { Always: 'RESTART_POLICY_ALWAYS', OnFailure: 'RESTART_POLICY_ON_FAILURE', Never: 'RESTART_POLICY_NEVER' } as const;
+
+export class PodLifecycle {
+  private arch: Promise<string> | undefined;
+
+  constructor(private readonly o: LifecycleOptions) {}
+
+  async allocate(plan: PodPlan): Promise<Allocation> {
+    return this.o.services.ipam.allocate(plan.key, plan.annotations.network);
+  }
+
+  /** Creates the pod's missing containers; returns them by Kubernetes name, and notes the router version forced on us. */
+  async create(plan: PodPlan, alloc: Allocation): Promise<{ containers: Map<string, CreatedContainer>; notes: string[] }> {
+    const notes: string[] = [];
+    const containers = new Map<string, CreatedContainer>();
+    for (const c of plan.containers) {
+      const tag: ObjectTag = { namespace: plan.namespace, pod: plan.name, container: c.name, hash: plan.hash };
+      const image = c.file ? { routerFile: c.file, remoteImage: '', manifestDigest: '' } : await this.o.services.images.ensure(c.image, await this.architecture());
+      const mountLists = new Set<string>();
+      for (const v of c.volumes) {
+        const vol = await this.o.services.volumes.provision({
+          namespace: plan.namespace,
+          pod: plan.name,
+          container: c.name,
+          volume: v.volume,
+          mount_path: v.mountPath,
+          kind: v.kind,
+          read_only: v.readOnly,
+        });
+        mountLists.add(vol.mount_list);
+      }
+      const envList = envListName(c.rosName);
+      await writeEnvList(this.o.router, envList, c.env, tag);
+      const created = await this.o.router.containers.add({
+        name: c.rosName,
+        interfaces: [alloc.veth],
+        ...(image.routerFile ? { file: image.routerFile } : { remoteImage: image.remoteImage }),
+        rootDir: rootDir(this.o.rootDirBase, c.rosName, plan.hash),
+        ...(c.env.length ? { envLists: [envList] } : {}),
+        ...(mountLists.size ? { mountLists: [...mountLists] } : {}),
+        ...(c.entrypoint ? { entrypoint: c.entrypoint } : {}),
+        ...(c.cmd ? { cmd: c.cmd } : {}),
+        ...(c.workdir ? { workdir: c.workdir } : {}),
+        ...(c.user ? { user: c.user } : {}),
+        hostname: plan.hostname,
+        dns: alloc.dns,
+        logging: true,
+        startOnBoot: plan.startOnBoot,
+        comment: formatTag(tag),
+      });
+      if (c.memoryBytes !== undefined) notes.push(...(await this.limitMemory(created.id, c)));
+      containers.set(c.name, { id: created.id, imageId: image.manifestDigest });
+      this.o.logger.info('container created', { pod: plan.key, container: c.name, routerName: c.rosName, id: created.id, address: alloc.address });
+    }
+    return { containers, notes };
+  }
+
+  /** Registers (or re-registers, idempotently) the pod's boot-supervisor units. */
+  async register(plan: PodPlan, address: string): Promise<void> {
+    for (const c of plan.containers) await this.o.services.supervisor.register(this.unit(plan, c, address));
+  }
+
+  /** Removes what the router has of the pod; `releaseAddress` false keeps its address for a recreate. */
+  async delete(pod: ObservedPod, releaseAddress: boolean): Promise<void> {
+    const { supervisor, volumes, ipam } = this.o.services;
+    for (const { tag } of pod.containers) {
+      await supervisor.unregister(pod.key);
+      await supervisor.unregister(`${pod.key}/${tag.container}`);
+    }
+    for (const { container } of pod.containers) await removeContainer(this.o.router, container, this.o.stopTimeoutMs);
+    for (const e of pod.envs) await removeIgnoringMissing(() => this.o.router.containers.envs.remove(e.id));
+    await volumes.releasePod(pod.namespace, pod.name);
+    if (releaseAddress) await ipam.release(pod.key);
+    this.o.logger.info('pod removed from the router', { pod: pod.key, containers: pod.containers.map((c) => c.container.name), releaseAddress });
+  }
+
+  private unit(plan: PodPlan, c: ContainerPlan, address: string): Unit {
+    const a = plan.annotations;
+    return {
+      name: c.unit,
+      container: c.rosName,
+      depends_on: a.dependsOn,
+      priority: a.bootPriority,
+      restart_policy: RESTART[plan.restartPolicy],
+      address,
+      ...(c.startupProbe ? { startup_probe: c.startupProbe } : {}),
+      ...(c.livenessProbe ? { liveness_probe: c.livenessProbe } : {}),
+      ...(c.readinessProbe ? { readiness_probe: c.readinessProbe } : {}),
+      max_restarts: a.maxRestarts,
+      restart_with_dependencies: a.restartWithDependencies,
+    };
+  }
+
+  /**
+   * RouterOS 7.23+ has a hard per-container `memory-max`, 7.20–7.22 only the soft
+   * `memory-high`, older versions nothing. The router accepts it once extraction is done.
+   */
+  private async limitMemory(id: string, c: ContainerPlan): Promise<string[]> {
+    const v = await this.o.router.version();
+    const where = `container ${c.name}`;
+    if (v.minor < 20) return [`${where}: memory limit is not supported by RouterOS ${v.raw} (needs 7.20+)`];
+    await this.o.router.containers.waitFor(id, ['stopped', 'error'], { timeoutMs: this.o.extractTimeoutMs, intervalMs: 200 });
+    const field = v.minor >= 23 ? 'memory-max' : 'memory-high';
+    await this.o.router.containers.menu.set(id, { [field]: String(c.memoryBytes) });
+    return field === 'memory-high' ? [`${where}: RouterOS ${v.raw} has only a soft memory limit (memory-high); the limit is not hard`] : [];
+  }
+
+  private architecture(): Promise<string> {
+    if (this.o.architecture) return Promise.resolve(this.o.architecture);
+    this.arch ??= this.o.router.system.resource().then(
+      (r) => r.architecture,
+      (e: unknown) => {
+        this.arch = undefined;
+        throw e;
+      },
+    );
+    return this.arch;
+  }
+}

@@ -1,0 +1,54 @@
+// After everything started: make the web pod's container answer HTTP on its
+// 127.x address (the simulator runs no code; its admin endpoint opens a real
+// listener there, so the readiness probe is a real network probe), wait until
+// every pod is Running and ready, and print the status table in boot order.
+import type { V1Pod } from '@kubernetes/client-node';
+import { renderStatus } from '../../apps/vk-provider/src/standalone/status-table';
+import { DEMO_PASSWORD, DEMO_USER, type DemoContext } from './components';
+
+/** RouterOS name of the container that serves HTTP in deploy/boot-order.yaml. */
+const WEB_CONTAINER = 'default_web_web';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+export async function pods(statusUrl: string): Promise<V1Pod[]> {
+  const res = await fetch(`${statusUrl}/api/v1/pods`);
+  if (!res.ok) throw new Error(`status API answered ${res.status}`);
+  return ((await res.json()) as { items: V1Pod[] }).items;
+}
+
+export const allRunning = (list: V1Pod[]) =>
+  list.length > 0 && list.every((p) => p.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.ready));
+
+export async function showcase(ctx: DemoContext, timeoutMs = 180_000): Promise<V1Pod[]> {
+  const auth = `Basic ${Buffer.from(`${DEMO_USER}:${DEMO_PASSWORD}`).toString('base64')}`;
+  await until(`container ${WEB_CONTAINER} on the router`, timeoutMs, async () => {
+    const res = await fetch(`${ctx.urls['rest']}/container?name=${WEB_CONTAINER}`, { headers: { authorization: auth } });
+    return res.ok && ((await res.json()) as unknown[]).length > 0 ? true : undefined;
+  });
+  const listen = await fetch(`${ctx.urls['simAdmin']}/containers/${WEB_CONTAINER}/listen`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ port: 8080, kind: 'http', status: 200, body: 'ok\n' }),
+  });
+  if (!listen.ok) throw new Error(`simulator listen: ${listen.status} ${await listen.text()}`);
+  console.log(`demo: ${WEB_CONTAINER} answers HTTP on :8080 of its pod address (readiness probe target)`);
+  const status = ctx.urls['status'] as string;
+  const list = await until('every pod Running and ready', timeoutMs, async () => {
+    const l = await pods(status);
+    return allRunning(l) ? l : undefined;
+  });
+  console.log(`\n${renderStatus(list)}`);
+  console.log(`demo: all ${list.length} pods Running — try: npm run mkube -- status --url ${status}`);
+  return list;
+}
