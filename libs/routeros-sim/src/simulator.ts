@@ -1,7 +1,7 @@
 // The simulated RouterOS 7 device: state, menus, container runtime, the REST web server and
 // any plugins (the SSH CLI). `new Simulator(opts)`, `await start()` → URLs, `await stop()`.
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -116,8 +116,8 @@ export class Simulator {
       if (url.pathname === '/rest' || url.pathname.startsWith('/rest/')) {
         // /file reflects the real files at every request, as the router's listing does.
         if (url.pathname.startsWith('/rest/file')) syncFiles(this.context, this.context.files);
-        void this.rest.handle(req, res, url);
-      } else if (url.pathname.startsWith('/_sim')) void handleAdmin(this.context, this.rest, req, res, url);
+        this.rest.handle(req, res, url).catch((e: unknown) => this.internalError(res, e));
+      } else if (url.pathname.startsWith('/_sim')) handleAdmin(this.context, this.rest, req, res, url).catch((e: unknown) => this.internalError(res, e));
       else res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not Found</body></html>');
     };
     const tls = this.options.tls;
@@ -139,6 +139,13 @@ export class Simulator {
       Object.assign(urls, s.urls ?? {});
     }
     return urls;
+  }
+
+  /** A bug in the simulator must not take the process (and every test using it) down. */
+  private internalError(res: ServerResponse, e: unknown): void {
+    process.stderr.write(`routeros-sim: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":500,"message":"Internal Server Error"}');
+    else res.destroy();
   }
 
   async stop(): Promise<void> {
