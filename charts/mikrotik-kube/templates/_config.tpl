@@ -22,10 +22,11 @@ arrive as env from Secrets. Call with (dict "root" $ "key" "ipam" "component" "i
 
 {{- define "mikrotik-kube.config.vkProvider" -}}
 {{- $r := .root.Values.routeros -}}
-nodeName: {{ .root.Values.vkProvider.nodeName | quote }}
+standalone: {{ .root.Values.vkProvider.standalone }}
+podsFile: /etc/mikrotik-kube/boot-order/boot-order.yaml
 routeros:
   url: {{ $r.url | quote }}
-  insecureSkipVerify: {{ $r.insecureSkipVerify }}
+  insecure: {{ $r.insecureSkipVerify }}
   timeoutMs: {{ $r.timeoutMs }}
   {{- if $r.caBundle }}
   caFile: {{ include "mikrotik-kube.routerosCaFile" . }}
@@ -34,7 +35,6 @@ services:
   ipam: {{ include "mikrotik-kube.grpcAddress" (dict "root" .root "component" "ipam") }}
   storage: {{ include "mikrotik-kube.grpcAddress" (dict "root" .root "component" "storage-converter") }}
   supervisor: {{ include "mikrotik-kube.grpcAddress" (dict "root" .root "component" "boot-supervisor") }}
-bootOrderFile: /etc/mikrotik-kube/boot-order/boot-order.yaml
 {{- end }}
 
 {{- define "mikrotik-kube.config.ipam" -}}

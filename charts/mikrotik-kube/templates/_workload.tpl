@@ -161,8 +161,10 @@ spec:
           ports:
             - name: metrics
               containerPort: {{ $cfg.http.port }}
+            {{- if $c.grpc }}
             - name: grpc
               containerPort: {{ $cfg.grpc.port }}
+            {{- end }}
             {{- with $x.ports }}
             {{- toYaml . | nindent 12 }}
             {{- end }}

@@ -81,7 +81,8 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
       const svc = one(objs, 'Service', `${P}-${n}`);
       const ports = (svc.spec as { ports: Array<{ name: string }> }).ports.map((p) => p.name);
       expect(ports).toContain('metrics');
-      if (n !== 'csi-controller') expect(ports).toContain('grpc');
+      if (['ipam', 'storage-converter', 'boot-supervisor'].includes(n)) expect(ports).toContain('grpc');
+      else expect(ports).not.toContain('grpc');
     }
     // Only the services that call the API get a token.
     const tokens = Object.fromEntries(names.map((n) => [n, podSpec(one(objs, 'Deployment', `${P}-${n}`)).automountServiceAccountToken]));
@@ -237,6 +238,7 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
   // Each service's rendered config file, args and env go through the service's own loader and
   // schema — what the container would do on start — so a key the chart renders wrong fails here.
   const services: Array<{ name: string; key: string; prefix: string; schema: () => Promise<JsonSchema>; kind?: string }> = [
+    { name: 'vk-provider', key: 'vkProvider', prefix: 'VK_PROVIDER_', schema: async () => (await import('../../../apps/vk-provider/src/config')).vkSchema },
     { name: 'ipam', key: 'ipam', prefix: 'IPAM_', schema: async () => (await import('../../../apps/ipam/src/config')).ipamSchema },
     { name: 'storage-converter', key: 'storageConverter', prefix: 'STORAGE_CONVERTER_', schema: async () => (await import('../../../apps/storage-converter/src/config')).storageSchema },
     { name: 'boot-supervisor', key: 'bootSupervisor', prefix: 'BOOT_SUPERVISOR_', schema: async () => (await import('../../../apps/boot-supervisor/src/config')).configSchema },
@@ -265,6 +267,15 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
         const argv = (c.args ?? []).map((a) => (a === '/etc/mikrotik-kube/config/config.yaml' ? file : a));
         const loaded = loadConfig<Record<string, unknown>>({ schema: await s.schema(), argv, env, envPrefix: s.prefix });
         expect(loaded.config, s.name).toBeDefined();
+        if (s.name === 'vk-provider') {
+          // The pods file the chart renders parses with vk-provider's own reader, without errors.
+          const { parsePodFile } = await import('../../../apps/vk-provider/src/standalone/pod-file');
+          const pods = one(objs, 'ConfigMap', `${P}-boot-order`) as unknown as { data: Record<string, string> };
+          const parsed = parsePodFile(pods.data['boot-order.yaml'] ?? '');
+          expect(parsed.errors).toEqual([]);
+          expect(parsed.pods.filter((p) => p.errors?.length)).toEqual([]);
+          if (ci === 'platform-only-values.yaml') expect(parsed.pods).toHaveLength(1);
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -116,8 +116,8 @@ export interface Values {
     enabled: boolean;
     /** replicas of its Deployment */
     replicas?: number;
-    /** name of the virtual node */
-    nodeName?: string;
+    /** reconcile the Pod manifests of bootOrder instead of pods bound by the API server */
+    standalone?: boolean;
     /** pod manifests (standalone mode) */
     bootOrder?: Array<Record<string, unknown>>;
     config?: ServiceConfig;
