@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DigestError, DigestingStream, VerifyingStream, parseDigest } from '@mikrotik-kube/oci';
 import { compressionOf, decompressor } from './decompress';
-import { writeDockerArchive, type ArchiveLayer } from './docker-archive';
+import { writeDockerArchive } from './docker-archive';
 import { StorageError, invalid } from './errors';
 import { registryFailure, type ImageSource, type ResolvedImage } from './image-source';
 import { checkConfigPlatform, type RouterArch } from './platform';
@@ -28,6 +28,7 @@ export interface ConvertResult {
 }
 
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+const PULL_CONCURRENCY = 3;
 
 interface ImageConfigDoc {
   architecture?: string;
@@ -64,15 +65,18 @@ export class Converter {
     const tmp = await mkdtemp(join(this.workDir, 'convert-'));
     try {
       const total = m.layers.reduce((n, l) => n + l.size, 0);
-      let done = 0;
-      const layers: ArchiveLayer[] = [];
-      for (const [i, layer] of m.layers.entries()) {
+      // Layers download in parallel (as docker and skopeo do); progress sums what all have read.
+      const read = m.layers.map(() => 0);
+      const report = throttle(() => progress({ phase: 'pull', bytesDone: read.reduce((a, b) => a + b, 0), bytesTotal: total, message: `${m.layers.length} layers` }));
+      const layers = await mapLimit(m.layers, PULL_CONCURRENCY, async (_layer, i) => {
         const diffId = diffIds[i] as string;
         const path = join(tmp, `layer-${i}.tar`);
-        const size = await this.pullLayer(img, i, diffId, path, (n) => progress({ phase: 'pull', bytesDone: done + n, bytesTotal: total, message: `layer ${i + 1}/${m.layers.length}` }));
-        done += layer.size;
-        layers.push({ id: parseDigest(diffId).hex, path, size });
-      }
+        const size = await this.pullLayer(img, i, diffId, path, (n) => {
+          read[i] = n;
+          report(0);
+        });
+        return { id: parseDigest(diffId).hex, path, size };
+      });
       progress({ phase: 'pull', bytesDone: total, bytesTotal: total, message: `${m.layers.length} layers pulled and verified` });
       const archiveTotal = layers.reduce((n, l) => n + l.size, 0);
       progress({ phase: 'convert', bytesDone: 0, bytesTotal: archiveTotal, message: 'writing docker archive' });
@@ -105,10 +109,8 @@ export class Converter {
     const expectedDiff = parseDigest(diffId);
     const plain = new DigestingStream(expectedDiff.algorithm);
     await this.pullBlob(img, layer.digest, layer.size, async (stream) => {
-      let n = 0;
-      const report = throttle(onBytes);
-      stream.on('data', (c: Buffer) => report((n += c.length)));
-      await pipeline(stream, decompressor(compressionOf(layer.mediaType)), plain, createWriteStream(path));
+      stream.on('data', () => onBytes(stream.size));
+      await pipeline(stream, decompressor(compressionOf(layer.mediaType)), plain, createWriteStream(path, { highWaterMark: 1 << 20 }));
     });
     if (plain.digest !== expectedDiff.value) {
       throw invalid(`image ${img.image}: layer ${layer.digest} decompresses to ${plain.digest}, but the config says ${diffId}`);
@@ -155,4 +157,23 @@ export function throttle(fn: (n: number) => void, ms = 100): (n: number) => void
       fn(n);
     }
   };
+}
+
+/** Maps with at most `limit` calls in flight; results keep the input order; the first failure wins. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i] as T, i);
+      } catch (e) {
+        next = items.length; // start nothing new after a failure
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }

@@ -62,7 +62,7 @@ export async function writeDockerArchive(input: ArchiveInput, dest: string, onBy
         await small(`${l.id}/json`, layerJson(l.id, parent));
         await new Promise<void>((resolve, reject) => {
           const entry = pack.entry({ name: `${l.id}/layer.tar`, size: l.size, mode: 0o644, mtime: EPOCH }, (err) => (err ? reject(err) : resolve()));
-          pipeline(createReadStream(l.path), entry).catch(reject);
+          pipeline(createReadStream(l.path, { highWaterMark: 1 << 20 }), entry).catch(reject);
         });
       }
       parent = l.id;
