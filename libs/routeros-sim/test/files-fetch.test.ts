@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../src/index';
@@ -19,6 +23,7 @@ describe('/file and /tool/fetch', () => {
     http = createServer((req, res) => {
       if (req.url === '/img.tar') res.writeHead(200, { 'content-length': payload.length }).end(payload);
       else if (req.url === '/small.txt') res.end('hi there');
+      else if (req.url === '/moved') res.writeHead(302, { location: '/small.txt' }).end();
       else res.writeHead(404).end();
     });
     http.listen(0, '127.0.0.1');
@@ -49,6 +54,28 @@ describe('/file and /tool/fetch', () => {
     expect((await call('POST', '/tool/fetch', { url: `${origin}/small.txt`, 'dst-path': '../escape' })).body).toMatchObject({ detail: 'invalid value for argument name' });
     expect((await call('POST', '/tool/fetch', { 'dst-path': 'x' })).body).toMatchObject({ detail: 'missing =url=' });
     expect(((await call('GET', '/file?name=disk1/x')).body as Obj[]).length).toBe(0);
+  });
+
+  it('follows redirects', async () => {
+    const r = await call('POST', '/tool/fetch', { url: `${origin}/moved`, 'dst-path': 'disk1/moved.txt' });
+    expect(r.body).toEqual([expect.objectContaining({ status: 'finished' })]);
+    expect(readFileSync(sim.context.files.resolve('disk1/moved.txt'), 'utf8')).toBe('hi there');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/openssl'))('HTTPS: a self-signed server works by default and fails with check-certificate=yes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fetch-tls-'));
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=files', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    expect(r.status).toBe(0);
+    const tls = createHttpsServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (_q, res) => res.end('secure'));
+    tls.listen(0, '127.0.0.1');
+    await once(tls, 'listening');
+    const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/s.txt`;
+    try {
+      expect((await call('POST', '/tool/fetch', { url, output: 'user' })).body).toEqual([expect.objectContaining({ data: 'secure' })]);
+      expect((await call('POST', '/tool/fetch', { url, output: 'user', 'check-certificate': 'yes' })).body).toMatchObject({ error: 400, detail: expect.stringMatching(/^failure: /) });
+    } finally {
+      tls.close();
+    }
   });
 
   it('add/set/read/remove text files; non-empty directories cannot be removed', async () => {

@@ -1,10 +1,11 @@
 // `/tool/fetch`: a real HTTP(S) download into the simulated file store (routeros-reference.md
-// §3.5). Reached over REST as `POST /rest/tool/fetch`; replies when the transfer has ended.
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+// §3.5). Certificates are checked only with `check-certificate=yes` (the router's default is
+// no). Reached over REST as `POST /rest/tool/fetch`; replies when the transfer has ended.
+import type { IncomingMessage } from 'node:http';
 import { badRequest, invalidValue, missingArgument } from '../state/errors';
 import type { MenuSpec } from '../state/menu-spec';
 import type { FileStore } from '../files/store';
+import { httpGet } from '../files/http-get';
 import { appendLog } from './system';
 
 const USER_OUTPUT_MAX = 64 * 1024;
@@ -42,27 +43,35 @@ export function toolMenu(files: FileStore): MenuSpec {
         const headers: Record<string, string> = {};
         if (user) headers['authorization'] = `Basic ${Buffer.from(`${user}:${str(args['password'], 'password') ?? ''}`).toString('base64')}`;
         const started = Date.now();
-        let res: Response;
+        let res: IncomingMessage;
         try {
-          res = await fetch(url, { method, headers, redirect: 'follow', signal: AbortSignal.timeout(55_000) });
+          const checkCertificate = ['yes', 'yes-without-crl', 'true'].includes(str(args['check-certificate'], 'check-certificate') ?? 'no');
+          res = await httpGet(url, { method: method as 'GET' | 'HEAD', headers, checkCertificate, timeoutMs: 55_000 });
         } catch (e) {
-          const cause = (e as { cause?: { code?: string } }).cause?.code;
-          throw badRequest(cause === 'ECONNREFUSED' ? 'failure: connection refused' : `failure: ${(e as Error).message}`);
+          const code = (e as { code?: string }).code;
+          throw badRequest(code === 'ECONNREFUSED' ? 'failure: connection refused' : `failure: ${(e as Error).message}`);
         }
-        if (!res.ok) {
-          await res.body?.cancel();
-          throw badRequest(`failure: closing connection: <${res.status} ${res.statusText}> ${url.host} (4)`);
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          res.resume();
+          throw badRequest(`failure: closing connection: <${status} ${res.statusMessage ?? ''}> ${url.host} (4)`);
         }
         let size = 0;
         let data: string | undefined;
-        if (output === 'file' && res.body) {
-          size = await files.writeStream(dst, Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), files.space().free);
+        if (output === 'file') {
+          size = await files.writeStream(dst, res, files.space().free);
         } else if (output === 'user') {
-          const buf = Buffer.from(await res.arrayBuffer());
-          if (buf.length > USER_OUTPUT_MAX) throw badRequest('failure: file size exceeds 64KiB limit');
-          size = buf.length;
-          data = buf.toString('utf8');
-        } else await res.body?.cancel();
+          const chunks: Buffer[] = [];
+          for await (const c of res) {
+            size += (c as Buffer).length;
+            if (size > USER_OUTPUT_MAX) {
+              res.destroy();
+              throw badRequest('failure: file size exceeds 64KiB limit');
+            }
+            chunks.push(c as Buffer);
+          }
+          data = Buffer.concat(chunks).toString('utf8');
+        } else res.resume();
         appendLog(ctx, 'fetch,info', `Download from ${url.host} to ${output === 'file' ? dst : output} FINISHED`);
         const kib = String(Math.round(size / 1024));
         return [
