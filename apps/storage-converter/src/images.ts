@@ -8,6 +8,7 @@ import type { Deliverer, DeliveryMode } from './delivery';
 import { invalid, unavailable } from './errors';
 import { cacheKey, type CacheEntry, type ImageCache } from './image-cache';
 import type { ImageSource, ResolvedImage } from './image-source';
+import type { StorageMetrics } from './metrics';
 import { parseRouterArch, type RouterArch } from './platform';
 import { ensureRouterDir, findRouterFile } from './router-files';
 
@@ -40,6 +41,7 @@ export interface ImageManagerOptions {
   routerDir: string;
   remote?: RemoteRegistry;
   logger: Logger;
+  metrics?: StorageMetrics;
 }
 
 interface Flight {
@@ -96,7 +98,14 @@ export class ImageManager {
       cached = false;
       const file = cache.fileName(img.manifestDigest, arch);
       const started = Date.now();
-      const r = await this.o.converter.convert(img, arch, cache.path({ file }), progress);
+      const end = this.o.metrics?.conversions.startTimer();
+      const r = await this.o.converter.convert(img, arch, cache.path({ file }), progress).then(
+        (v) => (end?.({ outcome: 'ok' }), v),
+        (e: unknown) => {
+          end?.({ outcome: 'error' });
+          throw e;
+        },
+      );
       entry = { image: img.image, manifestDigest: img.manifestDigest, configDigest: r.configDigest, arch, file, size: r.size, routerFile: '', createdAt: Date.now(), lastUsedAt: Date.now() };
       await cache.put(entry);
       this.o.logger.info('image converted', { image: img.image, manifestDigest: img.manifestDigest, arch, bytes: r.size, ms: Date.now() - started });
@@ -115,7 +124,13 @@ export class ImageManager {
       } catch (e) {
         throw unavailable(`cannot create ${this.o.routerDir} on the router: ${(e as Error).message}`);
       }
-      await deliverer.deliver(cache.path(entry), entry.size, routerFile, progress);
+      try {
+        await deliverer.deliver(cache.path(entry), entry.size, routerFile, progress);
+        this.o.metrics?.deliveries.inc({ mode: deliverer.mode, outcome: 'ok' });
+      } catch (e) {
+        this.o.metrics?.deliveries.inc({ mode: deliverer.mode, outcome: 'error' });
+        throw e;
+      }
       this.o.logger.info('image delivered', { image: img.image, routerFile, mode: deliverer.mode, bytes: entry.size });
     }
     await cache.update(img.manifestDigest, arch, { routerFile, lastUsedAt: Date.now(), image: img.image });

@@ -15,6 +15,7 @@ import { GarbageCollector } from './gc';
 import { ImageCache } from './image-cache';
 import { ImageSource } from './image-source';
 import { ImageManager } from './images';
+import { registerStorageMetrics } from './metrics';
 import { OrphanCleaner } from './orphans';
 import { imagesHandlers, volumesHandlers } from './service';
 import { VolumeManager } from './volumes';
@@ -48,6 +49,12 @@ const source = new ImageSource({
 const cache = new ImageCache(storage.cacheDir);
 await cache.load();
 
+const metrics = registerStorageMetrics(svc.metrics, cache);
+if (!delivery.fetch.publicUrl && ['0.0.0.0', '::'].includes(delivery.fetch.host)) {
+  // The router needs an address it can reach; a wildcard listen address is not one.
+  process.stderr.write('storage-converter: delivery.fetch.publicUrl is required when delivery.fetch.host is a wildcard address\n');
+  process.exit(2);
+}
 const deliverers: Partial<Record<'fetch' | 'sftp', Deliverer>> = {};
 const fetchServer = new FetchServer({ ...delivery.fetch, tokenTtlMs: delivery.fetch.tokenTtlSeconds * 1000 });
 const fetchUrl = await fetchServer.start();
@@ -75,6 +82,7 @@ const images = new ImageManager({
   routerDir: storage.routerDir,
   ...(delivery.remote.registryUrl ? { remote: { registryUrl: delivery.remote.registryUrl, username: delivery.remote.username, password: delivery.remote.password } } : {}),
   logger,
+  metrics,
 });
 const gc = new GarbageCollector(
   cache,
@@ -98,7 +106,10 @@ svc.shutdown.add('grpc server', () => grpcServer.shutdown(config.shutdownTimeout
 if (storage.gcIntervalMinutes > 0) {
   const timer = setInterval(() => {
     gc.run(storage.dryRun).then(
-      (r) => logger.info('gc done', { removed: r.removed.length, freedBytes: r.freedBytes, inUse: r.inUse.length, dryRun: storage.dryRun }),
+      (r) => {
+        metrics.gcRemoved.inc({ dry_run: String(storage.dryRun) }, r.removed.length);
+        logger.info('gc done', { removed: r.removed.length, freedBytes: r.freedBytes, inUse: r.inUse.length, dryRun: storage.dryRun });
+      },
       (e: unknown) => logger.warn('gc failed', { error: (e as Error).message }),
     );
   }, storage.gcIntervalMinutes * 60_000);

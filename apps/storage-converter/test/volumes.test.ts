@@ -9,6 +9,7 @@ import { unary } from '@mikrotik-kube/grpc-kit';
 import type { kube } from '@mikrotik-kube/proto';
 import { type Converter, Rig } from './harness';
 import { dockerArchive } from '@mikrotik-kube/routeros-sim';
+import { startTsProcess } from '@mikrotik-kube/test-support';
 
 describe('Volumes', () => {
   const rig = new Rig();
@@ -144,6 +145,13 @@ describe('Volumes orphan grace period', () => {
     conv = await rig.startConverter(rig.writeConfig('grace', { volumes: { orphanGraceSeconds: 3600 } }));
   }, 120_000);
   afterAll(() => rig.stop());
+
+  it('refuses to start with a fetch listener the router could not reach', async () => {
+    const config = rig.writeConfig('wildcard', { delivery: { fetch: { host: '0.0.0.0', port: 0 } } });
+    const p = startTsProcess('apps/storage-converter/src/main.ts', { args: ['--config', config, '--grpc.port', '0', '--http.port', '0', '--http.host', '127.0.0.1', '--grpc.host', '127.0.0.1'] });
+    expect((await p.exited).code).toBe(2);
+    expect(p.output()).toContain('delivery.fetch.publicUrl is required');
+  }, 60_000);
 
   it('keeps fresh orphans pending until the grace period has passed', async () => {
     const v = (await unary(conv.volumes, 'ProvisionVolume', { namespace: 'ns', pod: 'p', container: 'c', volume: 'v', mount_path: '/v', kind: 'VOLUME_KIND_EMPTY_DIR' })) as kube.Volume__Output;
