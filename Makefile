@@ -10,7 +10,7 @@ export npm_config_audit := false
 
 NODE_BIN := node_modules/.bin
 
-.PHONY: test demo install deps gen typecheck lint build testenv sanity bench clean
+.PHONY: test demo install deps gen typecheck lint build testenv sanity bench images clean
 
 ## test: install everything, build, lint, type-check and run every test suite
 test: install deps gen typecheck lint build testenv
@@ -54,6 +54,10 @@ sanity: install deps gen testenv
 ## bench: every benchmark under tools/bench (us and a real peer on the same work; prints ratios)
 bench: install deps gen testenv
 	@for b in tools/bench/*-bench.ts; do echo "== $$b"; node --import tsx "$$b" || exit 1; done
+
+## images: one multi-arch (amd64/arm64) image for every service, where Docker with buildx exists
+images:
+	@bash tools/images/build.sh
 
 clean:
 	rm -rf dist .nx libs/proto/src/generated
