@@ -118,7 +118,7 @@ export class Converter {
     return plain.size;
   }
 
-  private async pullBlob(img: ResolvedImage, digest: string, size: number, consume: (s: NodeJS.ReadableStream & VerifyingStream) => Promise<void>): Promise<void> {
+  private async pullBlob(img: ResolvedImage, digest: string, size: number, consume: (s: VerifyingStream) => Promise<void>): Promise<void> {
     const what = `image ${img.image}: blob ${digest}`;
     let blob;
     try {

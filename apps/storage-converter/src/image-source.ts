@@ -60,8 +60,10 @@ export function registryFailure(what: string, err: unknown): StorageError {
     return invalid(`${what}: ${err.message}`);
   }
   if (err instanceof ManifestError) return invalid(`${what}: ${err.message}`);
-  const msg = err instanceof Error ? `${err.message}${(err as { cause?: { code?: string } }).cause?.code ? ` (${(err as { cause: { code: string } }).cause.code})` : ''}` : String(err);
-  return unavailable(`${what}: registry unreachable: ${msg}`);
+  // fetch() failures carry the socket error (ECONNREFUSED, …) in `cause`.
+  const code = (err as { cause?: { code?: string } } | undefined)?.cause?.code;
+  const msg = err instanceof Error ? err.message : String(err);
+  return unavailable(`${what}: registry unreachable: ${msg}${code ? ` (${code})` : ''}`);
 }
 
 export class ImageSource {

@@ -60,15 +60,23 @@ export class Rig {
     this.router = new RouterOsClient({ url: this.rest, username: USER, password: PASSWORD, timeoutMs: 30_000 });
   }
 
-  async startRegistry(): Promise<void> {
+  /** Starts apps/registry; with `auth`, reads and writes need those credentials (htpasswd). */
+  async startRegistry(auth?: { user: string; password: string }): Promise<void> {
     const port = await freePort();
+    const extra: string[] = [];
+    if (auth) {
+      const htpasswd = join(this.dir, 'htpasswd');
+      writeFileSync(htpasswd, (await run('htpasswd', ['-Bbn', auth.user, auth.password])).stdout);
+      extra.push('--auth.htpasswd-file', htpasswd);
+    }
     const proc = startTsProcess('apps/registry/src/main.ts', {
-      args: ['--listen', `127.0.0.1:${port}`, '--storage-dir', join(this.dir, 'registry'), '--http.host', '127.0.0.1', '--http.port', '0'],
+      args: ['--listen', `127.0.0.1:${port}`, '--storage-dir', join(this.dir, 'registry'), '--http.host', '127.0.0.1', '--http.port', '0', ...extra],
     });
     this.procs.push(proc);
     await proc.waitForLine(/registry listening/, 60_000);
     const host = `127.0.0.1:${port}`;
-    this.registry = { url: `http://${host}`, host, proc, client: new RegistryClient({ baseUrl: `http://${host}` }) };
+    const credentials = auth && { username: auth.user, password: auth.password };
+    this.registry = { url: `http://${host}`, host, proc, client: new RegistryClient({ baseUrl: `http://${host}`, ...(credentials ? { credentials } : {}) }) };
   }
 
   writeConfig(name: string, extra: Record<string, unknown> = {}): string {
