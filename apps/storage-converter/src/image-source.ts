@@ -15,6 +15,7 @@ import {
   type ImageIndex,
   type ImageReference,
 } from '@mikrotik-kube/oci';
+import { compressionOf } from './decompress';
 import { StorageError, invalid, notFound, precondition, unavailable } from './errors';
 import { selectManifest, type RouterArch } from './platform';
 
@@ -111,6 +112,7 @@ export class ImageSource {
       throw invalid(`${what} is not a container image (config media type ${manifest.config.mediaType})`);
     }
     if (manifest.layers.some((l) => l.urls?.length)) throw invalid(`${what} has foreign layers, which cannot be pulled`);
+    for (const l of manifest.layers) compressionOf(l.mediaType); // fail before pulling anything
     return { image, ref, repository, manifestDigest: digest, manifest, tag: ref.tag ?? 'latest' };
   }
 

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { dockerArchive, ociArchive } from '@mikrotik-kube/routeros-sim';
 import { type Converter, Rig, archiveEntries, ensure, must, skopeo } from './harness';
-import { pushImage, type PushedImage } from './images';
+import { pushImage, tarOf, type PushedImage } from './images';
+import { MediaType, digestOf } from '@mikrotik-kube/oci';
 
 describe('EnsureImage', () => {
   const rig = new Rig();
@@ -107,6 +108,32 @@ describe('EnsureImage', () => {
     expect(foreign.error?.code).toBe(status.INVALID_ARGUMENT);
     const missing = await ensure(conv.images, { image: ref('apps/nothing', '1'), architecture: 'arm64' });
     expect(missing.error?.code).toBe(status.NOT_FOUND);
+  }, 60_000);
+
+  it('refuses artifacts that are not container images and layers it cannot decompress', async () => {
+    const client = rig.registry.client;
+    const push = async (repo: string, config: { mediaType: string; bytes: Buffer }, layer: { mediaType: string; bytes: Buffer }) => {
+      for (const b of [config.bytes, layer.bytes]) await client.pushBlob(repo, digestOf(b), b.length, b);
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ociManifest,
+          config: { mediaType: config.mediaType, digest: digestOf(config.bytes), size: config.bytes.length },
+          layers: [{ mediaType: layer.mediaType, digest: digestOf(layer.bytes), size: layer.bytes.length }],
+        }),
+      );
+      await client.pushManifest(repo, '1', manifest, MediaType.ociManifest);
+    };
+    const layerTar = await tarOf({ 'a.txt': 'a' });
+    const config = Buffer.from(JSON.stringify({ architecture: 'arm64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(layerTar)] } }));
+    await push('apps/artifact', { mediaType: 'application/vnd.example.sbom.v1+json', bytes: Buffer.from('{}') }, { mediaType: 'application/json', bytes: Buffer.from('{"sbom":1}') });
+    await push('apps/oddlayer', { mediaType: MediaType.ociConfig, bytes: config }, { mediaType: 'application/vnd.oci.image.layer.v1.tar+bzip2', bytes: layerTar });
+    const artifact = await ensure(conv.images, { image: ref('apps/artifact', '1'), architecture: 'arm64' });
+    expect(artifact.error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(artifact.error?.details).toContain('is not a container image');
+    const odd = await ensure(conv.images, { image: ref('apps/oddlayer', '1'), architecture: 'arm64' });
+    expect(odd.error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(odd.error?.details).toContain('unsupported layer media type');
   }, 60_000);
 
   it('converts once for concurrent requests of the same image', async () => {
