@@ -1,6 +1,7 @@
 // EnsureImage: resolve → (cache hit | pull + convert) → deliver to the router, or in remote
 // mode point the router at our registry. Concurrent requests for the same (manifest,
-// architecture, delivery) share one flight and all see its progress.
+// architecture) share one flight — whatever delivery each asked for, since they want the same
+// file in the same place — and all see its progress.
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Converter, ProgressFn } from './converter';
@@ -56,7 +57,7 @@ export class ImageManager {
 
   /** Cache keys with a conversion or delivery under way (GC leaves them alone). */
   busyKeys(): Set<string> {
-    return new Set([...this.flights.keys()].map((k) => k.split('|').slice(0, 2).join('|')));
+    return new Set(this.flights.keys());
   }
 
   async ensure(image: string, architecture: string, mode: DeliveryMode | undefined, progress: ProgressFn = () => undefined): Promise<EnsuredImage> {
@@ -68,7 +69,7 @@ export class ImageManager {
     if (how === 'remote') return this.remote(img, arch);
     const deliverer = this.o.deliverers[how];
     if (!deliverer) throw invalid(`delivery ${how} is not configured on this converter`);
-    const key = `${cacheKey(img.manifestDigest, arch)}|${how}`;
+    const key = cacheKey(img.manifestDigest, arch);
     let flight = this.flights.get(key);
     if (!flight) {
       const listeners = new Set<ProgressFn>();

@@ -139,11 +139,14 @@ describe('EnsureImage', () => {
   it('converts once for concurrent requests of the same image', async () => {
     await pushImage(rig.registry.client, 'apps/concurrent', '1', { platforms: [{ architecture: 'arm64' }], layers: ['gzip', 'zstd'], layerBytes: 2 << 20 });
     const before = conv.proc.output().split('\n').filter((l) => l.includes('"image converted"')).length;
-    const outs = await Promise.all(Array.from({ length: 4 }, () => ensure(conv.images, { image: ref('apps/concurrent', '1'), architecture: 'arm64' })));
+    // Mixed delivery modes still mean one file in one place: one conversion, one delivery.
+    const modes = ['DELIVERY_FETCH', 'DELIVERY_SFTP', 'DELIVERY_DEFAULT', 'DELIVERY_SFTP'] as const;
+    const outs = await Promise.all(modes.map((delivery) => ensure(conv.images, { image: ref('apps/concurrent', '1'), architecture: 'arm64', delivery })));
     for (const o of outs) expect(o.error).toBeUndefined();
     expect(new Set(outs.map((o) => o.result?.router_file)).size).toBe(1);
     const after = conv.proc.output().split('\n').filter((l) => l.includes('"image converted"')).length;
     expect(after - before).toBe(1);
+    expect(conv.proc.output().split('\n').filter((l) => l.includes('"image delivered"') && l.includes(must(outs[0]?.result).router_file))).toHaveLength(1);
   }, 120_000);
 
   it('refuses a layer whose bytes do not match its digest', async () => {
