@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     ]);
     process.stdout.write(
       `time ratio ours/skopeo: ${(o.seconds / t.seconds).toFixed(2)} (<1 = we are faster); runs: ours ${ours.map((r) => r.seconds.toFixed(2)).join(', ')} s, skopeo ${theirs.map((r) => r.seconds.toFixed(2)).join(', ')} s\n` +
+        `our process start (node+tsx, --help) takes ${baseline.seconds.toFixed(2)} s of that\n` +
         `peak memory: ours ${peak(ours).toFixed(0)} MB (node+tsx baseline ${baseline.peakMb.toFixed(0)} MB), skopeo ${peak(theirs).toFixed(0)} MB, for a ${sizeMb} MB image\n`,
     );
   } finally {
