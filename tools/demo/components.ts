@@ -15,6 +15,22 @@ export interface DemoContext {
   ports: Record<string, number>;
   /** URLs published by started components for later ones. */
   urls: Record<string, string>;
+  /** The pod network (a /24 in 127.0.0.0/8: container listeners are real loopback sockets). */
+  network: PodNetwork;
+}
+
+export interface PodNetwork {
+  name: string;
+  bridge: string;
+  cidr: string;
+  gateway: string;
+  dns: string[];
+  default: boolean;
+}
+
+/** The pod network `<a>.<b>` → 127.a.b.0/24 with the gateway on .1. */
+export function podNetwork(a: number, b: number): PodNetwork {
+  return { name: 'pods', bridge: 'containers', cidr: `127.${a}.${b}.0/24`, gateway: `127.${a}.${b}.1`, dns: [`127.${a}.${b}.1`], default: true };
 }
 
 export interface DemoComponent {
@@ -34,7 +50,7 @@ export interface DemoComponent {
 export const DEMO_USER = 'admin';
 export const DEMO_PASSWORD = 'demo';
 /** The demo pod network: loopback addresses, so container listeners are real sockets on this machine. */
-export const DEMO_NETWORK = { name: 'pods', bridge: 'containers', cidr: '127.20.0.0/24', gateway: '127.20.0.1', dns: ['127.20.0.1'], default: true };
+export const DEMO_NETWORK = podNetwork(20, 0);
 /** Registry name used in deploy/boot-order.yaml; storage-converter maps it to the demo registry. */
 export const DEMO_REGISTRY_HOST = 'registry.local:5000';
 
@@ -71,8 +87,8 @@ export const demoComponents: DemoComponent[] = [
       ctx.urls['rest'] = `http://127.0.0.1:${port(ctx, 'routeros-sim.rest')}/rest`;
       ctx.urls['simAdmin'] = `http://127.0.0.1:${port(ctx, 'routeros-sim.rest')}/_sim`;
       // What an operator does once on a router (seed README "Configure RouterOS").
-      await routerCall(ctx, 'PUT', 'interface/bridge', { name: DEMO_NETWORK.bridge });
-      await routerCall(ctx, 'PUT', 'ip/address', { address: `${DEMO_NETWORK.gateway}/24`, interface: DEMO_NETWORK.bridge });
+      await routerCall(ctx, 'PUT', 'interface/bridge', { name: ctx.network.bridge });
+      await routerCall(ctx, 'PUT', 'ip/address', { address: `${ctx.network.gateway}/24`, interface: ctx.network.bridge });
     },
     describe: (ctx) => `RouterOS REST at ${rest(ctx)}`,
   },
@@ -96,12 +112,12 @@ export const demoComponents: DemoComponent[] = [
     ports: ['grpc', 'http'],
     args: (ctx) => [
       '--config',
-      writeConfig(ctx, 'ipam', { routeros: { url: rest(ctx), user: DEMO_USER, password: DEMO_PASSWORD }, networks: [DEMO_NETWORK], reconcile: { graceSeconds: 30 } }),
+      writeConfig(ctx, 'ipam', { routeros: { url: rest(ctx), user: DEMO_USER, password: DEMO_PASSWORD }, networks: [ctx.network], reconcile: { graceSeconds: 30 } }),
       ...grpc(ctx, 'ipam'),
       ...ops(ctx, 'ipam'),
     ],
     ready: /"message":"ready"/,
-    describe: (ctx) => `network ${DEMO_NETWORK.cidr} on bridge ${DEMO_NETWORK.bridge}, gRPC ${grpcAddr(ctx, 'ipam')}`,
+    describe: (ctx) => `network ${ctx.network.cidr} on bridge ${ctx.network.bridge}, gRPC ${grpcAddr(ctx, 'ipam')}`,
   },
   {
     name: 'storage-converter',

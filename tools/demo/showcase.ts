@@ -44,9 +44,12 @@ export async function showcase(ctx: DemoContext, timeoutMs = 180_000): Promise<V
   if (!listen.ok) throw new Error(`simulator listen: ${listen.status} ${await listen.text()}`);
   console.log(`demo: ${WEB_CONTAINER} answers HTTP on :8080 of its pod address (readiness probe target)`);
   const status = ctx.urls['status'] as string;
+  let last: V1Pod[] = [];
   const list = await until('every pod Running and ready', timeoutMs, async () => {
-    const l = await pods(status);
-    return allRunning(l) ? l : undefined;
+    last = await pods(status);
+    return allRunning(last) ? last : undefined;
+  }).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}; last status:\n${renderStatus(last)}`);
   });
   console.log(`\n${renderStatus(list)}`);
   console.log(`demo: all ${list.length} pods Running — try: npm run mkube -- status --url ${status}`);

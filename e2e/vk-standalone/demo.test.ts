@@ -1,0 +1,42 @@
+// `make demo`'s orchestrator as a user runs it: it starts everything, prints
+// every pod Running, and on Ctrl-C (SIGINT) stops all it started and exits 0.
+import { repoRoot, startProcess } from '@mikrotik-kube/test-support';
+import { describe, expect, it } from 'vitest';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('make demo orchestrator', () => {
+  it('starts the system, shows every pod Running, and exits 0 on SIGINT leaving no process', async () => {
+    const demo = startProcess(process.execPath, ['--import', 'tsx', 'tools/demo/demo.ts'], { cwd: repoRoot });
+    try {
+      await demo.waitForLine(/demo: all \d+ pods Running/, 240_000);
+      await demo.waitForLine(/press Ctrl-C to stop/, 10_000);
+    } catch (e) {
+      await demo.stop('SIGINT');
+      throw e;
+    }
+    const out = demo.output();
+    const pids = [...out.matchAll(/demo: started (\S+) \(pid (\d+)\)/g)].map((m) => ({ name: m[1], pid: Number(m[2]) }));
+    expect(pids.map((p) => p.name)).toEqual(['routeros-sim', 'registry', 'ipam', 'storage-converter', 'boot-supervisor', 'vk-provider']);
+    const table = out.slice(out.indexOf('BOOT '), out.indexOf('demo: all'));
+    const rows = table.split('\n').filter((l) => /^\d+\s/.test(l));
+    expect(rows.map((r) => r.split(/\s+/).slice(1, 5))).toEqual([
+      ['infra', 'dns', '1/1', 'Running'],
+      ['default', 'db', '1/1', 'Running'],
+      ['default', 'web', '1/1', 'Running'],
+      ['default', 'worker', '1/1', 'Running'],
+    ]);
+
+    const exit = await demo.stop('SIGINT', 60_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    for (const p of pids) expect(alive(p.pid), `${p.name} (pid ${p.pid}) still running`).toBe(false);
+    expect(demo.output()).toMatch(/demo: routeros-sim stopped \(0\)/);
+  }, 330_000);
+});
