@@ -6,7 +6,7 @@ import type { Logger } from '@mikrotik-kube/service-kit';
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Converter, ProgressFn } from './converter';
 import type { Deliverer, DeliveryMode } from './delivery';
-import { invalid, unavailable } from './errors';
+import { invalid, precondition, unavailable } from './errors';
 import { cacheKey, type CacheEntry, type ImageCache } from './image-cache';
 import type { ImageSource, ResolvedImage } from './image-source';
 import type { StorageMetrics } from './metrics';
@@ -68,7 +68,7 @@ export class ImageManager {
     const img = await this.o.source.resolve(image, arch);
     if (how === 'remote') return this.remote(img, arch);
     const deliverer = this.o.deliverers[how];
-    if (!deliverer) throw invalid(`delivery ${how} is not configured on this converter`);
+    if (!deliverer) throw precondition(`delivery ${how} is not configured on this converter`);
     const key = cacheKey(img.manifestDigest, arch);
     let flight = this.flights.get(key);
     if (!flight) {
