@@ -158,7 +158,7 @@ export const demoComponents: DemoComponent[] = [
     args: (ctx) => {
       const dir = join(ctx.dataDir, 'vk');
       mkdirSync(dir, { recursive: true });
-      copyFileSync(join(repoRoot, 'deploy/boot-order.yaml'), join(dir, 'boot-order.yaml'));
+      copyFileSync(ctx.urls['podsFileSource'] ?? join(repoRoot, 'deploy/boot-order.yaml'), join(dir, 'boot-order.yaml'));
       ctx.urls['podsFile'] = join(dir, 'boot-order.yaml');
       const config = writeConfig(ctx, 'vk/config', {
         standalone: true,

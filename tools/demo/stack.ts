@@ -21,12 +21,14 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** Tests running side by side need pod networks of their own (listeners bind the pod addresses). */
   network?: PodNetwork;
+  /** Pods file vk-provider starts with (default deploy/boot-order.yaml). */
+  podsFile?: string;
 }
 
 export async function startStack(components: DemoComponent[], opts: StackOptions = {}): Promise<Stack> {
   const log = opts.log ?? (() => undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'mikrotik-kube-demo-'));
-  const ctx: DemoContext = { dataDir, ports: {}, urls: {}, network: opts.network ?? DEMO_NETWORK };
+  const ctx: DemoContext = { dataDir, ports: {}, urls: { ...(opts.podsFile ? { podsFileSource: opts.podsFile } : {}) }, network: opts.network ?? DEMO_NETWORK };
   const started: Stack['started'] = [];
   const byName = new Map(components.map((c) => [c.name, c]));
   const args = new Map<string, string[]>();

@@ -1,0 +1,155 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { parseDependsOn } from '../src/core/annotations';
+import { entryCmd } from '../src/core/command';
+import { expand, resolveEnv } from '../src/core/env';
+import { MAX_CONTAINER_NAME, containerName } from '../src/core/naming';
+import { quantityBytes } from '../src/core/quantity';
+import { formatTag, parseTag } from '../src/core/tags';
+import { specHash, translatePod } from '../src/core/translate';
+import { parsePodFile } from '../src/standalone/pod-file';
+
+const pod = (spec: Partial<V1Pod['spec']> & object, annotations: Record<string, string> = {}): V1Pod => ({
+  metadata: { name: 'web', namespace: 'shop', annotations },
+  spec: { containers: [{ name: 'app', image: 'reg/app:1' }], ...spec },
+});
+
+describe('env and command', () => {
+  it('expands $(VAR) like Kubernetes', () => {
+    const env = new Map([['A', 'x']]);
+    const look = (n: string) => env.get(n);
+    expect(expand('$(A)-$(B)-$$(A)-$$-$-$(', look)).toBe('x-$(B)-$(A)-$-$-$(');
+    expect([...resolveEnv([{ name: 'A', value: '1' }, { name: 'B', value: '$(A)$(C)' }, { name: 'C', value: '3' }])]).toEqual([
+      ['A', '1'],
+      ['B', '1$(C)'],
+      ['C', '3'],
+    ]);
+  });
+
+  it('maps command/args to entrypoint/cmd with quoting', () => {
+    expect(entryCmd(['/bin/sh', '-c'], ["echo 'hi' there"])).toEqual({ entrypoint: '/bin/sh -c', cmd: `'echo '\\''hi'\\'' there'` });
+    expect(entryCmd(undefined, ['--x'])).toEqual({ cmd: '--x' });
+    expect(entryCmd([], [])).toEqual({});
+  });
+});
+
+describe('names, tags and quantities', () => {
+  it('sanitises and cuts container names with a hash, keeping them distinct', () => {
+    expect(containerName('default', 'web', 'app')).toBe('default_web_app');
+    const long = 'a'.repeat(60);
+    const a = containerName('ns', long, 'one');
+    const b = containerName('ns', long, 'two');
+    expect(a.length).toBe(MAX_CONTAINER_NAME);
+    expect(a).not.toBe(b);
+    expect(containerName('NS', 'We b', 'x')).toMatch(/^[a-z0-9_.-]+$/);
+  });
+
+  it('round-trips tags and rejects look-alikes', () => {
+    const t = { namespace: 'a', pod: 'b.c', container: 'd', hash: '0123abcd' };
+    expect(parseTag(formatTag(t))).toEqual(t);
+    expect(parseTag('mikrotik-kube:vk pod=a/b container=d hash=xyz')).toBeUndefined();
+    expect(parseTag('mikrotik-kube:ipam owner=a')).toBeUndefined();
+    expect(parseTag(undefined)).toBeUndefined();
+  });
+
+  it('parses quantities', () => {
+    expect(quantityBytes('64Mi')).toBe(64 * 2 ** 20);
+    expect(quantityBytes('1G')).toBe(1e9);
+    expect(quantityBytes('1.5Gi')).toBe(1.5 * 2 ** 30);
+    expect(quantityBytes('2e3')).toBe(2000);
+    expect(quantityBytes('lots')).toBeUndefined();
+  });
+
+  it('parses depends-on in both forms and refuses bad items', () => {
+    const errors: string[] = [];
+    expect(parseDependsOn(' db , infra/dns,,db', 'shop', 'web', errors)).toEqual(['shop/db', 'infra/dns']);
+    expect(errors).toEqual([]);
+    parseDependsOn('a/b/c, Bad, web', 'shop', 'web', errors);
+    expect(errors).toHaveLength(3);
+  });
+});
+
+describe('translatePod', () => {
+  it('translates a full pod', () => {
+    const t = translatePod(
+      pod(
+        {
+          restartPolicy: 'OnFailure',
+          securityContext: { runAsUser: 1000 },
+          volumes: [{ name: 'data', emptyDir: {} }, { name: 'keep', hostPath: { path: '/srv' } }],
+          containers: [
+            {
+              name: 'app',
+              image: 'reg/app:1',
+              command: ['/app'],
+              args: ['--dir', '$(DIR)'],
+              env: [{ name: 'DIR', value: '/data' }],
+              workingDir: '/data',
+              ports: [{ name: 'http', containerPort: 8080 }],
+              resources: { limits: { memory: '32Mi' } },
+              readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 2 },
+              volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'keep', mountPath: '/keep', readOnly: true }],
+            },
+          ],
+        },
+        { 'mikrotik.io/depends-on': 'db', 'mikrotik.io/boot-priority': '5' },
+      ),
+    );
+    if (!t.ok) throw new Error(t.errors.join('; '));
+    const c = t.plan.containers[0];
+    expect(t.plan.startOnBoot).toBe(false);
+    expect(t.plan.annotations.dependsOn).toEqual(['shop/db']);
+    expect(c).toMatchObject({ rosName: 'shop_web_app', unit: 'shop/web', entrypoint: '/app', cmd: '--dir /data', user: '1000', workdir: '/data', memoryBytes: 32 * 2 ** 20 });
+    expect(c?.volumes).toEqual([
+      { volume: 'data', mountPath: '/data', kind: 'VOLUME_KIND_EMPTY_DIR', readOnly: false },
+      { volume: 'keep', mountPath: '/keep', kind: 'VOLUME_KIND_PERSISTENT', readOnly: true },
+    ]);
+    expect(c?.readinessProbe?.http_get).toMatchObject({ path: '/ready', port: 8080 });
+    expect(t.plan.notes.join('\n')).toMatch(/hostPath \/srv/);
+  });
+
+  it('reports what RouterOS cannot express instead of dropping it', () => {
+    const t = translatePod(
+      pod({
+        initContainers: [{ name: 'init', image: 'x' }],
+        containers: [{ name: 'app', image: 'a', ports: [{ containerPort: 80, hostPort: 80 }], livenessProbe: { exec: { command: ['true'] } }, env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }],
+      }),
+    );
+    if (!t.ok) throw new Error(t.errors.join('; '));
+    const notes = t.plan.notes.join('\n');
+    for (const what of ['initContainers', 'hostPort', 'exec probe', 'valueFrom']) expect(notes).toContain(what);
+  });
+
+  it('refuses invalid pods with reasons', () => {
+    const t = translatePod(pod({ containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }] }, { 'mikrotik.io/boot-priority': 'high' }));
+    expect(t.ok).toBe(false);
+    if (!t.ok) expect(t.errors.join('\n')).toMatch(/boot-priority[\s\S]*no volume named nope/);
+  });
+
+  it('hashes the spec, not labels', () => {
+    const a = pod({});
+    const b = { ...pod({}), metadata: { ...pod({}).metadata, labels: { x: 'y' } } };
+    expect(specHash(a)).toBe(specHash(b));
+    expect(specHash(a)).not.toBe(specHash(pod({ restartPolicy: 'Never' })));
+  });
+});
+
+describe('parsePodFile', () => {
+  it('reads pods, skips other kinds, flags schema problems and refuses broken YAML', () => {
+    const f = parsePodFile(
+      [
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: i}]}',
+        'kind: Service\nmetadata: {name: s}',
+        'metadata: {name: b, namespace: x}\nspec: {containers: [{name: "Bad Name", image: i}]}',
+        'spec: {}',
+      ].join('\n---\n'),
+    );
+    expect(f.pods.map((p) => [p.pod.metadata?.namespace, p.pod.metadata?.name, !!p.errors])).toEqual([
+      ['default', 'a', false],
+      ['x', 'b', true],
+    ]);
+    expect(f.skipped).toHaveLength(1);
+    expect(f.errors).toHaveLength(1);
+    expect(() => parsePodFile('metadata: {name: [x\n')).toThrow(/document 1/);
+  });
+});
