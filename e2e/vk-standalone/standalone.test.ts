@@ -8,13 +8,8 @@ import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { waitFor } from '@mikrotik-kube/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
-// The same system `make demo` starts. tools/demo is test infrastructure but not yet an Nx
-// project with an alias, so the boundary rule cannot see it as one (lead: see the report).
-/* eslint-disable @nx/enforce-module-boundaries */
-import { DEMO_PASSWORD, DEMO_USER, demoComponents, podNetwork } from '../../tools/demo/components';
-import { pods, showcase } from '../../tools/demo/showcase';
-import { startStack, type Stack } from '../../tools/demo/stack';
-/* eslint-enable @nx/enforce-module-boundaries */
+// The same system `make demo` starts.
+import { DEMO_PASSWORD, DEMO_USER, demoComponents, podNetwork, pods, showcase, startStack, type Stack } from '@mikrotik-kube/demo-stack';
 
 let stack: Stack;
 let router: RouterOsClient;

@@ -3,11 +3,25 @@
 // listener there, so the readiness probe is a real network probe), wait until
 // every pod is Running and ready, and print the status table in boot order.
 import type { V1Pod } from '@kubernetes/client-node';
-import { renderStatus } from '../../apps/vk-provider/src/standalone/status-table';
+import { execFileSync } from 'node:child_process';
+import { repoRoot } from '@mikrotik-kube/test-support';
 import { DEMO_PASSWORD, DEMO_USER, type DemoContext } from './components';
 
 /** RouterOS name of the container that serves HTTP in deploy/boot-order.yaml. */
 const WEB_CONTAINER = 'default_web_web';
+
+/** The status table as a user sees it: the `mkube status` CLI run against vk-provider. */
+function mkubeStatus(statusUrl: string): string {
+  try {
+    return execFileSync(process.execPath, ['--import', 'tsx', 'apps/vk-provider/src/cli.ts', 'status', '--url', statusUrl], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  } catch (e) {
+    return `(mkube status failed: ${(e as Error).message})\n`;
+  }
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -49,9 +63,9 @@ export async function showcase(ctx: DemoContext, timeoutMs = 180_000): Promise<V
     last = await pods(status);
     return allRunning(last) ? last : undefined;
   }).catch((e: unknown) => {
-    throw new Error(`${(e as Error).message}; last status:\n${renderStatus(last)}`);
+    throw new Error(`${(e as Error).message}; last status:\n${mkubeStatus(status)}`);
   });
-  console.log(`\n${renderStatus(list)}`);
+  console.log(`\n${mkubeStatus(status)}`);
   console.log(`demo: all ${list.length} pods Running — try: npm run mkube -- status --url ${status}`);
   return list;
 }
