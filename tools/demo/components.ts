@@ -143,7 +143,7 @@ export const demoComponents: DemoComponent[] = [
     entry: 'apps/boot-supervisor/src/main.ts',
     ports: ['grpc', 'http'],
     args: (ctx) => [
-      '--routeros.url', rest(ctx), '--routeros.username', DEMO_USER, '--routeros.password', DEMO_PASSWORD,
+      '--routeros.url', rest(ctx), '--routeros.user', DEMO_USER, '--routeros.password', DEMO_PASSWORD,
       '--systemd.poll-interval-ms', '500', '--systemd.backoff.initial-ms', '2000',
       '--state-file', join(ctx.dataDir, 'boot-supervisor.json'),
       ...grpc(ctx, 'boot-supervisor'), ...ops(ctx, 'boot-supervisor'),

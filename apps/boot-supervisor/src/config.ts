@@ -1,9 +1,10 @@
 // Configuration of the boot supervisor (YAML < env BOOT_SUPERVISOR_* < flags).
 import type { BaseConfig } from '@mikrotik-kube/service-kit';
 import { serviceSchema } from '@mikrotik-kube/service-kit';
+import { type RouterOsConnectionConfig, routerOsConnectionSchema } from '@mikrotik-kube/routeros-rest';
 
 export interface SupervisorConfig extends BaseConfig {
-  routeros: { url: string; username: string; password: string; caFile: string; insecureSkipVerify: boolean; timeoutMs: number };
+  routeros: RouterOsConnectionConfig;
   systemd: {
     pollIntervalMs: number;
     maxParallelStarts: number;
@@ -23,20 +24,7 @@ const int = (min: number, def: number, max?: number) => ({ type: 'integer', mini
 
 export const configSchema = serviceSchema(
   {
-    routeros: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      required: ['url'],
-      properties: {
-        url: { type: 'string', pattern: '^https?://[^/]+/rest/?$' },
-        username: { type: 'string', default: 'admin' },
-        password: { type: 'string', default: '' },
-        caFile: { type: 'string', default: '' },
-        insecureSkipVerify: { type: 'boolean', default: false },
-        timeoutMs: int(100, 10_000, 65_000),
-      },
-    },
+    routeros: routerOsConnectionSchema(),
     systemd: {
       type: 'object',
       additionalProperties: false,

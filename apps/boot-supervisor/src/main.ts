@@ -1,11 +1,10 @@
 // boot-supervisor: systemd-like boot order, probes and watchdog for RouterOS
 // containers. Wires config, the router client, the engine, leader election,
 // the gRPC service and the ops port.
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { GrpcServer } from '@mikrotik-kube/grpc-kit';
 import { contracts } from '@mikrotik-kube/proto';
-import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { createService } from '@mikrotik-kube/service-kit';
 import { configSchema, type SupervisorConfig } from './config';
 import { createElector } from './leader';
@@ -19,14 +18,7 @@ const svc = createService<SupervisorConfig>({ name: 'boot-supervisor', envPrefix
 const { config, logger, shutdown } = svc;
 const s = config.systemd;
 
-const client = new RouterOsClient({
-  url: config.routeros.url,
-  username: config.routeros.username,
-  password: config.routeros.password,
-  ...(config.routeros.caFile ? { ca: readFileSync(config.routeros.caFile) } : {}),
-  insecureSkipVerify: config.routeros.insecureSkipVerify,
-  timeoutMs: config.routeros.timeoutMs,
-});
+const client = clientFromConfig(config.routeros);
 shutdown.add('routeros client', () => client.close());
 
 const supervisor = new Supervisor({

@@ -139,7 +139,7 @@ export async function startSupervisor(router: SimRouter, extra: string[] = []): 
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const proc = startTsProcess('apps/boot-supervisor/src/main.ts', {
     args: [
-      ...['--routeros.url', router.rest, '--routeros.username', USER, '--routeros.password', PASSWORD],
+      ...['--routeros.url', router.rest, '--routeros.user', USER, '--routeros.password', PASSWORD],
       ...['--grpc.host', '127.0.0.1', '--grpc.port', String(grpcPort), '--http.host', '127.0.0.1', '--http.port', String(httpPort)],
       ...['--systemd.poll-interval-ms', '100', '--systemd.start-grace-ms', '0'],
       ...extra,

@@ -1,11 +1,12 @@
 // storage-converter configuration: the router, our registry, the cache and its GC, the
 // delivery modes and the volume root. Shapes are checked here; names used on the router
 // are restricted so they never need quoting.
+import { type RouterOsConnectionConfig, routerOsConnectionSchema } from '@mikrotik-kube/routeros-rest';
 import { type BaseConfig, serviceSchema } from '@mikrotik-kube/service-kit';
 import type { DeliveryMode } from './delivery';
 
 export interface StorageConfig extends BaseConfig {
-  routeros: { url: string; user: string; password: string; caFile?: string; insecure: boolean; timeoutMs: number };
+  routeros: RouterOsConnectionConfig;
   registry: {
     url: string;
     username?: string;
@@ -41,20 +42,7 @@ const routerPath = { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A
 
 export const storageSchema = serviceSchema(
   {
-    routeros: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        url: { type: 'string', pattern: '^https?://' },
-        user: { type: 'string', minLength: 1, default: 'admin' },
-        password: { type: 'string', default: '' },
-        caFile: { type: 'string', minLength: 1 },
-        insecure: { type: 'boolean', default: false },
-        timeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 10_000 },
-      },
-      required: ['url'],
-    },
+    routeros: routerOsConnectionSchema(),
     registry: {
       type: 'object',
       additionalProperties: false,

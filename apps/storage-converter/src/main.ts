@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { GrpcServer } from '@mikrotik-kube/grpc-kit';
 import { RegistryClient } from '@mikrotik-kube/oci';
 import { contracts } from '@mikrotik-kube/proto';
-import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { createService } from '@mikrotik-kube/service-kit';
 import { type StorageConfig, storageSchema } from './config';
 import { Converter } from './converter';
@@ -24,14 +24,7 @@ const svc = createService<StorageConfig>({ name: 'storage-converter', envPrefix:
 const { config, logger } = svc;
 const { routeros, registry, storage, delivery } = config;
 
-const router = new RouterOsClient({
-  url: routeros.url,
-  username: routeros.user,
-  password: routeros.password,
-  ...(routeros.caFile ? { ca: readFileSync(routeros.caFile) } : {}),
-  insecureSkipVerify: routeros.insecure,
-  timeoutMs: routeros.timeoutMs,
-});
+const router = clientFromConfig(routeros);
 svc.shutdown.add('routeros client', () => router.close());
 
 const registryHost = new URL(registry.url).host;

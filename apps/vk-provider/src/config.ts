@@ -1,12 +1,13 @@
 // vk-provider configuration: the router, the services it drives, where
 // containers live on the router, the reconcile loop and — in standalone mode —
 // the pods file. YAML (--config) < env (VK_PROVIDER_…) < flags.
+import { type RouterOsConnectionConfig, routerOsConnectionSchema } from '@mikrotik-kube/routeros-rest';
 import { type BaseConfig, serviceSchema } from '@mikrotik-kube/service-kit';
 
 export interface VkConfig extends BaseConfig {
   standalone: boolean;
   podsFile: string;
-  routeros: { url: string; user: string; password: string; caFile?: string; insecure: boolean; timeoutMs: number };
+  routeros: RouterOsConnectionConfig;
   services: { ipam: string; storage: string; supervisor: string; deadlineMs: number };
   containers: { rootDir: string; architecture: string };
   reconcile: { resyncSeconds: number; debounceMs: number; concurrency: number; stopTimeoutSeconds: number; extractTimeoutSeconds: number };
@@ -20,20 +21,7 @@ export const vkSchema = serviceSchema(
   {
     standalone: { type: 'boolean', default: false },
     podsFile: { type: 'string', default: '/etc/mikrotik-kube/boot-order.yaml' },
-    routeros: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        url: { type: 'string', pattern: '^https?://' },
-        user: { type: 'string', minLength: 1, default: 'admin' },
-        password: { type: 'string', default: '' },
-        caFile: { type: 'string', minLength: 1 },
-        insecure: { type: 'boolean', default: false },
-        timeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 30_000 },
-      },
-      required: ['url'],
-    },
+    routeros: routerOsConnectionSchema(30_000),
     services: {
       type: 'object',
       additionalProperties: false,

@@ -1,9 +1,8 @@
 // vk-provider: pods → RouterOS containers. Wiring only: config, the router
 // client, the service clients, the pod core and — with --standalone — the pods
 // file loop and its status API. Cluster mode (Virtual Kubelet) is issue #13.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { createService } from '@mikrotik-kube/service-kit';
 import { grpcPodServices } from './clients/grpc-services';
 import { type VkConfig, vkSchema } from './config';
@@ -23,14 +22,7 @@ if (!config.standalone) {
   process.exit(2);
 }
 
-const router = new RouterOsClient({
-  url: config.routeros.url,
-  username: config.routeros.user,
-  password: config.routeros.password,
-  ...(config.routeros.caFile ? { ca: readFileSync(config.routeros.caFile) } : {}),
-  insecureSkipVerify: config.routeros.insecure,
-  timeoutMs: config.routeros.timeoutMs,
-});
+const router = clientFromConfig(config.routeros);
 shutdown.add('routeros client', () => router.close());
 
 const services = grpcPodServices(config.services, config.services.deadlineMs);

@@ -80,7 +80,7 @@ delivery:
 {{- $r := .root.Values.routeros -}}
 routeros:
   url: {{ $r.url | quote }}
-  insecureSkipVerify: {{ $r.insecureSkipVerify }}
+  insecure: {{ $r.insecureSkipVerify }}
   timeoutMs: {{ $r.timeoutMs }}
   {{- if $r.caBundle }}
   caFile: {{ include "mikrotik-kube.routerosCaFile" . }}

@@ -54,13 +54,13 @@ app.kubernetes.io/component: {{ .component }}
 {{/*
 The services. key: values key; name: component name (also dist/apps/<name>/main.js);
 envPrefix: the service's env prefix; api: talks to the Kubernetes API; grpc: serves gRPC; routeros: the
-RouterOS REST credentials as the service's env names (user and password fields differ).
+RouterOS REST credentials as the service's env names.
 */}}
 {{- define "mikrotik-kube.components" -}}
 vkProvider: {name: vk-provider, envPrefix: VK_PROVIDER_, api: true, grpc: false, routeros: {user: ROUTEROS_USER, password: ROUTEROS_PASSWORD}}
 ipam: {name: ipam, envPrefix: IPAM_, api: false, grpc: true, routeros: {user: ROUTEROS_USER, password: ROUTEROS_PASSWORD}}
 storageConverter: {name: storage-converter, envPrefix: STORAGE_CONVERTER_, api: false, grpc: true, routeros: {user: ROUTEROS_USER, password: ROUTEROS_PASSWORD}}
-bootSupervisor: {name: boot-supervisor, envPrefix: BOOT_SUPERVISOR_, api: true, grpc: true, routeros: {user: ROUTEROS_USERNAME, password: ROUTEROS_PASSWORD}}
+bootSupervisor: {name: boot-supervisor, envPrefix: BOOT_SUPERVISOR_, api: true, grpc: true, routeros: {user: ROUTEROS_USER, password: ROUTEROS_PASSWORD}}
 registry: {name: registry, envPrefix: REGISTRY_, api: false, grpc: false}
 csiController: {name: csi-controller, envPrefix: CSI_CONTROLLER_, api: true, grpc: false}
 csiNode: {name: csi-node, envPrefix: CSI_NODE_, api: false, grpc: false}

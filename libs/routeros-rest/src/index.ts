@@ -1,3 +1,5 @@
+export { clientFromConfig, routerOsConnectionSchema } from './config';
+export type { RouterOsConnectionConfig } from './config';
 export { RouterOsClient } from './client';
 export type { RouterOsClientOptions } from './client';
 export { RouterOsError, isRouterOsError } from './errors';
