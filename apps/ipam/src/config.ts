@@ -1,6 +1,7 @@
 // ipam configuration: the router connection, the address pools and the
 // reconcile grace period. The schema checks shapes; network.ts checks the
 // address arithmetic (CIDR, gateway, ranges) and names the offending field.
+import { type RouterOsConnectionConfig, routerOsConnectionSchema } from '@mikrotik-kube/routeros-rest';
 import { type BaseConfig, serviceSchema } from '@mikrotik-kube/service-kit';
 
 export interface NetworkConfig {
@@ -16,7 +17,7 @@ export interface NetworkConfig {
 }
 
 export interface IpamConfig extends BaseConfig {
-  routeros: { url: string; user: string; password: string; caFile?: string; insecure: boolean; timeoutMs: number };
+  routeros: RouterOsConnectionConfig;
   networks: NetworkConfig[];
   reconcile: { graceSeconds: number };
 }
@@ -25,20 +26,7 @@ const ipv4 = { type: 'string', minLength: 7, maxLength: 15 };
 
 export const ipamSchema = serviceSchema(
   {
-    routeros: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        url: { type: 'string', pattern: '^https?://' },
-        user: { type: 'string', minLength: 1, default: 'admin' },
-        password: { type: 'string', default: '' },
-        caFile: { type: 'string', minLength: 1 },
-        insecure: { type: 'boolean', default: false },
-        timeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 10_000 },
-      },
-      required: ['url'],
-    },
+    routeros: routerOsConnectionSchema(),
     networks: {
       type: 'array',
       minItems: 1,

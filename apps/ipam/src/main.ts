@@ -1,9 +1,8 @@
 // ipam: container addresses on the router's bridges (see allocator.ts).
 // Wiring only: config, RouterOS client, allocator, gRPC server, first sync.
-import { readFileSync } from 'node:fs';
 import { GrpcServer } from '@mikrotik-kube/grpc-kit';
 import { contracts } from '@mikrotik-kube/proto';
-import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { ConfigError, createService } from '@mikrotik-kube/service-kit';
 import { Allocator } from './allocator';
 import { type IpamConfig, ipamSchema } from './config';
@@ -26,15 +25,7 @@ try {
   process.exit(2);
 }
 
-const { routeros } = config;
-const client = new RouterOsClient({
-  url: routeros.url,
-  username: routeros.user,
-  password: routeros.password,
-  ...(routeros.caFile ? { ca: readFileSync(routeros.caFile) } : {}),
-  insecureSkipVerify: routeros.insecure,
-  timeoutMs: routeros.timeoutMs,
-});
+const client = clientFromConfig(config.routeros);
 svc.shutdown.add('routeros client', () => client.close());
 
 const metrics = registerIpamMetrics(svc.metrics, () => allocator.pools.values());
