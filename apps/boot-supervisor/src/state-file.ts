@@ -4,9 +4,9 @@
 // they were restarted) across a supervisor restart. Written atomically (temp
 // file, fsync, rename, fsync of the directory) so a crash never leaves half a
 // file behind.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import Ajv from 'ajv';
+import { writeJsonAtomicSync } from '@mikrotik-kube/atomic-file';
 import type { kube } from '@mikrotik-kube/proto';
 import type { RestartHistory } from './backoff';
 
@@ -82,22 +82,6 @@ export class StateFile {
   }
 
   save(state: PersistedState): void {
-    const dir = dirname(this.path);
-    mkdirSync(dir, { recursive: true });
-    const tmp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(state));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+    writeJsonAtomicSync(this.path, state);
   }
 }

@@ -1,10 +1,11 @@
 // What this node has staged and published, kept on a host path (not in the container) so a
 // restarted plugin still knows which NQN backs which staging path (truenas-csi #55: state lost
 // with the container → unstage silently skipped the disconnect). Written atomically.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FsType } from './filesystem';
 import type { NvmeTarget } from './nvme-cli';
+import { writeFileAtomicSync } from '@mikrotik-kube/atomic-file';
 
 export type AccessType = 'mount' | 'block';
 
@@ -76,20 +77,6 @@ export class NodeState {
   private save(): void {
     const data: Persisted = { version: 1, volumes: Object.fromEntries(this.volumes) };
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o750 });
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(data, null, 2));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
-    const dfd = openSync(dirname(this.file), 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+    writeFileAtomicSync(this.file, JSON.stringify(data, null, 2));
   }
 }

@@ -4,7 +4,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDigest } from '@mikrotik-kube/oci';
-import { readJson, writeJsonAtomic } from './atomic-file';
+import { readJson, writeJsonAtomic } from '@mikrotik-kube/atomic-file';
 import type { RouterArch } from './platform';
 
 export interface CacheEntry {

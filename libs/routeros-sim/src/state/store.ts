@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { RosError, badRequest, missingArgument, notFound, unknownParameter } from './errors';
 import type { MenuContext, MenuHooks, MenuSpec } from './menu-spec';
-import { readJson, writeJsonAtomic } from './persist';
+import { readJsonSync, writeJsonAtomicSync } from '@mikrotik-kube/atomic-file';
 import { formatId, isHiddenField, isRosId, orderRow, toRosString, type Row } from './values';
 import type { VersionProfile } from './version';
 
@@ -211,7 +211,7 @@ export class SimState {
 
   constructor(readonly options: SimStateOptions) {
     this.file = options.dataDir ? join(options.dataDir, 'state.json') : undefined;
-    this.persisted = (this.file && readJson<Persisted>(this.file)) || { version: 1, menus: {} };
+    this.persisted = (this.file && readJsonSync<Persisted>(this.file)) || { version: 1, menus: {} };
     this.context = { state: this, profile: options.profile };
   }
 
@@ -314,7 +314,7 @@ export class SimState {
   /** Writes the state if it changed (temp + fsync + rename). */
   flush(): void {
     if (!this.dirty || !this.file) return;
-    writeJsonAtomic(this.file, this.persisted);
+    writeJsonAtomicSync(this.file, this.persisted);
     this.dirty = false;
   }
 }
