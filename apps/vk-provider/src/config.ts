@@ -1,6 +1,6 @@
 // vk-provider configuration: the router, the services it drives, where
 // containers live on the router, the reconcile loop and — in standalone mode —
-// the pods file. YAML (--config) < env (VK_PROVIDER_…) < flags.
+// the pods file; in cluster mode, the API server and the node. YAML (--config) < env (VK_PROVIDER_…) < flags.
 import { type RouterOsConnectionConfig, routerOsConnectionSchema } from '@mikrotik-kube/routeros-rest';
 import { type BaseConfig, serviceSchema } from '@mikrotik-kube/service-kit';
 
@@ -11,6 +11,21 @@ export interface VkConfig extends BaseConfig {
   services: { ipam: string; storage: string; supervisor: string; deadlineMs: number };
   containers: { rootDir: string; architecture: string };
   reconcile: { resyncSeconds: number; debounceMs: number; concurrency: number; stopTimeoutSeconds: number; extractTimeoutSeconds: number };
+  cluster: ClusterConfig;
+}
+
+/** Cluster mode (Virtual Kubelet node): where the API server is and what the node is called. */
+export interface ClusterConfig {
+  /** kubeconfig file; empty = $KUBECONFIG, ~/.kube/config or in-cluster. */
+  kubeconfig: string;
+  nodeName: string;
+  maxPods: number;
+  /** How often the router is asked whether it answers (and its resources). */
+  pingSeconds: number;
+  /** Status is pushed at least this often, and at once when readiness changes. */
+  statusSeconds: number;
+  /** Lease duration; it is renewed every quarter of it, as virtual-kubelet does. */
+  leaseDurationSeconds: number;
 }
 
 const grpcAddress = { type: 'string', pattern: '^([A-Za-z0-9.-]+|\\[[0-9a-fA-F:]+\\]):[0-9]{1,5}$|^unix:///', maxLength: 300 };
@@ -52,6 +67,20 @@ export const vkSchema = serviceSchema(
         concurrency: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
         stopTimeoutSeconds: { type: 'number', minimum: 1, default: 60 },
         extractTimeoutSeconds: { type: 'number', minimum: 1, default: 300 },
+      },
+    },
+    cluster: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        kubeconfig: { type: 'string', default: '' },
+        // A node name is a DNS subdomain.
+        nodeName: { type: 'string', pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$', maxLength: 253, default: 'mikrotik' },
+        maxPods: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
+        pingSeconds: { type: 'number', minimum: 0.5, maximum: 300, default: 10 },
+        statusSeconds: { type: 'number', minimum: 1, maximum: 3600, default: 60 },
+        leaseDurationSeconds: { type: 'integer', minimum: 4, maximum: 3600, default: 40 },
       },
     },
   },

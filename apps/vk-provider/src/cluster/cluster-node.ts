@@ -1,0 +1,37 @@
+// Cluster mode's node side: the Node object and its status loop, and — once
+// the Node exists (its uid owns the Lease) — the lease heartbeat.
+import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import type { Logger, Readiness } from '@mikrotik-kube/service-kit';
+import type { ClusterConfig } from '../config';
+import type { KubeClients } from './kube';
+import { NodeLease } from './lease';
+import { NodeController } from './node';
+
+export interface ClusterNode {
+  /** Ready once the Node is registered. */
+  readiness(): Readiness;
+  stop(): Promise<void>;
+}
+
+export function startClusterNode(o: { kube: KubeClients; router: RouterOsClient; routerUrl: string; cluster: ClusterConfig; logger: Logger }): ClusterNode {
+  let lease: NodeLease | undefined;
+  const node = new NodeController({
+    core: o.kube.core,
+    router: o.router,
+    cluster: o.cluster,
+    routerUrl: o.routerUrl,
+    logger: o.logger,
+    onRegistered: (registered) => {
+      lease = new NodeLease({ coordination: o.kube.coordination, node: registered, durationSeconds: o.cluster.leaseDurationSeconds, logger: o.logger });
+      lease.start();
+    },
+  });
+  node.start();
+  return {
+    readiness: () => (node.node ? { ok: true } : { ok: false, detail: `node ${o.cluster.nodeName} not registered yet` }),
+    async stop() {
+      await node.stop();
+      await lease?.stop();
+    },
+  };
+}

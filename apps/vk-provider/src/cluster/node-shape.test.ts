@@ -1,0 +1,62 @@
+import type { SystemResource } from '@mikrotik-kube/routeros-rest';
+import { describe, expect, it } from 'vitest';
+import { kubeArch, nodeLabels, nodeStatus, routerAddress, withProviderTaint } from './node-shape';
+
+const resource: SystemResource = {
+  version: '7.21 (stable)',
+  architecture: 'arm64',
+  boardName: 'RDS2216',
+  platform: 'MikroTik',
+  uptime: '1d',
+  cpuCount: 4,
+  cpuLoad: 3,
+  freeMemory: 1000,
+  totalMemory: 4_294_967_296,
+  freeHddSpace: 0,
+  totalHddSpace: 0,
+  raw: {},
+};
+const now = new Date('2026-11-23T12:00:00Z');
+
+describe('node shape', () => {
+  it('maps RouterOS architecture names to Kubernetes ones and refuses others', () => {
+    expect(['arm64', 'arm', 'x86_64', 'x86'].map(kubeArch)).toEqual(['arm64', 'arm', 'amd64', 'amd64']);
+    expect(() => kubeArch('mipsbe')).toThrow(/unsupported RouterOS architecture "mipsbe"/);
+  });
+
+  it('labels the node as a linux virtual kubelet of the router architecture', () => {
+    expect(nodeLabels('rds1', { ...resource, architecture: 'x86' })).toMatchObject({
+      type: 'virtual-kubelet',
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': 'amd64',
+      'kubernetes.io/hostname': 'rds1',
+    });
+  });
+
+  it('keeps taints others set and has ours exactly once', () => {
+    const ours = { key: 'virtual-kubelet.io/provider', value: 'mikrotik', effect: 'NoSchedule' };
+    const other = { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' };
+    expect(withProviderTaint(undefined)).toEqual([ours]);
+    expect(withProviderTaint([other, { ...ours, value: 'old' }])).toEqual([other, ours]);
+  });
+
+  it('takes the InternalIP from an IP router URL only', () => {
+    expect(routerAddress('https://192.168.88.1/rest')).toBe('192.168.88.1');
+    expect(routerAddress('http://[fd00::1]:8080/rest')).toBe('fd00::1');
+    expect(routerAddress('https://router.lan/rest')).toBeUndefined();
+  });
+
+  it('reports capacity and nodeInfo from /system/resource and Ready from reachability', () => {
+    const up = nodeStatus({ nodeName: 'rds1', maxPods: 20, routerUrl: 'https://10.0.0.1/rest', resource, reachability: { ok: true, since: now }, now });
+    expect(up.capacity).toEqual({ cpu: '4', memory: '4294967296', pods: '20' });
+    expect(up.allocatable).toEqual(up.capacity);
+    expect(up.nodeInfo).toMatchObject({ architecture: 'arm64', operatingSystem: 'linux', osImage: 'RouterOS 7.21 (stable)', containerRuntimeVersion: 'routeros://7.21' });
+    expect(up.addresses).toEqual([{ type: 'InternalIP', address: '10.0.0.1' }, { type: 'Hostname', address: 'rds1' }]);
+    expect(up.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'True', reason: 'RouterReady', lastTransitionTime: now })]);
+
+    const down = nodeStatus({ nodeName: 'rds1', maxPods: 20, routerUrl: 'https://10.0.0.1/rest', resource: undefined, reachability: { ok: false, error: 'ECONNREFUSED', since: now }, now });
+    expect(down.conditions?.[0]).toMatchObject({ status: 'False', reason: 'RouterUnreachable', message: 'the router does not answer: ECONNREFUSED' });
+    // Never answered: no capacity invented.
+    expect(down.capacity).toBeUndefined();
+  });
+});

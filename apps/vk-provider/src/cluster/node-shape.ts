@@ -1,0 +1,100 @@
+// What the Virtual Kubelet Node looks like: labels, the provider taint, and the
+// status built from the router's /system/resource. Pure functions; node.ts
+// writes them to the API server.
+import type { V1NodeCondition, V1NodeStatus, V1Taint } from '@kubernetes/client-node';
+import type { SystemResource } from '@mikrotik-kube/routeros-rest';
+
+// nodeInfo.kubeletVersion (kubectl's VERSION column); the app has no package.json of its own to read it from.
+export const PROVIDER_VERSION = '0.1.0';
+
+export const PROVIDER_TAINT: V1Taint = { key: 'virtual-kubelet.io/provider', value: 'mikrotik', effect: 'NoSchedule' };
+
+/** Kubernetes' GOARCH name for a RouterOS architecture-name. */
+export function kubeArch(architectureName: string): string {
+  switch (architectureName) {
+    case 'arm64':
+      return 'arm64';
+    case 'arm':
+      return 'arm';
+    case 'x86_64':
+    case 'x86':
+      return 'amd64';
+    default:
+      throw new Error(`unsupported RouterOS architecture ${JSON.stringify(architectureName)} (expected arm64, arm, x86 or x86_64)`);
+  }
+}
+
+export function nodeLabels(nodeName: string, resource: SystemResource): Record<string, string> {
+  return {
+    type: 'virtual-kubelet',
+    'kubernetes.io/role': 'agent',
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': kubeArch(resource.architecture),
+    'kubernetes.io/hostname': nodeName,
+  };
+}
+
+/** The node's taints: whatever others set, with ours replaced by the current value. */
+export function withProviderTaint(existing: V1Taint[] | undefined): V1Taint[] {
+  const others = (existing ?? []).filter((t) => !(t.key === PROVIDER_TAINT.key && t.effect === PROVIDER_TAINT.effect));
+  return [...others, PROVIDER_TAINT];
+}
+
+export interface Reachability {
+  ok: boolean;
+  /** Why not, when !ok. */
+  error?: string;
+  /** When readiness last flipped. */
+  since: Date;
+}
+
+export function readyCondition(r: Reachability, version: string | undefined, now: Date): V1NodeCondition {
+  return r.ok
+    ? { type: 'Ready', status: 'True', reason: 'RouterReady', message: version ? `RouterOS ${version} answers` : 'the router answers', lastHeartbeatTime: now, lastTransitionTime: r.since }
+    : { type: 'Ready', status: 'False', reason: 'RouterUnreachable', message: `the router does not answer: ${r.error ?? 'unknown error'}`, lastHeartbeatTime: now, lastTransitionTime: r.since };
+}
+
+/** The host of the router's REST URL when it is an IP address (the node's InternalIP). */
+export function routerAddress(restUrl: string): string | undefined {
+  const host = new URL(restUrl).hostname.replace(/^\[|\]$/g, '');
+  return /^[0-9.]+$/.test(host) || host.includes(':') ? host : undefined;
+}
+
+export interface NodeStatusInput {
+  nodeName: string;
+  maxPods: number;
+  routerUrl: string;
+  /** Last good answer of the router; absent until it has answered once. */
+  resource: SystemResource | undefined;
+  reachability: Reachability;
+  now: Date;
+}
+
+/** nodes/status body: capacity and nodeInfo from the last good resource, and the Ready condition. */
+export function nodeStatus(i: NodeStatusInput): V1NodeStatus {
+  const status: V1NodeStatus = {
+    conditions: [readyCondition(i.reachability, i.resource?.version, i.now)],
+    addresses: [{ type: 'Hostname', address: i.nodeName }],
+  };
+  const ip = routerAddress(i.routerUrl);
+  if (ip) status.addresses?.unshift({ type: 'InternalIP', address: ip });
+  const r = i.resource;
+  if (r) {
+    const capacity = { cpu: String(r.cpuCount), memory: String(r.totalMemory), pods: String(i.maxPods) };
+    status.capacity = capacity;
+    status.allocatable = { ...capacity };
+    status.nodeInfo = {
+      architecture: kubeArch(r.architecture),
+      operatingSystem: 'linux',
+      osImage: `RouterOS ${r.version}`,
+      kernelVersion: '',
+      containerRuntimeVersion: `routeros://${r.version.split(' ')[0] ?? ''}`,
+      kubeletVersion: `v${PROVIDER_VERSION}-mikrotik-kube`,
+      kubeProxyVersion: '',
+      bootID: '',
+      machineID: '',
+      systemUUID: '',
+    };
+  }
+  return status;
+}

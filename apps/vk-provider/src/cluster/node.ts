@@ -1,0 +1,111 @@
+// The Virtual Kubelet Node: registered (created, or labels and taint updated)
+// once the router has answered, then the router is pinged every
+// cluster.pingSeconds and nodes/status patched when readiness flips or every
+// cluster.statusSeconds. A router that stops answering turns Ready False at once
+// (the process is alive, so the lease keeps being renewed and the node
+// controller does not override our reason with Unknown).
+import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
+import type { RouterOsClient, SystemResource } from '@mikrotik-kube/routeros-rest';
+import type { Logger } from '@mikrotik-kube/service-kit';
+import type { ClusterConfig } from '../config';
+import { every, type Every } from './every';
+import { isNotFound } from './kube';
+import { nodeLabels, nodeStatus, type Reachability, withProviderTaint } from './node-shape';
+
+export interface NodeControllerOptions {
+  core: CoreV1Api;
+  router: RouterOsClient;
+  cluster: ClusterConfig;
+  routerUrl: string;
+  logger: Logger;
+  /** Called once, with the registered node, when it exists in the API server. */
+  onRegistered?: (node: V1Node) => void;
+}
+
+export class NodeController {
+  private resource: SystemResource | undefined;
+  private reach: Reachability = { ok: false, error: 'not asked yet', since: new Date() };
+  private registered: V1Node | undefined;
+  private lastPush = 0;
+  private pushedReady: boolean | undefined;
+  private loop: Every | undefined;
+
+  constructor(private readonly o: NodeControllerOptions) {}
+
+  get node(): V1Node | undefined {
+    return this.registered;
+  }
+
+  start(): void {
+    this.loop = every('node status', () => this.o.cluster.pingSeconds * 1000, () => this.tick(), this.o.logger);
+  }
+
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+  }
+
+  private async tick(): Promise<void> {
+    await this.ping();
+    if (!this.registered) {
+      // Labels need the router's architecture: no node until it has answered once.
+      if (!this.resource) return;
+      this.registered = await this.register(this.resource);
+      this.o.onRegistered?.(this.registered);
+    }
+    const due = Date.now() - this.lastPush >= this.o.cluster.statusSeconds * 1000;
+    if (due || this.pushedReady !== this.reach.ok) await this.pushStatus();
+  }
+
+  private async ping(): Promise<void> {
+    try {
+      this.resource = await this.o.router.system.resource();
+      if (!this.reach.ok) {
+        this.reach = { ok: true, since: new Date() };
+        this.o.logger.info('router answers', { node: this.o.cluster.nodeName, version: this.resource.version });
+      }
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      if (this.reach.ok || !this.registered) this.o.logger.warn('router does not answer', { node: this.o.cluster.nodeName, error });
+      this.reach = { ok: false, error, since: this.reach.ok ? new Date() : this.reach.since };
+    }
+  }
+
+  private async register(resource: SystemResource): Promise<V1Node> {
+    const name = this.o.cluster.nodeName;
+    const labels = nodeLabels(name, resource);
+    let existing: V1Node | undefined;
+    try {
+      existing = await this.o.core.readNode({ name });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (!existing) {
+      const created = await this.o.core.createNode({ body: { metadata: { name, labels }, spec: { taints: withProviderTaint(undefined) } } });
+      this.o.logger.info('node created', { node: name });
+      return created;
+    }
+    // Taints have no merge key: send the whole list, others' taints kept; the
+    // resourceVersion makes a concurrent change fail (and retry next tick).
+    const body = { metadata: { labels, resourceVersion: existing.metadata?.resourceVersion }, spec: { taints: withProviderTaint(existing.spec?.taints) } };
+    const updated = await this.o.core.patchNode({ name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    this.o.logger.info('node updated', { node: name });
+    return updated;
+  }
+
+  private async pushStatus(): Promise<void> {
+    const c = this.o.cluster;
+    const status = nodeStatus({
+      nodeName: c.nodeName,
+      maxPods: c.maxPods,
+      routerUrl: this.o.routerUrl,
+      resource: this.resource,
+      reachability: this.reach,
+      now: new Date(),
+    });
+    // Strategic merge: conditions merge by type, so conditions others own survive.
+    await this.o.core.patchNodeStatus({ name: c.nodeName, body: { status } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+    this.lastPush = Date.now();
+    if (this.pushedReady !== this.reach.ok) this.o.logger.info('node status', { node: c.nodeName, ready: this.reach.ok, reason: this.reach.error });
+    this.pushedReady = this.reach.ok;
+  }
+}

@@ -1,0 +1,123 @@
+// vk-provider in cluster mode against a real control plane (etcd, kube-apiserver,
+// controller-manager, scheduler from tools/testenv) and the RouterOS simulator, both
+// real processes: the Node is registered with our labels, taint, capacity and
+// Ready=True, its Lease is renewed, and a router that stops answering turns Ready False.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Lease, type V1Node } from '@kubernetes/client-node';
+import { freePort, startTsProcess, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
+import { requireControlPlane, startControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const skip = requireControlPlane();
+if (skip) console.warn(`[vk-cluster] SKIPPED: ${skip}`);
+
+const NODE = `vk-e2e-${process.pid}`;
+// client-node hands MicroTime fields back as strings, whatever the type says.
+const renewedMs = (l: V1Lease) => new Date(String(l.spec?.renewTime ?? 0)).getTime();
+const ready = (n: V1Node) => n.status?.conditions?.find((c) => c.type === 'Ready');
+
+describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let cp: ControlPlane;
+  let sim: ProcessHandle;
+  let vk: ProcessHandle;
+  let core: CoreV1Api;
+  let coordination: CoordinationV1Api;
+  let dataDir: string;
+  let routerUrl: string;
+  let opsUrl: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'vk-cluster-'));
+    cp = await startControlPlane();
+    const kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfig);
+    core = kc.makeApiClient(CoreV1Api);
+    coordination = kc.makeApiClient(CoordinationV1Api);
+
+    // An x86 CHR: its architecture-name must become kubernetes.io/arch=amd64.
+    const restPort = await freePort();
+    const opsPort = await freePort();
+    routerUrl = `http://127.0.0.1:${restPort}/rest`;
+    opsUrl = `http://127.0.0.1:${opsPort}`;
+    sim = startTsProcess('libs/routeros-sim/src/cli.ts', {
+      args: ['--rest-port', String(restPort), '--data-dir', join(dataDir, 'router'), '--user', 'admin', '--password', 'pw', '--arch', 'x86'],
+    });
+    await sim.waitForLine(/routeros-sim ready/, 60_000);
+
+    vk = startTsProcess('apps/vk-provider/src/main.ts', {
+      env: cp.childEnv(),
+      args: [
+        '--routeros.url', routerUrl, '--routeros.user', 'admin', '--routeros.password', 'pw', '--routeros.timeout-ms', '2000',
+        '--cluster.kubeconfig', cp.kubeconfig, '--cluster.node-name', NODE, '--cluster.max-pods', '33',
+        '--cluster.ping-seconds', '1', '--cluster.lease-duration-seconds', '4',
+        '--http.host', '127.0.0.1', '--http.port', String(opsPort),
+      ],
+    });
+    await vk.waitForLine(/"message":"cluster mode"/, 60_000);
+  }, 360_000);
+
+  afterAll(async () => {
+    // VK_E2E_DEBUG=1 prints what vk-provider logged (why a node or lease did not show up).
+    if (process.env.VK_E2E_DEBUG) console.log(vk?.output());
+    await vk?.stop();
+    await sim?.stop();
+    await cp?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('registers the node with our labels, taint, capacity, nodeInfo and Ready=True', async () => {
+    const node = await waitFor(async () => {
+      const n = await core.readNode({ name: NODE }).catch(() => undefined);
+      return n && ready(n)?.status === 'True' ? n : undefined;
+    }, 30_000);
+    expect(node.metadata?.labels).toMatchObject({
+      type: 'virtual-kubelet',
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': 'amd64',
+      'kubernetes.io/hostname': NODE,
+    });
+    expect(node.spec?.taints).toContainEqual({ key: 'virtual-kubelet.io/provider', value: 'mikrotik', effect: 'NoSchedule' });
+    // What the simulator's /system/resource says, read by us through REST.
+    const res = (await (await fetch(`${routerUrl}/system/resource`, { headers: { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` } })).json()) as Record<string, string>;
+    expect(node.status?.capacity).toEqual({ cpu: res['cpu-count'], memory: res['total-memory'], pods: '33' });
+    expect(node.status?.allocatable).toEqual(node.status?.capacity);
+    expect(node.status?.nodeInfo?.architecture).toBe('amd64');
+    expect(node.status?.nodeInfo?.operatingSystem).toBe('linux');
+    expect(node.status?.nodeInfo?.osImage).toBe(`RouterOS ${res['version']}`);
+    expect(node.status?.addresses).toContainEqual({ type: 'InternalIP', address: '127.0.0.1' });
+    expect(ready(node)?.reason).toBe('RouterReady');
+    const vkReady = await fetch(`${opsUrl}/readyz`);
+    expect(vkReady.status).toBe(200);
+  });
+
+  it('renews its lease in kube-node-lease, owned by the node', async () => {
+    const first = await waitFor(() => coordination.readNamespacedLease({ name: NODE, namespace: 'kube-node-lease' }).catch(() => undefined), 20_000);
+    expect(first.spec?.holderIdentity).toBe(NODE);
+    expect(first.spec?.leaseDurationSeconds).toBe(4);
+    const node = await core.readNode({ name: NODE });
+    expect(first.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'Node', name: NODE, uid: node.metadata?.uid })]);
+    const t0 = renewedMs(first);
+    const later = await waitFor(async () => {
+      const l = await coordination.readNamespacedLease({ name: NODE, namespace: 'kube-node-lease' });
+      return renewedMs(l) > t0 ? l : undefined;
+    }, 10_000);
+    expect(renewedMs(later)).toBeGreaterThan(t0);
+  });
+
+  it('turns Ready False when the router stops answering, and keeps the lease alive', async () => {
+    await sim.stop();
+    const node = await waitFor(async () => {
+      const n = await core.readNode({ name: NODE });
+      return ready(n)?.status === 'False' ? n : undefined;
+    }, 30_000);
+    expect(ready(node)?.reason).toBe('RouterUnreachable');
+    expect(ready(node)?.message).toMatch(/does not answer/);
+    // Capacity stays what the router last said.
+    expect(node.status?.capacity?.['pods']).toBe('33');
+    const t0 = renewedMs(await coordination.readNamespacedLease({ name: NODE, namespace: 'kube-node-lease' }));
+    await waitFor(async () => renewedMs(await coordination.readNamespacedLease({ name: NODE, namespace: 'kube-node-lease' })) > t0 || undefined, 10_000);
+    expect(vk.output()).toMatch(/"message":"router does not answer"/);
+  });
+});
