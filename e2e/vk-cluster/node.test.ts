@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Lease, type V1Node } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Lease, type V1Node } from '@kubernetes/client-node';
 import { freePort, startTsProcess, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,25 +27,18 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
   let dataDir: string;
   let routerUrl: string;
   let opsUrl: string;
+  let restPort: number;
+  let opsPort: number;
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'vk-cluster-'));
-    cp = await startControlPlane();
-    const kc = new KubeConfig();
-    kc.loadFromFile(cp.kubeconfig);
-    core = kc.makeApiClient(CoreV1Api);
-    coordination = kc.makeApiClient(CoordinationV1Api);
-
-    // An x86 CHR: its architecture-name must become kubernetes.io/arch=amd64.
-    const restPort = await freePort();
-    const opsPort = await freePort();
-    routerUrl = `http://127.0.0.1:${restPort}/rest`;
-    opsUrl = `http://127.0.0.1:${opsPort}`;
+  async function startSim(): Promise<void> {
+    // The same data dir and port on a restart: the same router coming back.
     sim = startTsProcess('libs/routeros-sim/src/cli.ts', {
       args: ['--rest-port', String(restPort), '--data-dir', join(dataDir, 'router'), '--user', 'admin', '--password', 'pw', '--arch', 'x86'],
     });
     await sim.waitForLine(/routeros-sim ready/, 60_000);
+  }
 
+  async function startVk(): Promise<void> {
     vk = startTsProcess('apps/vk-provider/src/main.ts', {
       env: cp.childEnv(),
       args: [
@@ -56,6 +49,25 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
       ],
     });
     await vk.waitForLine(/"message":"cluster mode"/, 60_000);
+  }
+
+  const readyStatus = async () => ready(await core.readNode({ name: NODE }))?.status;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'vk-cluster-'));
+    cp = await startControlPlane();
+    const kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfig);
+    core = kc.makeApiClient(CoreV1Api);
+    coordination = kc.makeApiClient(CoordinationV1Api);
+
+    // An x86 CHR: its architecture-name must become kubernetes.io/arch=amd64.
+    restPort = await freePort();
+    opsPort = await freePort();
+    routerUrl = `http://127.0.0.1:${restPort}/rest`;
+    opsUrl = `http://127.0.0.1:${opsPort}`;
+    await startSim();
+    await startVk();
   }, 360_000);
 
   afterAll(async () => {
@@ -120,4 +132,39 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
     await waitFor(async () => renewedMs(await coordination.readNamespacedLease({ name: NODE, namespace: 'kube-node-lease' })) > t0 || undefined, 10_000);
     expect(vk.output()).toMatch(/"message":"router does not answer"/);
   });
+
+  it('turns Ready True again when the router answers again', async () => {
+    await startSim();
+    await waitFor(async () => (await readyStatus()) === 'True', 30_000);
+    expect(ready(await core.readNode({ name: NODE }))?.reason).toBe('RouterReady');
+  });
+
+  it('on restart, updates the existing node and keeps what others set on it', async () => {
+    const foreignTaint = { key: 'example.com/maintenance', value: 'yes', effect: 'NoSchedule' };
+    const foreignCondition = { type: 'example.com/Checked', status: 'True', reason: 'Checked', message: 'set by the test' };
+    await vk.stop();
+    const before = await core.readNode({ name: NODE });
+    await core.patchNode(
+      { name: NODE, body: { metadata: { labels: { 'kubernetes.io/arch': 'wrong' } }, spec: { taints: [...(before.spec?.taints ?? []), foreignTaint] } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await core.patchNodeStatus({ name: NODE, body: { status: { conditions: [foreignCondition] } } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+
+    await startVk();
+    const node = await waitFor(async () => {
+      const n = await core.readNode({ name: NODE });
+      return n.metadata?.labels?.['kubernetes.io/arch'] === 'amd64' ? n : undefined;
+    }, 30_000);
+    expect(node.metadata?.uid).toBe(before.metadata?.uid);
+    expect(node.spec?.taints).toContainEqual(foreignTaint);
+    expect(node.spec?.taints?.filter((t) => t.key === 'virtual-kubelet.io/provider')).toHaveLength(1);
+    // The first status push after the restart keeps the condition someone else owns.
+    const t0 = new Date(String(ready(before)?.lastHeartbeatTime ?? 0)).getTime();
+    const pushed = await waitFor(async () => {
+      const n = await core.readNode({ name: NODE });
+      return new Date(String(ready(n)?.lastHeartbeatTime ?? 0)).getTime() > t0 ? n : undefined;
+    }, 30_000);
+    expect(pushed.status?.conditions).toContainEqual(expect.objectContaining(foreignCondition));
+    expect(vk.output()).toMatch(/"message":"node updated"/);
+  }, 90_000);
 });
