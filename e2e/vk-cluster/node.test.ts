@@ -44,7 +44,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
       args: [
         '--routeros.url', routerUrl, '--routeros.user', 'admin', '--routeros.password', 'pw', '--routeros.timeout-ms', '2000',
         '--cluster.kubeconfig', cp.kubeconfig, '--cluster.node-name', NODE, '--cluster.max-pods', '33',
-        '--cluster.ping-seconds', '1', '--cluster.lease-duration-seconds', '4',
+        '--cluster.ping-seconds', '1', '--cluster.status-seconds', '3', '--cluster.lease-duration-seconds', '4',
         '--http.host', '127.0.0.1', '--http.port', String(opsPort),
       ],
     });
@@ -167,4 +167,19 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
     expect(pushed.status?.conditions).toContainEqual(expect.objectContaining(foreignCondition));
     expect(vk.output()).toMatch(/"message":"node updated"/);
   }, 90_000);
+
+  // Noticed at the next status push (cluster.statusSeconds, 3 s here).
+  it('registers the node again when someone deletes it, with the lease owned by the new node', async () => {
+    const old = await core.readNode({ name: NODE });
+    await core.deleteNode({ name: NODE });
+    const node = await waitFor(async () => {
+      const n = await core.readNode({ name: NODE }).catch(() => undefined);
+      return n && n.metadata?.uid !== old.metadata?.uid && ready(n)?.status === 'True' ? n : undefined;
+    }, 30_000);
+    expect(node.metadata?.labels?.['type']).toBe('virtual-kubelet');
+    await waitFor(async () => {
+      const l = await coordination.readNamespacedLease({ name: NODE, namespace: 'kube-node-lease' }).catch(() => undefined);
+      return l?.metadata?.ownerReferences?.[0]?.uid === node.metadata?.uid || undefined;
+    }, 20_000);
+  });
 });

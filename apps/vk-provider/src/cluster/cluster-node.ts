@@ -22,6 +22,8 @@ export function startClusterNode(o: { kube: KubeClients; router: RouterOsClient;
     routerUrl: o.routerUrl,
     logger: o.logger,
     onRegistered: (registered) => {
+      // A re-registered node has a new uid: the old lease loop (owned by the old uid) goes.
+      void lease?.stop();
       lease = new NodeLease({ coordination: o.kube.coordination, node: registered, durationSeconds: o.cluster.leaseDurationSeconds, logger: o.logger });
       lease.start();
     },

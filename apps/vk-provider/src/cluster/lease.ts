@@ -40,18 +40,19 @@ export class NodeLease {
     }
     // MicroTime: the API server wants exactly six fractional digits, a plain Date gives three.
     const spec = { holderIdentity: name, leaseDurationSeconds: this.o.durationSeconds, renewTime: new V1MicroTime() };
+    const uid = this.o.node.metadata?.uid;
+    const ownerReferences = uid ? [{ apiVersion: 'v1', kind: 'Node', name, uid }] : [];
     if (!lease) {
-      const uid = this.o.node.metadata?.uid;
-      const ownerReferences = uid ? [{ apiVersion: 'v1', kind: 'Node', name, uid }] : [];
       const created = await this.o.coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace, ownerReferences }, spec } });
       if (!this.created) this.o.logger.info('node lease created', { node: name, durationSeconds: this.o.durationSeconds });
       this.created = true;
       return created;
     }
     // A replace carrying the read resourceVersion: a concurrent writer makes it fail, not vanish.
+    // The owner is set again: a node deleted and re-registered has a new uid.
     // client-node reads MicroTime fields back as strings: re-wrap them so they serialize again.
     const acquired = lease.spec?.acquireTime;
     const kept = { ...lease.spec, ...(acquired ? { acquireTime: new V1MicroTime(String(acquired)) } : {}) };
-    return this.o.coordination.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: { ...kept, ...spec } } });
+    return this.o.coordination.replaceNamespacedLease({ name, namespace, body: { ...lease, metadata: { ...lease.metadata, ownerReferences }, spec: { ...kept, ...spec } } });
   }
 }

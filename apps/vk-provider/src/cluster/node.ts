@@ -18,7 +18,7 @@ export interface NodeControllerOptions {
   cluster: ClusterConfig;
   routerUrl: string;
   logger: Logger;
-  /** Called once, with the registered node, when it exists in the API server. */
+  /** Called with the registered node each time it is (re-)created or updated in the API server. */
   onRegistered?: (node: V1Node) => void;
 }
 
@@ -103,7 +103,17 @@ export class NodeController {
       now: new Date(),
     });
     // Strategic merge: conditions merge by type, so conditions others own survive.
-    await this.o.core.patchNodeStatus({ name: c.nodeName, body: { status } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+    try {
+      await this.o.core.patchNodeStatus({ name: c.nodeName, body: { status } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+    } catch (err) {
+      // Someone deleted the node: register it again on the next tick, as virtual-kubelet does.
+      if (isNotFound(err)) {
+        this.o.logger.warn('node deleted in the API server; registering it again', { node: c.nodeName });
+        this.registered = undefined;
+        this.pushedReady = undefined;
+      }
+      throw err;
+    }
     this.lastPush = Date.now();
     if (this.pushedReady !== this.reach.ok) this.o.logger.info('node status', { node: c.nodeName, ready: this.reach.ok, reason: this.reach.error });
     this.pushedReady = this.reach.ok;
