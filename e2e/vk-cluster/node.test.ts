@@ -142,7 +142,8 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
   it('on restart, updates the existing node and keeps what others set on it', async () => {
     const foreignTaint = { key: 'example.com/maintenance', value: 'yes', effect: 'NoSchedule' };
     const foreignCondition = { type: 'example.com/Checked', status: 'True', reason: 'Checked', message: 'set by the test' };
-    await vk.stop();
+    // SIGTERM: the loops stop and the process exits cleanly.
+    expect((await vk.stop()).code).toBe(0);
     const before = await core.readNode({ name: NODE });
     await core.patchNode(
       { name: NODE, body: { metadata: { labels: { 'kubernetes.io/arch': 'wrong' } }, spec: { taints: [...(before.spec?.taints ?? []), foreignTaint] } } },
