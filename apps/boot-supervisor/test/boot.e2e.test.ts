@@ -2,18 +2,10 @@
 // on 127.x addresses, a boot-supervisor process, gRPC in between.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
+import { unary } from '@mikrotik-kube/grpc-kit';
 import { waitFor } from '@mikrotik-kube/test-support';
-import { record, rpc, SimRouter, startSupervisor, unit, type Seen, type SupervisorProcess } from './harness';
+import { record, SimRouter, startSupervisor, unit, type Seen, type SupervisorProcess, SIX_UNIT_GRAPH } from './harness';
 
-// dns and ntp first; db and cache need dns; api needs both; web needs api and ntp.
-const GRAPH: Array<[string, string[], number]> = [
-  ['web', ['api', 'ntp'], 0],
-  ['api', ['db', 'cache'], 0],
-  ['db', ['dns'], 20],
-  ['cache', ['dns'], 10],
-  ['ntp', [], 5],
-  ['dns', [], 10],
-];
 
 /**
  * Position in the Watch stream (which the server writes in order) of each
@@ -33,7 +25,7 @@ function timeline(events: Seen[]) {
 /** Every unit started only after each dependency had been reported ready. */
 function expectValidOrder(events: Seen[]) {
   const { ready, started } = timeline(events);
-  for (const [name, deps] of GRAPH) {
+  for (const [name, deps] of SIX_UNIT_GRAPH) {
     expect(started.get(name), `${name} started`).toBeDefined();
     for (const d of deps) {
       expect(ready.get(d), `${d} ready`).toBeDefined();
@@ -51,7 +43,7 @@ describe('boot order against the simulator', () => {
   beforeAll(async () => {
     router = await SimRouter.start();
     let n = 10;
-    for (const [name] of GRAPH) addr.set(name, await router.addContainer(name, n++, name === 'dns' ? 503 : 200));
+    for (const [name] of SIX_UNIT_GRAPH) addr.set(name, await router.addContainer(name, n++, name === 'dns' ? 503 : 200));
     await router.resetCalls();
     sup = await startSupervisor(router, ['--systemd.max-parallel-starts', '2']);
   });
@@ -62,42 +54,42 @@ describe('boot order against the simulator', () => {
 
   it('boots a 6-unit graph in dependency order, holding dependents back while dns is not ready', async () => {
     const { events, call } = record(sup.client);
-    for (const [name, deps, prio] of GRAPH) await rpc(sup.client, 'Register', { unit: unit(name, addr.get(name) as string, deps, prio) });
+    for (const [name, deps, prio] of SIX_UNIT_GRAPH) await unary(sup.client, 'Register', { unit: unit(name, addr.get(name) as string, deps, prio) });
 
     // dns answers 503: it runs but is not ready, so db and cache stay pending.
-    await waitFor(async () => (await rpc(sup.client, 'GetStatus', { name: 'dns' })).state === 'UNIT_STATE_RUNNING');
+    await waitFor(async () => (await unary(sup.client, 'GetStatus', { name: 'dns' })).state === 'UNIT_STATE_RUNNING');
     await new Promise((r) => setTimeout(r, 2500));
-    const held = await rpc(sup.client, 'GetStatus', { name: 'db' });
+    const held = await unary(sup.client, 'GetStatus', { name: 'db' });
     expect(held).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'WaitingForDependencies' });
     expect(held.message).toContain('dns (RUNNING, not ready)');
     expect(await router.state('db')).toBe('stopped');
     expect(await router.state('cache')).toBe('stopped');
 
     await router.listen('dns', 200);
-    await waitFor(async () => (await rpc(sup.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 200);
+    await waitFor(async () => (await unary(sup.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 200);
     call.cancel();
 
     const { ready, started } = expectValidOrder(events);
     expect(started.get('db') as number).toBeGreaterThan(ready.get('dns') as number);
     // Boot order is reported: dependencies first, ties by priority.
-    const list = (await rpc(sup.client, 'ListStatus', {})).units;
+    const list = (await unary(sup.client, 'ListStatus', {})).units;
     expect(list.map((u) => u.name)).toEqual(['ntp', 'dns', 'cache', 'db', 'api', 'web']);
     expect(list.map((u) => u.boot_index)).toEqual([0, 1, 2, 3, 4, 5]);
-    for (const [name] of GRAPH) expect(await router.state(name)).toBe('running');
+    for (const [name] of SIX_UNIT_GRAPH) expect(await router.state(name)).toBe('running');
     // Each container was started exactly once.
     expect((await router.calls())['POST container/start']).toBe(6);
   }, 120_000);
 
   it('refuses a cycle, names it, and changes nothing', async () => {
-    await rpc(sup.client, 'Register', { unit: unit('x', '127.0.90.2', ['y']) });
-    const err = await rpc(sup.client, 'Register', { unit: unit('y', '127.0.91.2', ['x']) }).catch((e: unknown) => e);
+    await unary(sup.client, 'Register', { unit: unit('x', '127.0.90.2', ['y']) });
+    const err = await unary(sup.client, 'Register', { unit: unit('y', '127.0.91.2', ['x']) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: status.FAILED_PRECONDITION });
     expect((err as Error).message).toContain('x -> y -> x');
-    await expect(rpc(sup.client, 'GetStatus', { name: 'y' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(unary(sup.client, 'GetStatus', { name: 'y' })).rejects.toMatchObject({ code: status.NOT_FOUND });
     // An unknown dependency keeps the unit pending with a reason until it is registered.
-    expect(await rpc(sup.client, 'GetStatus', { name: 'x' })).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'DependencyUnknown' });
-    expect(await rpc(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: true });
-    expect(await rpc(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: false });
+    expect(await unary(sup.client, 'GetStatus', { name: 'x' })).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'DependencyUnknown' });
+    expect(await unary(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: true });
+    expect(await unary(sup.client, 'Unregister', { name: 'x' })).toEqual({ removed: false });
   }, 120_000);
 
   it('rejects bad specs with INVALID_ARGUMENT and registers nothing', async () => {
@@ -113,9 +105,9 @@ describe('boot order against the simulator', () => {
       unit('ok', '127.0.92.2', [], 0, { startup_probe: { period_seconds: 1 } }),
     ];
     for (const u of bad) {
-      await expect(rpc(sup.client, 'Register', { unit: u }), JSON.stringify(u)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+      await expect(unary(sup.client, 'Register', { unit: u }), JSON.stringify(u)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     }
-    await expect(rpc(sup.client, 'GetStatus', { name: 'ok' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(unary(sup.client, 'GetStatus', { name: 'ok' })).rejects.toMatchObject({ code: status.NOT_FOUND });
   }, 120_000);
 });
 
@@ -135,13 +127,13 @@ describe('strictly sequential boot (one start slot)', () => {
     const { events, call } = record(sup.client);
     let n = 20;
     // Registered in reverse: the order comes from the graph, not from arrival.
-    for (const [name, deps, prio] of [...GRAPH].reverse()) {
+    for (const [name, deps, prio] of [...SIX_UNIT_GRAPH].reverse()) {
       const address = await router.addContainer(name, n++);
-      await rpc(sup.client, 'Register', { unit: unit(name, address, deps, prio) });
+      await unary(sup.client, 'Register', { unit: unit(name, address, deps, prio) });
     }
-    await waitFor(async () => (await rpc(sup.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 200);
+    await waitFor(async () => (await unary(sup.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 200);
     call.cancel();
-    const order = (await rpc(sup.client, 'ListStatus', {})).units.map((u) => u.name);
+    const order = (await unary(sup.client, 'ListStatus', {})).units.map((u) => u.name);
     expect(order).toEqual(['ntp', 'dns', 'cache', 'db', 'api', 'web']);
     const { ready, started } = expectValidOrder(events);
     // One slot: every start waits until the unit started before it is ready.

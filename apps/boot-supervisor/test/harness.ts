@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { createClient, unary } from '@mikrotik-kube/grpc-kit';
+import { createClient } from '@mikrotik-kube/grpc-kit';
 import { contracts, type kube } from '@mikrotik-kube/proto';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { freePort, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
@@ -176,6 +176,17 @@ export function record(client: SupervisorClient): { events: Seen[]; call: grpc.C
 }
 
 /** A unit whose readiness is an HTTP GET on its own address. */
+/** The 6-unit graph of the boot and recovery tests: [name, depends on, priority].
+ * dns and ntp first; db and cache need dns; api needs both; web needs api and ntp. */
+export const SIX_UNIT_GRAPH: Array<[string, string[], number]> = [
+  ['web', ['api', 'ntp'], 0],
+  ['api', ['db', 'cache'], 0],
+  ['db', ['dns'], 20],
+  ['cache', ['dns'], 10],
+  ['ntp', [], 5],
+  ['dns', [], 10],
+];
+
 export function unit(name: string, address: string, dependsOn: string[] = [], priority = 0, over: Partial<kube.Unit> = {}): kube.Unit {
   return {
     name,
@@ -188,14 +199,3 @@ export function unit(name: string, address: string, dependsOn: string[] = [], pr
   };
 }
 
-interface Responses {
-  Register: kube.UnitStatus__Output;
-  Unregister: kube.UnregisterResponse__Output;
-  GetStatus: kube.UnitStatus__Output;
-  ListStatus: kube.ListStatusResponse__Output;
-}
-
-/** grpc-kit's `unary` cannot infer replies through the generated overloads; this names them. */
-export function rpc<K extends keyof Responses>(client: SupervisorClient, method: K, request: object): Promise<Responses[K]> {
-  return unary(client, method, request) as Promise<Responses[K]>;
-}

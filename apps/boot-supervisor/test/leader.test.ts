@@ -1,6 +1,7 @@
 // Lease leader election against a real kube-apiserver (tools/testenv control plane).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { unary } from '@mikrotik-kube/grpc-kit';
 import { waitFor } from '@mikrotik-kube/test-support';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { LeaseElector, SoloElector } from '../src/leader';
-import { rpc, SimRouter, startSupervisor, unit, type SupervisorProcess } from './harness';
+import { SimRouter, startSupervisor, unit, type SupervisorProcess } from './harness';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -90,22 +91,22 @@ describe.skipIf(skip)(`LeaseElector against kube-apiserver${skip ? ` (skipped: $
       ];
       procs.push(await startSupervisor(router, [...common, '--leader.identity', 'one']));
       procs.push(await startSupervisor(router, [...common, '--leader.identity', 'two']));
-      const leads = async (p: SupervisorProcess) => rpc(p.client, 'ListStatus', {}).then(() => true, (e: { code?: number }) => (e.code === status.UNAVAILABLE ? false : Promise.reject(e)));
+      const leads = async (p: SupervisorProcess) => unary(p.client, 'ListStatus', {}).then(() => true, (e: { code?: number }) => (e.code === status.UNAVAILABLE ? false : Promise.reject(e)));
       const [one, two] = procs as [SupervisorProcess, SupervisorProcess];
       expect([await leads(one), await leads(two)]).toEqual([true, false]);
       expect([await one.readyz(), await two.readyz()]).toEqual([200, 503]);
 
-      await rpc(one.client, 'Register', { unit: unit('ha-a', a) });
-      await rpc(one.client, 'Register', { unit: unit('ha-b', b, ['ha-a']) });
-      await waitFor(async () => (await rpc(one.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 100);
+      await unary(one.client, 'Register', { unit: unit('ha-a', a) });
+      await unary(one.client, 'Register', { unit: unit('ha-b', b, ['ha-a']) });
+      await waitFor(async () => (await unary(one.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 100);
       await router.resetCalls();
 
       await one.proc.stop('SIGKILL');
       const killed = Date.now();
       await waitFor(() => leads(two), 45_000, 100);
       const tookOverMs = Date.now() - killed;
-      await waitFor(async () => (await rpc(two.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 100);
-      const units = (await rpc(two.client, 'ListStatus', {})).units;
+      await waitFor(async () => (await unary(two.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 100);
+      const units = (await unary(two.client, 'ListStatus', {})).units;
       expect(units.map((u) => u.name)).toEqual(['ha-a', 'ha-b']);
       expect((await router.calls())['POST container/start'] ?? 0).toBe(0);
       expect(await two.readyz()).toBe(200);

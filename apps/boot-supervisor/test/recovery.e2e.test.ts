@@ -5,17 +5,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unary } from '@mikrotik-kube/grpc-kit';
 import { waitFor } from '@mikrotik-kube/test-support';
-import { record, rpc, SimRouter, startSupervisor, unit, type Seen, type SupervisorProcess } from './harness';
+import { record, SimRouter, startSupervisor, unit, type Seen, type SupervisorProcess, SIX_UNIT_GRAPH } from './harness';
 
-const GRAPH: Array<[string, string[], number]> = [
-  ['web', ['api', 'ntp'], 0],
-  ['api', ['db', 'cache'], 0],
-  ['db', ['dns'], 20],
-  ['cache', ['dns'], 10],
-  ['ntp', [], 5],
-  ['dns', [], 10],
-];
 
 describe('supervisor crash recovery', () => {
   let router: SimRouter;
@@ -28,7 +21,7 @@ describe('supervisor crash recovery', () => {
     router = await SimRouter.start();
     let n = 60;
     // db runs but is slow to become ready: the boot stops in the middle.
-    for (const [name] of GRAPH) addr.set(name, await router.addContainer(name, n++, name === 'db' ? 503 : 200));
+    for (const [name] of SIX_UNIT_GRAPH) addr.set(name, await router.addContainer(name, n++, name === 'db' ? 503 : 200));
     await router.resetCalls();
   });
   afterAll(async () => {
@@ -46,19 +39,19 @@ describe('supervisor crash recovery', () => {
   it('resumes the boot sequence after kill -9 without starting anything twice', async () => {
     const first = await start();
     const w1 = record(first.client);
-    for (const [name, deps, prio] of GRAPH) await rpc(first.client, 'Register', { unit: unit(name, addr.get(name) as string, deps, prio) });
+    for (const [name, deps, prio] of SIX_UNIT_GRAPH) await unary(first.client, 'Register', { unit: unit(name, addr.get(name) as string, deps, prio) });
     await waitFor(async () => {
-      const units = (await rpc(first.client, 'ListStatus', {})).units;
+      const units = (await unary(first.client, 'ListStatus', {})).units;
       const by = new Map(units.map((u) => [u.name, u]));
       return by.get('cache')?.ready && by.get('db')?.state === 'UNIT_STATE_RUNNING';
     }, 45_000, 50);
-    const before = (await rpc(first.client, 'ListStatus', {})).units;
+    const before = (await unary(first.client, 'ListStatus', {})).units;
     expect(before.find((u) => u.name === 'api')).toMatchObject({ state: 'UNIT_STATE_PENDING', reason: 'WaitingForDependencies' });
     await first.proc.stop('SIGKILL');
     expect(first.proc.child.signalCode).toBe('SIGKILL');
     // The state file is whole (written atomically) and lists every unit.
     const saved = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { units: Array<{ spec: { name: string } }> };
-    expect(saved.units.map((u) => u.spec.name).sort()).toEqual(GRAPH.map(([n]) => n).sort());
+    expect(saved.units.map((u) => u.spec.name).sort()).toEqual(SIX_UNIT_GRAPH.map(([n]) => n).sort());
     const startsBefore = (await router.calls())['POST container/start'];
     expect(startsBefore).toBe(4);
 
@@ -66,9 +59,9 @@ describe('supervisor crash recovery', () => {
     // running containers are adopted, and the rest boot once db is ready.
     const second = await start();
     const w2 = record(second.client);
-    await waitFor(async () => (await rpc(second.client, 'ListStatus', {})).units.length === 6, 10_000, 50);
+    await waitFor(async () => (await unary(second.client, 'ListStatus', {})).units.length === 6, 10_000, 50);
     await router.listen('db', 200);
-    await waitFor(async () => (await rpc(second.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 100);
+    await waitFor(async () => (await unary(second.client, 'ListStatus', {})).units.every((u) => u.ready), 45_000, 100);
     w1.call.cancel();
     w2.call.cancel();
 
@@ -92,9 +85,9 @@ describe('supervisor crash recovery', () => {
       if (e.ready && !ready.has(e.name)) ready.set(e.name, i);
       if (e.started_ms && !started.has(e.name)) started.set(e.name, i);
     });
-    for (const [name, deps] of GRAPH) {
+    for (const [name, deps] of SIX_UNIT_GRAPH) {
       for (const d of deps) expect(started.get(name) as number, `${name} after ${d}`).toBeGreaterThan(ready.get(d) as number);
     }
-    for (const u of (await rpc(second.client, 'ListStatus', {})).units) expect(u.restart_count).toBe(0);
+    for (const u of (await unary(second.client, 'ListStatus', {})).units) expect(u.restart_count).toBe(0);
   }, 120_000);
 });

@@ -1,8 +1,9 @@
 // The watchdog for real: containers in the simulator exit, stop answering
 // their liveness probe, and the router reboots.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unary } from '@mikrotik-kube/grpc-kit';
 import { waitFor } from '@mikrotik-kube/test-support';
-import { record, rpc, SimRouter, startSupervisor, unit, type SupervisorProcess } from './harness';
+import { record, SimRouter, startSupervisor, unit, type SupervisorProcess } from './harness';
 
 /** The value of a sample whose labels include `labels` (the kit adds service="…"). */
 function metric(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -33,11 +34,11 @@ describe('watchdog against the simulator', () => {
     await router?.stop();
   });
 
-  const status = (name: string) => rpc(sup.client, 'GetStatus', { name });
+  const status = (name: string) => unary(sup.client, 'GetStatus', { name });
 
   it('restarts a container whose liveness probe fails', async () => {
     const liveness = { http_get: { path: '/live', port: 8080 }, period_seconds: 1, failure_threshold: 2 };
-    await rpc(sup.client, 'Register', { unit: unit('live', addr.get('live') as string, [], 0, { liveness_probe: liveness }) });
+    await unary(sup.client, 'Register', { unit: unit('live', addr.get('live') as string, [], 0, { liveness_probe: liveness }) });
     await waitFor(async () => (await status('live')).ready, 45_000, 100);
     await router.calls().then(() => router.resetCalls());
     await router.listen('live', 500);
@@ -51,8 +52,8 @@ describe('watchdog against the simulator', () => {
   }, 120_000);
 
   it('restarts dependents that asked for it when their dependency restarts', async () => {
-    await rpc(sup.client, 'Register', { unit: unit('base', addr.get('base') as string) });
-    await rpc(sup.client, 'Register', { unit: unit('child', addr.get('child') as string, ['base'], 0, { restart_with_dependencies: true }) });
+    await unary(sup.client, 'Register', { unit: unit('base', addr.get('base') as string) });
+    await unary(sup.client, 'Register', { unit: unit('child', addr.get('child') as string, ['base'], 0, { restart_with_dependencies: true }) });
     await waitFor(async () => (await status('child')).ready, 45_000, 100);
     const { events, call } = record(sup.client);
     await router.crash('base');
@@ -72,7 +73,7 @@ describe('watchdog against the simulator', () => {
     const { events, call } = record(sup.client);
     await router.resetCalls();
     await router.faults({ crashAfterMs: 150 });
-    await rpc(sup.client, 'Register', { unit: unit('flaky', addr.get('flaky') as string, [], 0, { readiness_probe: null }) });
+    await unary(sup.client, 'Register', { unit: unit('flaky', addr.get('flaky') as string, [], 0, { readiness_probe: null }) });
     await waitFor(async () => (await status('flaky')).state === 'UNIT_STATE_FAILED', 45_000, 100);
     await router.faults({ crashAfterMs: 0 });
     call.cancel();
