@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { nqnFor } from '@mikrotik-kube/csi-common';
 import { createClient, unary } from '@mikrotik-kube/grpc-kit';
 import { contracts } from '@mikrotik-kube/proto';
@@ -146,4 +147,25 @@ export async function codeOf(p: Promise<unknown>): Promise<number | 'OK'> {
   } catch (e) {
     return (e as grpc.ServiceError).code;
   }
+}
+
+/**
+ * Starts one NodeEnv for the enclosing describe block and tears it down after,
+ * asserting that no mount is left under its root. Returns a getter.
+ */
+export function useNodeEnv(): () => NodeEnv {
+  let env: NodeEnv | undefined;
+  beforeAll(async () => {
+    env = new NodeEnv();
+    await env.start();
+  }, 120_000);
+  afterAll(async () => {
+    if (!env) return;
+    await env.cleanup();
+    expect(env.mountsUnderRoot()).toEqual([]);
+  }, 120_000);
+  return () => {
+    if (!env) throw new Error('NodeEnv not started');
+    return env;
+  };
 }
