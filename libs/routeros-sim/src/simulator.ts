@@ -12,7 +12,7 @@ import { versionProfile } from './state/version';
 import { DEFAULT_FAULTS, type Faults } from './faults';
 import { FileStore } from './files/store';
 import { ContainerRuntime } from './containers/runtime';
-import { containerConfigMenu, containerEnvsMenu, containerMenu, containerMountsMenu } from './containers/menus';
+import { containerConfigMenu, containerEnvsMenu, containerLogMenu, containerMenu, containerMountsMenu } from './containers/menus';
 import { bridgeMenu, bridgePortMenu, vethMenu } from './menus/interfaces';
 import { ipAddressMenu } from './menus/ip';
 import { appendLog, logMenu, systemResourceMenu, type SimArch } from './menus/system';
@@ -89,6 +89,8 @@ export class Simulator {
       containerEnvsMenu,
       containerMountsMenu,
       containerMenu(() => runtime),
+      // Before 7.20 there is no such menu: `/container/log` is a lookup of a container named `log`.
+      ...(profile.at('7.20') ? [containerLogMenu] : []),
     ]) {
       state.register(spec);
     }

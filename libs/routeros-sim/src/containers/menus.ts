@@ -5,7 +5,7 @@ import { badRequest, invalidValue, noSuchItem } from '../state/errors';
 import type { MenuContext, MenuSpec } from '../state/menu-spec';
 import type { Row } from '../state/values';
 import type { VersionProfile } from '../state/version';
-import type { ContainerRuntime, ContainerStatus } from './runtime';
+import { CONTAINER_LOG, type ContainerRuntime, type ContainerStatus } from './runtime';
 
 function containerArgs(p: VersionProfile): string[] {
   const args = [
@@ -148,4 +148,10 @@ export const containerMountsMenu: MenuSpec = {
       return out;
     },
   },
+};
+
+/** `/container/log` (7.20+): time, container, message; appended by the runtime, bounded like /log. */
+export const containerLogMenu: MenuSpec = {
+  path: CONTAINER_LOG,
+  readOnly: true,
 };

@@ -8,7 +8,7 @@ import type { MenuContext } from '../state/menu-spec';
 import type { Row } from '../state/values';
 import type { FileStore } from '../files/store';
 import type { Faults } from '../faults';
-import { appendLog, type SimArch } from '../menus/system';
+import { appendBounded, appendLog, rosTime, type SimArch } from '../menus/system';
 import { ImageError, ociArch, readDockerArchive, type ImageInfo } from './image-archive';
 import { ContainerListener, loopbackAddress, type ListenSpec } from './listener';
 import { parseRemoteImage, pullImage } from './registry-pull';
@@ -16,6 +16,8 @@ import { parseRemoteImage, pullImage } from './registry-pull';
 export type ContainerStatus = 'extracting' | 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
 
 const MENU = 'container';
+/** Read-only output log of all containers, RouterOS 7.20+ (registered only there). */
+export const CONTAINER_LOG = 'container/log';
 /** Time spent in `starting`/`stopping` before the next state. */
 const TRANSITION_MS = 50;
 
@@ -40,6 +42,16 @@ export class ContainerRuntime {
 
   private log(message: string): void {
     appendLog(this.o.ctx, 'container', message);
+  }
+
+  /**
+   * What the container itself printed (or its exit): /log topic `container` as before, and from
+   * 7.20 also `/container/log`, where the container's name is a field instead of a prefix.
+   */
+  private containerLog(row: Row, message: string, logLine = message): void {
+    this.log(logLine);
+    if (!this.o.ctx.state.has(CONTAINER_LOG)) return;
+    appendBounded(this.o.ctx, CONTAINER_LOG, { time: rosTime(), container: row['name'] ?? (row['.id'] as string), message });
   }
 
   /**
@@ -158,7 +170,8 @@ export class ContainerRuntime {
     if (row['_status'] !== 'running' && row['_status'] !== 'starting') throw badRequest('failure: container is not running');
     await this.closeListener(id);
     this.menu.update(id, { _status: 'stopped' });
-    this.log(`${row['name'] ?? id}: *** error: exited with status ${exitCode}`);
+    const exit = `*** error: exited with status ${exitCode}`;
+    this.containerLog(row, exit, `${row['name'] ?? id}: ${exit}`);
   }
 
   /** Remove is allowed only when fully stopped (or failed); called by the menu hook. */
@@ -185,11 +198,11 @@ export class ContainerRuntime {
     if (row['_status'] === 'running') await this.openListener(row['.id'] as string);
   }
 
-  /** Appends lines to /log as container output when `logging=yes`. */
+  /** Appends lines as container output (/log, and /container/log from 7.20) when `logging=yes`. */
   output(ref: string, lines: string[]): void {
     const row = this.menu.find(ref);
     if (row['logging'] !== 'true' || row['_status'] !== 'running') return;
-    for (const l of lines) this.log(l);
+    for (const l of lines) this.containerLog(row, l);
   }
 
   async close(): Promise<void> {

@@ -73,8 +73,13 @@ export function rosTime(d = new Date()): string {
 
 /** Appends a log line, dropping the oldest beyond LOG_LINES. */
 export function appendLog(ctx: MenuContext, topics: string, message: string): void {
-  const log = ctx.state.menu('log');
-  log.insert({ time: rosTime(), topics, message });
-  const rows = log.rows();
-  while (rows.length > LOG_LINES) log.drop(rows[0]?.['.id'] as string);
+  appendBounded(ctx, 'log', { time: rosTime(), topics, message });
+}
+
+/** Inserts a row into a read-only log-like menu, dropping the oldest beyond LOG_LINES. */
+export function appendBounded(ctx: MenuContext, path: string, row: Row): void {
+  const menu = ctx.state.menu(path);
+  menu.insert(row);
+  const rows = menu.rows();
+  while (rows.length > LOG_LINES) menu.drop(rows[0]?.['.id'] as string);
 }
