@@ -5,6 +5,7 @@ import { RouterOsError } from './errors';
 import { MenuApi, rosBool, rosList, type RosArgs, type RosRecord } from './menu';
 import type { CallOptions, Transport } from './transport';
 import type { RouterVersion } from './version';
+import { parseRosTime } from './time';
 
 export type ContainerState = 'extracting' | 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
 
@@ -125,6 +126,15 @@ function specArgs(s: ContainerPatch & { file?: string; remoteImage?: string }, v
   return args;
 }
 
+/** A line a container printed (`/container/log`). */
+export interface ContainerLogLine {
+  /** `*HEX`, increasing: later lines have larger ids (what a follower polls past). */
+  id: string;
+  /** Router-local time, to the second; undefined if the router sent a form we do not know. */
+  time: Date | undefined;
+  message: string;
+}
+
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
@@ -132,6 +142,7 @@ export interface WaitOptions {
 
 export class ContainersApi {
   readonly menu: MenuApi;
+  private readonly logMenu: MenuApi;
   readonly config: ContainerConfigApi;
   readonly envs: ContainerEnvsApi;
   readonly mounts: ContainerMountsApi;
@@ -141,6 +152,7 @@ export class ContainersApi {
     private readonly version: () => Promise<RouterVersion>,
   ) {
     this.menu = new MenuApi(t, 'container');
+    this.logMenu = new MenuApi(t, 'container/log');
     this.config = new ContainerConfigApi(t, version);
     this.envs = new ContainerEnvsApi(t, version);
     this.mounts = new ContainerMountsApi(t, version);
@@ -192,6 +204,21 @@ export class ContainersApi {
       if (Date.now() > end) throw new Error(`container ${ref} is ${c.state}, not ${states.join('|')}, after ${w.timeoutMs ?? 120_000} ms`);
       await new Promise((r) => setTimeout(r, w.intervalMs ?? 250));
     }
+  }
+
+  /**
+   * One container's output lines, oldest first, from `/container/log` (RouterOS 7.20+; needs
+   * `logging=yes`). The router filters by name; older routers have no such menu and get a
+   * `kind: 'invalid'` error before any request.
+   */
+  async logs(name: string, opts?: CallOptions): Promise<ContainerLogLine[]> {
+    const v = await this.version();
+    if (v.minor < 20) {
+      throw new RouterOsError({ kind: 'invalid', method: 'GET', path: 'container/log', detail: `container logs need RouterOS 7.20+ (/container/log); the router runs ${v.raw}` });
+    }
+    const rows = await this.logMenu.list({ container: name }, opts);
+    const now = new Date();
+    return rows.map((r) => ({ id: r['.id'] ?? '', time: parseRosTime(r['time'] ?? '', now), message: r['message'] ?? '' }));
   }
 
   private async idOf(ref: string, opts?: CallOptions): Promise<string> {

@@ -2,6 +2,10 @@
 // router when ROUTEROS_URL, ROUTEROS_USER and ROUTEROS_PASSWORD are set. On a real router the
 // tests create and remove only objects named `mkt-test-*`.
 import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dockerArchive } from '@mikrotik-kube/routeros-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RouterOsClient, RouterOsError, isRouterOsError } from '../src/index';
 import { realRouter, startTarget, type Target } from './target';
@@ -101,6 +105,50 @@ describe(`REST contract (${realRouter() ? 'real router' : 'simulator process'})`
     expect(rows).toEqual([{ '.id': expect.stringMatching(/^\*/), name: `${P}-br` }]);
     const logs = await ros.logs.list();
     expect(Array.isArray(logs)).toBe(true);
+  });
+
+  it('container logs: /container/log filtered by name on 7.20+, a typed refusal before', async () => {
+    const v = await ros.version();
+    if (v.minor < 20) {
+      await expect(ros.containers.logs(`${P}-none`)).rejects.toMatchObject({ kind: 'invalid', message: expect.stringMatching(/RouterOS 7\.20\+/) });
+      return;
+    }
+    expect(await ros.containers.logs(`${P}-none`)).toEqual([]);
+    // Output can only be injected into the simulator; a real router's containers print on their own.
+    if (target.real || !target.admin) return;
+    const image = await dockerArchive({ architecture: 'arm64' });
+    const origin = createServer((_req, res) => res.end(image));
+    origin.listen(0, '127.0.0.1');
+    await once(origin, 'listening');
+    try {
+      await ros.fetch.download({ url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}/app.tar`, dstPath: `${P}-img/app.tar` });
+    } finally {
+      origin.close();
+    }
+    cleanup.push(() => ros.files.remove(`${P}-img`));
+    const veth = await ros.veths.add({ name: `${P}-lv`, addresses: ['127.0.95.2/24'] });
+    cleanup.push(() => ros.veths.remove(veth.id));
+    for (const name of [`${P}-a`, `${P}-b`]) {
+      const c = await ros.containers.add({ name, file: `${P}-img/app.tar`, interfaces: [veth.name], logging: true });
+      cleanup.push(async () => {
+        await ros.containers.stop(c.id);
+        await ros.containers.waitFor(c.id, ['stopped'], { intervalMs: 20 });
+        await ros.containers.remove(c.id);
+      });
+      await ros.containers.waitFor(c.id, ['stopped'], { intervalMs: 20, timeoutMs: 10_000 });
+      await ros.containers.start(c.id);
+      await ros.containers.waitFor(c.id, ['running'], { intervalMs: 20 });
+    }
+    const out = (name: string, lines: string[]) => fetch(`${target.admin}/containers/${name}/output`, { method: 'POST', body: JSON.stringify({ lines }) });
+    await out(`${P}-a`, ['a1', 'a2']);
+    await out(`${P}-b`, ['b1']);
+    await out(`${P}-a`, ['a3']);
+    const a = await ros.containers.logs(`${P}-a`);
+    expect(a.map((l) => l.message)).toEqual(['a1', 'a2', 'a3']);
+    expect(a.every((l) => /^\*[0-9A-F]+$/.test(l.id) && l.time instanceof Date)).toBe(true);
+    const ids = a.map((l) => parseInt(l.id.slice(1), 16));
+    expect([...ids].sort((x, y) => x - y)).toEqual(ids);
+    expect((await ros.containers.logs(`${P}-b`)).map((l) => l.message)).toEqual(['b1']);
   });
 
   it('wrong credentials are unauthorized and not retried', async () => {

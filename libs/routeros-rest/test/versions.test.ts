@@ -30,6 +30,16 @@ describe.each(['7.19', '7.20', '7.21', '7.23'])('containers on RouterOS %s', (ve
       expect(stopped).toMatchObject({ state: 'stopped', arch: 'arm64' });
       await ros.containers.start('app');
       expect((await ros.containers.waitFor('app', ['running'], { intervalMs: 20 })).state).toBe('running');
+      sim.context.containers.output('app', ['hello', 'world']);
+      if (version === '7.19') {
+        const before = sim.rest.stats.total;
+        await expect(ros.containers.logs('app')).rejects.toMatchObject({ kind: 'invalid', message: expect.stringMatching(/container logs need RouterOS 7\.20\+ \(\/container\/log\)/) });
+        expect(sim.rest.stats.total).toBe(before);
+      } else {
+        const lines = await ros.containers.logs('app');
+        expect(lines.map((l) => l.message)).toEqual(['hello', 'world']);
+        expect(Math.abs((lines[0]?.time?.getTime() ?? 0) - Date.now())).toBeLessThan(5000);
+      }
       await expect(ros.containers.remove('app')).rejects.toMatchObject({ kind: 'invalid', status: 400 });
       await ros.containers.stop(c.id);
       await ros.containers.waitFor(c.id, ['stopped'], { intervalMs: 20 });
