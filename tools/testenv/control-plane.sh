@@ -15,6 +15,8 @@
 # TESTENV_ETCD_PEER_PORT, TESTENV_APISERVER_PORT, TESTENV_KCM_PORT, TESTENV_SCHEDULER_PORT.
 # Binaries come from TESTENV_BIN, else $TESTENV_DIR/bin, else <repo>/.cache/testenv/bin.
 # TESTENV_READY_TIMEOUT (seconds, default 180). Every server listens on 127.0.0.1 only.
+# A node whose lease stops being renewed turns NotReady (Unknown) after TESTENV_NODE_MONITOR_GRACE
+# (default 12s; Kubernetes' default is 40s) so tests of that need not wait long.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -196,6 +198,7 @@ start() {
     --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --cert-dir "$P/kcm" --leader-elect=false \
     --use-service-account-credentials=true --service-account-private-key-file "$P/sa.key" \
     --root-ca-file "$P/ca.crt" --cluster-signing-cert-file "$P/ca.crt" --cluster-signing-key-file "$P/ca.key" \
+    --node-monitor-period "${TESTENV_NODE_MONITOR_PERIOD:-2s}" --node-monitor-grace-period "${TESTENV_NODE_MONITOR_GRACE:-12s}" \
     --profiling=false --v=1
   launch kube-scheduler --kubeconfig "$DIR/scheduler.kubeconfig" \
     --authentication-kubeconfig "$DIR/scheduler.kubeconfig" --authorization-kubeconfig "$DIR/scheduler.kubeconfig" \
