@@ -1,17 +1,23 @@
 // vk-provider: pods → RouterOS containers. Wiring only: config, the router
-// client, then either — with --standalone — the service clients, the pod core,
-// the pods file loop and its status API, or — in cluster mode (Virtual Kubelet,
-// issue #13) — the Node and its lease in the API server.
+// client, the service clients and the pod core (core/), then either — with
+// --standalone — the pods file loop and its status API, or — in cluster mode
+// (Virtual Kubelet) — the Node, its lease and the pods bound to it.
 import { dirname, resolve } from 'node:path';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { createService } from '@mikrotik-kube/service-kit';
 import { grpcPodServices } from './clients/grpc-services';
 import { startClusterNode } from './cluster/cluster-node';
-import { kubeClients } from './cluster/kube';
+import { resolvePodEnv } from './cluster/env-sources';
+import { EventRecorder } from './cluster/events';
+import { kubeClients, kubeEnvLookups } from './cluster/kube';
+import { routerAddress } from './cluster/node-shape';
+import { ClusterPods } from './cluster/pod-controller';
+import { PodInformer } from './cluster/pod-informer';
 import { type VkConfig, vkSchema } from './config';
 import { PodLifecycle } from './core/pod-lifecycle';
 import { reportPod } from './core/pod-status';
 import { Reconciler } from './core/reconciler';
+import type { PodEvents } from './core/services';
 import { UnitWatch } from './core/unit-watch';
 import { StandaloneController } from './standalone/controller';
 import { PodFileSource } from './standalone/pod-file';
@@ -22,21 +28,11 @@ const { config, logger, shutdown } = svc;
 
 const router = clientFromConfig(config.routeros);
 shutdown.add('routeros client', () => router.close());
+const services = grpcPodServices(config.services, config.services.deadlineMs);
+shutdown.add('service clients', () => services.close());
+const r = config.reconcile;
 
-async function clusterMode(): Promise<void> {
-  const kube = kubeClients(config.cluster.kubeconfig);
-  const node = startClusterNode({ kube, router, routerUrl: config.routeros.url, cluster: config.cluster, logger });
-  shutdown.add('cluster node', () => node.stop());
-  await svc.startOps({ readiness: () => node.readiness() });
-  logger.info('cluster mode', { node: config.cluster.nodeName, server: kube.config.getCurrentCluster()?.server, router: config.routeros.url });
-  svc.markReady();
-}
-
-async function standaloneMode(): Promise<void> {
-  const services = grpcPodServices(config.services, config.services.deadlineMs);
-  shutdown.add('service clients', () => services.close());
-
-  const r = config.reconcile;
+function podCore(events?: PodEvents): Reconciler {
   const lifecycle = new PodLifecycle({
     router,
     services,
@@ -45,9 +41,47 @@ async function standaloneMode(): Promise<void> {
     logger,
     stopTimeoutMs: r.stopTimeoutSeconds * 1000,
     extractTimeoutMs: r.extractTimeoutSeconds * 1000,
+    events,
   });
-  const reconciler = new Reconciler({ router, services, lifecycle, logger, concurrency: r.concurrency });
+  return new Reconciler({ router, services, lifecycle, logger, concurrency: r.concurrency });
+}
 
+async function clusterMode(): Promise<void> {
+  const c = config.cluster;
+  const kube = kubeClients(c.kubeconfig);
+  const hostIP = routerAddress(config.routeros.url);
+  const informer = new PodInformer({ config: kube.config, core: kube.core, nodeName: c.nodeName, logger, onChange: (why, pod) => pods.podChanged(why, pod) });
+  const events = new EventRecorder({
+    core: kube.core,
+    nodeName: c.nodeName,
+    pod: (key) => informer.get(key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)),
+    logger,
+  });
+  const lookups = kubeEnvLookups(kube.core, hostIP, (pod) => services.ipam.allocate(`${pod.metadata?.namespace || 'default'}/${pod.metadata?.name}`, pod.metadata?.annotations?.['mikrotik.io/network'] ?? ''));
+  const pods = new ClusterPods({
+    informer,
+    reconciler: podCore(events),
+    units: new UnitWatch(services.supervisor, logger, { onChange: (s) => pods.unitChanged(s), onConnect: () => pods.supervisorConnected() }),
+    core: kube.core,
+    events,
+    resolveEnv: (pod) => resolvePodEnv(pod, lookups),
+    hostIP,
+    logger,
+    resyncMs: r.resyncSeconds * 1000,
+  });
+  const node = startClusterNode({ kube, router, routerUrl: config.routeros.url, cluster: c, logger });
+  shutdown.add('cluster node', () => node.stop());
+  shutdown.add('pods', () => pods.stop());
+  shutdown.add('pod informer', () => informer.stop());
+  pods.start();
+  informer.start();
+  await svc.startOps({ readiness: () => node.readiness() });
+  logger.info('cluster mode', { node: c.nodeName, server: kube.config.getCurrentCluster()?.server, router: config.routeros.url });
+  svc.markReady();
+}
+
+async function standaloneMode(): Promise<void> {
+  const reconciler = podCore();
   // A relative pods file is relative to the config file, like any path in it.
   const configIndex = process.argv.indexOf('--config');
   const configDir = configIndex > 0 && process.argv[configIndex + 1] ? dirname(resolve(process.argv[configIndex + 1] as string)) : process.cwd();

@@ -27,9 +27,16 @@ export function expand(input: string, lookup: Lookup): string {
   return out + input.slice(checkpoint);
 }
 
+/** An env entry; `literal` values (from ConfigMaps, Secrets, fields) are not expanded, as in the kubelet. */
+export interface EnvEntry {
+  name: string;
+  value?: string;
+  literal?: boolean;
+}
+
 /** Resolves env entries in order, each seeing the ones before it; returns the final map (last write wins). */
-export function resolveEnv(entries: Array<{ name: string; value?: string }>): Map<string, string> {
+export function resolveEnv(entries: EnvEntry[]): Map<string, string> {
   const env = new Map<string, string>();
-  for (const e of entries) env.set(e.name, expand(e.value ?? '', (n) => env.get(n)));
+  for (const e of entries) env.set(e.name, e.literal ? (e.value ?? '') : expand(e.value ?? '', (n) => env.get(n)));
   return env;
 }

@@ -10,7 +10,7 @@ import type { Logger } from '@mikrotik-kube/service-kit';
 import { envListName, rootDir } from './naming';
 import type { ObservedPod } from './router-objects';
 import { removeContainer, removeIgnoringMissing, writeEnvList } from './router-objects';
-import type { Allocation, PodServices, Unit } from './services';
+import type { Allocation, ImageOnRouter, PodEvents, PodServices, Unit } from './services';
 import type { ContainerPlan, PodPlan } from './translate';
 import type { ObjectTag } from './tags';
 import { formatTag } from './tags';
@@ -26,6 +26,8 @@ export interface LifecycleOptions {
   stopTimeoutMs: number;
   /** Limits how long we wait for extraction before setting a memory limit. */
   extractTimeoutMs: number;
+  /** Pulling, Pulled, Created, Failed and Killing, as the kubelet reports them. */
+  events?: PodEvents;
 }
 
 export interface CreatedContainer {
@@ -50,7 +52,7 @@ export class PodLifecycle {
     const containers = new Map<string, CreatedContainer>();
     for (const c of plan.containers) {
       const tag: ObjectTag = { namespace: plan.namespace, pod: plan.name, container: c.name, hash: plan.hash };
-      const image = c.file ? { routerFile: c.file, remoteImage: '', manifestDigest: '' } : await this.o.services.images.ensure(c.image, await this.architecture());
+      const image = c.file ? { routerFile: c.file, remoteImage: '', manifestDigest: '' } : await this.pull(plan, c);
       const mountLists = new Set<string>();
       for (const v of c.volumes) {
         const vol = await this.o.services.volumes.provision({
@@ -85,9 +87,24 @@ export class PodLifecycle {
       });
       if (c.memoryBytes !== undefined) notes.push(...(await this.limitMemory(created.id, c)));
       containers.set(c.name, { id: created.id, imageId: image.manifestDigest });
+      this.o.events?.emit(plan.key, c.name, 'Normal', 'Created', `Created container ${c.name}`);
       this.o.logger.info('container created', { pod: plan.key, container: c.name, routerName: c.rosName, id: created.id, address: alloc.address });
     }
     return { containers, notes };
+  }
+
+  private async pull(plan: PodPlan, c: ContainerPlan): Promise<ImageOnRouter> {
+    const ev = this.o.events;
+    ev?.emit(plan.key, c.name, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
+    const started = Date.now();
+    try {
+      const image = await this.o.services.images.ensure(c.image, await this.architecture());
+      ev?.emit(plan.key, c.name, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${Date.now() - started}ms${image.manifestDigest ? ` (${image.manifestDigest})` : ''}`);
+      return image;
+    } catch (e) {
+      ev?.emit(plan.key, c.name, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${(e as { details?: string }).details || (e as Error).message}`);
+      throw e;
+    }
   }
 
   /** Registers (or re-registers, idempotently) the pod's boot-supervisor units. */
@@ -102,6 +119,8 @@ export class PodLifecycle {
       await supervisor.unregister(pod.key);
       await supervisor.unregister(`${pod.key}/${tag.container}`);
     }
+    const why = releaseAddress ? '' : ': its definition changed, it will be created again';
+    for (const { tag } of pod.containers) this.o.events?.emit(pod.key, tag.container, 'Normal', 'Killing', `Stopping container ${tag.container}${why}`);
     for (const { container } of pod.containers) await removeContainer(this.o.router, container, this.o.stopTimeoutMs);
     for (const e of pod.envs) await removeIgnoringMissing(() => this.o.router.containers.envs.remove(e.id));
     await volumes.releasePod(pod.namespace, pod.name);

@@ -43,7 +43,7 @@ export function podStatus(r: PodRecord, units: ReadonlyMap<string, UnitStatus>):
     const unit = r.plan ? units.get(unitName(ns, name, c.name, i)) : undefined;
     const made = r.containers.get(c.name);
     const waiting = r.errors.length
-      ? { reason: 'InvalidPod', message: r.errors.join('; ') }
+      ? { reason: r.errorReason ?? 'InvalidPod', message: r.errors.join('; ') }
       : !made && r.lastError
         ? { reason: 'CreateContainerError', message: r.lastError }
         : { reason: 'ContainerCreating' };
@@ -72,7 +72,7 @@ export function podStatus(r: PodRecord, units: ReadonlyMap<string, UnitStatus>):
     condition('Ready', ready, since),
   ];
   if (r.notes.length) conditions.push({ ...condition(UNSUPPORTED_CONDITION, true, since, 'NotExpressibleOnRouterOS', r.notes.join('; ')) });
-  const problem = r.errors.length ? { reason: 'InvalidPod', message: r.errors.join('; ') } : r.lastError ? { reason: 'SyncFailed', message: r.lastError } : undefined;
+  const problem = r.errors.length ? { reason: r.errorReason ?? 'InvalidPod', message: r.errors.join('; ') } : r.lastError ? { reason: 'SyncFailed', message: r.lastError } : undefined;
   return {
     phase,
     ...(problem ?? {}),

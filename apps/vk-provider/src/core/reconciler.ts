@@ -12,7 +12,7 @@ import type { CreatedContainer, PodLifecycle } from './pod-lifecycle';
 import { forEachLimited } from './pool';
 import { observePods, type ObservedPod } from './router-objects';
 import type { PodServices } from './services';
-import { translatePod, type PodPlan } from './translate';
+import { type PodPlan, type ResolvedEnv, translatePod } from './translate';
 
 export interface PodRecord {
   key: string;
@@ -20,6 +20,8 @@ export interface PodRecord {
   plan?: PodPlan;
   /** Why the pod is invalid (nothing is created for it; what exists is left alone). */
   errors: string[];
+  /** The waiting reason those errors show as (default InvalidPod). */
+  errorReason?: string;
   /** Fields RouterOS cannot express, from the spec and from the router's version. */
   notes: string[];
   address?: string;
@@ -35,6 +37,10 @@ export interface PodRecord {
 export interface DesiredPod {
   pod: V1Pod;
   errors?: string[];
+  /** Reason shown for `errors` (e.g. CreateContainerConfigError for a missing ConfigMap). */
+  errorReason?: string;
+  /** Env resolved by the source (cluster mode: ConfigMaps, Secrets, fields). */
+  env?: ResolvedEnv;
 }
 
 export interface SyncResult {
@@ -84,11 +90,12 @@ export class Reconciler {
     }
     const observed = await observePods(this.o.router);
 
-    await forEachLimited([...desired.entries()], this.o.concurrency, async ([key, { pod, errors }]) => {
+    await forEachLimited([...desired.entries()], this.o.concurrency, async ([key, { pod, errors, errorReason, env }]) => {
       const record: PodRecord = this.records.get(key) ?? { key, pod, errors: [], notes: [], containers: new Map(), firstSeen: new Date() };
       this.records.set(key, record);
       record.pod = pod;
-      const t = errors?.length ? { ok: false as const, key, errors } : translatePod(pod);
+      const t = errors?.length ? { ok: false as const, key, errors } : translatePod(pod, env);
+      record.errorReason = errors?.length ? errorReason : undefined;
       if (duplicates.has(key) || !t.ok) {
         // Invalid: report it and leave whatever runs for this pod alone.
         record.plan = undefined;

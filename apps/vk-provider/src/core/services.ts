@@ -37,6 +37,13 @@ export interface SupervisorService {
   watch(onStatus: (s: UnitStatus) => void, onEnd: (err?: Error) => void): () => void;
 }
 
+export type EventType = 'Normal' | 'Warning';
+
+/** What happens to a pod's containers, as Kubernetes events (cluster mode writes them to the API server). */
+export interface PodEvents {
+  emit(podKey: string, container: string | undefined, type: EventType, reason: string, message: string): void;
+}
+
 export interface PodServices {
   ipam: IpamService;
   images: ImagesService;

@@ -9,7 +9,7 @@ import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import type { kube } from '@mikrotik-kube/proto';
 import { parseAnnotations, type PodAnnotations } from './annotations';
 import { entryCmd } from './command';
-import { expand, resolveEnv } from './env';
+import { type EnvEntry, expand, resolveEnv } from './env';
 import { containerName, podKey, unitName } from './naming';
 import { translateProbe } from './probes';
 import { quantityBytes } from './quantity';
@@ -59,6 +59,13 @@ export interface PodPlan {
   notes: string[];
 }
 
+/**
+ * A container's env with `envFrom` and `valueFrom` already resolved (cluster mode reads
+ * ConfigMaps, Secrets and fields), by container name. It never enters the spec hash:
+ * like the kubelet, a changed ConfigMap does not restart a running pod.
+ */
+export type ResolvedEnv = ReadonlyMap<string, EnvEntry[]>;
+
 export type Translation = { ok: true; plan: PodPlan } | { ok: false; key: string; errors: string[] };
 
 /** JSON with object keys sorted, so equal specs hash equally. */
@@ -77,7 +84,8 @@ function stableJson(v: unknown): string {
 export function specHash(pod: V1Pod): string {
   const ours = Object.entries(pod.metadata?.annotations ?? {}).filter(([k]) => k.startsWith('mikrotik.io/'));
   return createHash('sha256')
-    .update(stableJson({ spec: pod.spec, annotations: Object.fromEntries(ours) }))
+    // The uid (cluster mode) makes a pod deleted and created again under its name a new pod.
+    .update(stableJson({ spec: pod.spec, annotations: Object.fromEntries(ours), uid: pod.metadata?.uid }))
     .digest('hex')
     .slice(0, 16);
 }
@@ -101,11 +109,13 @@ function volumeKind(v: V1Volume, where: string, notes: string[]): VolumeKind | u
   return undefined;
 }
 
-function containerNotes(c: V1Container, where: string, notes: string[]): void {
+function containerNotes(c: V1Container, where: string, notes: string[], envResolved: boolean): void {
   if (c.ports?.some((p) => p.hostPort)) notes.push(`${where}: hostPort is not supported (RouterOS has no port mapping; use dst-nat)`);
   if (c.resources?.limits?.['cpu'] !== undefined) notes.push(`${where}: cpu limit is not enforced by RouterOS`);
-  if (c.envFrom?.length) notes.push(`${where}: envFrom is not supported in this mode; those variables are not set`);
-  for (const e of c.env ?? []) if (e.valueFrom) notes.push(`${where}: env ${e.name} valueFrom is not supported in this mode; it is set to ""`);
+  if (!envResolved) {
+    if (c.envFrom?.length) notes.push(`${where}: envFrom is not supported in this mode; those variables are not set`);
+    for (const e of c.env ?? []) if (e.valueFrom) notes.push(`${where}: env ${e.name} valueFrom is not supported in this mode; it is set to ""`);
+  }
   if (c.lifecycle) notes.push(`${where}: lifecycle hooks are not supported`);
   if (c.stdin || c.tty) notes.push(`${where}: stdin/tty are not supported`);
   const sc = c.securityContext;
@@ -136,7 +146,7 @@ function userOf(c: V1Container, pod: V1Pod, where: string, notes: string[]): str
   return gid === undefined ? String(uid) : `${uid}:${gid}`;
 }
 
-export function translatePod(pod: V1Pod): Translation {
+export function translatePod(pod: V1Pod, resolvedEnv?: ResolvedEnv): Translation {
   const namespace = pod.metadata?.namespace || 'default';
   const name = pod.metadata?.name ?? '';
   const key = podKey(namespace, name);
@@ -157,9 +167,10 @@ export function translatePod(pod: V1Pod): Translation {
 
   const containers = spec.containers.map((c, i): ContainerPlan => {
     const where = `spec.containers[${i}] (${c.name})`;
-    containerNotes(c, where, notes);
+    const resolved = resolvedEnv?.get(c.name);
+    containerNotes(c, where, notes, !!resolved);
     if (!c.image && !ann.value.files.has(c.name) && !ann.value.files.has('')) errors.push(`${where}: image is required (or annotation mikrotik.io/file)`);
-    const env = resolveEnv((c.env ?? []).map((e) => ({ name: e.name, value: e.value })));
+    const env = resolveEnv(resolved ?? (c.env ?? []).map((e) => ({ name: e.name, value: e.value })));
     const lookup = (n: string) => env.get(n);
     const ec = entryCmd(c.command?.map((w) => expand(w, lookup)), c.args?.map((w) => expand(w, lookup)));
     const mounts: VolumePlan[] = [];

@@ -1,0 +1,222 @@
+// vk-provider as a Virtual Kubelet node, end to end: a real control plane (etcd,
+// kube-apiserver, controller-manager, scheduler from tools/testenv), the demo's
+// services as real processes (RouterOS simulator, registry, ipam,
+// storage-converter, boot-supervisor) and vk-provider in cluster mode. Pods go in
+// with `kubectl apply`, the scheduler binds them to our node, and everything is
+// checked the way a user would: kubectl, events, and the router's own REST view.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { freePort, startTsProcess, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
+import { requireControlPlane, startControlPlane, testenvBin, type ControlPlane } from '@mikrotik-kube/testenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { DEMO_PASSWORD, DEMO_USER, demoComponents, podNetwork, startStack, type Stack } from '@mikrotik-kube/demo-stack';
+
+const skip = requireControlPlane();
+if (skip) console.warn(`[vk-cluster pods] SKIPPED: ${skip}`);
+
+const NODE = `vk-pods-${process.pid}`;
+const IMAGE = 'registry.local:5000/demo/app:1';
+const run = promisify(execFile);
+
+const podYaml = (name: string, extra: { env?: unknown[]; annotations?: Record<string, string> } = {}) =>
+  stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', ...(extra.annotations ? { annotations: extra.annotations } : {}) },
+    spec: {
+      nodeSelector: { type: 'virtual-kubelet' },
+      tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Equal', value: 'mikrotik', effect: 'NoSchedule' }],
+      containers: [{ name: 'app', image: IMAGE, args: ['--serve'], ...(extra.env ? { env: extra.env } : {}) }],
+    },
+  });
+
+describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let cp: ControlPlane;
+  let stack: Stack;
+  let vk: ProcessHandle;
+  let core: CoreV1Api;
+  let router: RouterOsClient;
+  let vkConfig: string;
+  let kubectlBin: string;
+
+  const kubectl = async (...args: string[]) => (await run(kubectlBin, ['--kubeconfig', cp.kubeconfig, ...args], { timeout: 60_000 })).stdout;
+  const apply = async (yaml: string) => {
+    const file = join(stack.ctx.dataDir, `apply-${Date.now()}.yaml`);
+    writeFileSync(file, yaml);
+    return kubectl('apply', '-f', file);
+  };
+  const readPod = (name: string) => core.readNamespacedPod({ name, namespace: 'default' });
+  const runningPod = (name: string, timeoutMs = 90_000) =>
+    waitFor(async () => {
+      const p = await readPod(name).catch(() => undefined);
+      return p?.status?.phase === 'Running' && p.status.podIP && p.status.containerStatuses?.[0]?.ready ? p : undefined;
+    }, timeoutMs);
+  const routerContainer = async (ns: string, pod: string) => (await router.containers.list()).find((c) => c.name === `${ns}_${pod}_app`);
+  const reasons = async (pod: string) =>
+    (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${pod}` })).items.map((e) => e.reason ?? '');
+
+  async function startVk(): Promise<void> {
+    vk = startTsProcess('apps/vk-provider/src/main.ts', { env: cp.childEnv(), args: ['--config', vkConfig] });
+    await vk.waitForLine(/"message":"cluster mode"/, 60_000);
+  }
+
+  beforeAll(async () => {
+    kubectlBin = testenvBin('kubectl') as string;
+    cp = await startControlPlane();
+    const kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfig);
+    core = kc.makeApiClient(CoreV1Api);
+    // Everything `make demo` runs except vk-provider, on a pod network of its own.
+    const net = podNetwork(22 + (process.pid % 200), Math.floor(Math.random() * 250));
+    stack = await startStack(
+      demoComponents.filter((c) => c.name !== 'vk-provider'),
+      { network: net },
+    );
+    router = new RouterOsClient({ url: stack.ctx.urls['rest'] as string, username: DEMO_USER, password: DEMO_PASSWORD });
+    const grpc = (name: string) => `127.0.0.1:${stack.ctx.ports[`${name}.grpc`]}`;
+    vkConfig = join(stack.ctx.dataDir, 'vk-cluster.yaml');
+    writeFileSync(
+      vkConfig,
+      stringify({
+        routeros: { url: stack.ctx.urls['rest'], user: DEMO_USER, password: DEMO_PASSWORD },
+        services: { ipam: grpc('ipam'), storage: grpc('storage-converter'), supervisor: grpc('boot-supervisor') },
+        reconcile: { resyncSeconds: 5 },
+        cluster: { kubeconfig: cp.kubeconfig, nodeName: NODE, pingSeconds: 1, statusSeconds: 3, leaseDurationSeconds: 4 },
+        http: { host: '127.0.0.1', port: await freePort() },
+      }),
+    );
+    await startVk();
+    await waitFor(async () => {
+      const n = await core.readNode({ name: NODE }).catch(() => undefined);
+      return n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') || undefined;
+    }, 60_000);
+  }, 400_000);
+
+  afterAll(async () => {
+    if (process.env.VK_E2E_DEBUG) console.log(vk?.output());
+    await vk?.stop();
+    await stack?.stop();
+    await cp?.stop();
+  }, 90_000);
+
+  it('runs a pod applied with kubectl: scheduled to our node, Running with an IP, env from a ConfigMap, a Secret and fields', async () => {
+    await apply(
+      [
+        stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: 'default' }, data: { MODE: 'production', LEVEL: 'debug' } }),
+        stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-secret', namespace: 'default' }, stringData: { token: 's3cr3t value' } }),
+        podYaml('web', {
+          env: [
+            { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'web-config', key: 'MODE' } } },
+            { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'web-secret', key: 'token' } } },
+            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+            { name: 'GREETING', value: 'hello $(POD_NAME)' },
+          ],
+        }),
+      ].join('---\n'),
+    );
+    const pod = await runningPod('web');
+    expect(pod.spec?.nodeName).toBe(NODE);
+    expect(pod.status?.hostIP).toBe('127.0.0.1');
+    expect(pod.status?.podIP?.startsWith(stack.ctx.network.cidr.split('.').slice(0, 3).join('.'))).toBe(true);
+    expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(pod.status?.containerStatuses?.[0]).toMatchObject({ name: 'app', ready: true, restartCount: 0, started: true });
+    expect(pod.status?.containerStatuses?.[0]?.containerID).toMatch(/^routeros:\/\/\*/);
+    expect(pod.status?.startTime).toBeTruthy();
+
+    // What a user sees.
+    const wide = await kubectl('get', 'pod', 'web', '-o', 'wide', '--no-headers');
+    const cols = wide.trim().split(/\s+/);
+    expect(cols.slice(0, 3)).toEqual(['web', '1/1', 'Running']);
+    expect(cols).toContain(pod.status?.podIP);
+    expect(cols).toContain(NODE);
+
+    // On the router: the container on the pod's veth, its env list resolved as the kubelet would.
+    const c = await routerContainer('default', 'web');
+    expect(c?.state).toBe('running');
+    const env = Object.fromEntries((await router.containers.envs.list()).filter((e) => e.list === c?.name).map((e) => [e.key, e.value]));
+    expect(env).toEqual({ MODE: 'production', TOKEN: 's3cr3t value', POD_NAME: 'web', POD_IP: pod.status?.podIP, GREETING: 'hello web' });
+  }, 150_000);
+
+  it('records the kubelet events: Pulling, Pulled, Created, Started', async () => {
+    const seen = await waitFor(async () => {
+      const r = await reasons('web');
+      return ['Pulling', 'Pulled', 'Created', 'Started'].every((x) => r.includes(x)) ? r : undefined;
+    }, 30_000);
+    expect(seen).toEqual(expect.arrayContaining(['Pulling', 'Pulled', 'Created', 'Started']));
+    const described = await kubectl('describe', 'pod', 'web');
+    expect(described).toMatch(/Started\s+.*Started container app/);
+  });
+
+  it('holds a pod whose ConfigMap is missing in CreateContainerConfigError, and runs it once the ConfigMap exists', async () => {
+    await apply(podYaml('late', { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'late-config', key: 'x' } } }] }));
+    const waiting = await waitFor(async () => {
+      const p = await readPod('late').catch(() => undefined);
+      const w = p?.status?.containerStatuses?.[0]?.state?.waiting;
+      return w?.reason === 'CreateContainerConfigError' ? w : undefined;
+    }, 60_000);
+    expect(waiting.message).toMatch(/configmap "late-config" not found/);
+    expect(await routerContainer('default', 'late')).toBeUndefined();
+    await apply(stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late-config', namespace: 'default' }, data: { x: '1' } }));
+    await runningPod('late');
+  }, 150_000);
+
+  it('looks right in kubectl describe node', async () => {
+    const out = await kubectl('describe', 'node', NODE);
+    expect(out).toMatch(/Roles:\s+agent/);
+    expect(out).toMatch(/Taints:\s+virtual-kubelet\.io\/provider=mikrotik:NoSchedule/);
+    expect(out).toMatch(/Ready\s+True\s.*RouterReady/);
+    expect(out).toMatch(/InternalIP:\s+127\.0\.0\.1/);
+    expect(out).toMatch(/Operating System:\s+linux/);
+    expect(out).toMatch(/OS Image:\s+RouterOS /);
+    expect(out).toMatch(/Non-terminated Pods:\s+\(2 in total\)/);
+    expect(out).toMatch(/default\s+web\s/);
+  });
+
+  it('turns the node NotReady when vk-provider stops, and on restart adopts the running pods without recreating them', async () => {
+    const before = await readPod('web');
+    const id = (await routerContainer('default', 'web'))?.id;
+    expect((await vk.stop()).code).toBe(0);
+    // The node lifecycle controller notices the lease is no longer renewed.
+    await waitFor(async () => {
+      const n = await core.readNode({ name: NODE });
+      const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'Unknown' || undefined;
+    }, 60_000);
+    expect((await routerContainer('default', 'web'))?.state).toBe('running');
+
+    await startVk();
+    const after = await waitFor(async () => {
+      const n = await core.readNode({ name: NODE });
+      if (!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return undefined;
+      const p = await readPod('web');
+      return p.status?.containerStatuses?.[0]?.ready ? p : undefined;
+    }, 60_000);
+    // Same container on the router, same start, same address: adopted, not recreated.
+    expect((await routerContainer('default', 'web'))?.id).toBe(id);
+    expect(after.status?.podIP).toBe(before.status?.podIP);
+    expect(String(after.status?.startTime)).toBe(String(before.status?.startTime));
+    expect(String(after.status?.containerStatuses?.[0]?.state?.running?.startedAt)).toBe(String(before.status?.containerStatuses?.[0]?.state?.running?.startedAt));
+    expect(vk.output()).not.toMatch(/"message":"container created"/);
+  }, 150_000);
+
+  it('kubectl delete stops and removes the container, its env and its veth, then the pod goes', async () => {
+    const pod = await readPod('web');
+    const c = await routerContainer('default', 'web');
+    expect(c).toBeDefined();
+    await kubectl('delete', 'pod', 'web', '--wait=true', '--timeout=60s');
+    await expect(readPod('web')).rejects.toThrow();
+    expect(await routerContainer('default', 'web')).toBeUndefined();
+    expect((await router.containers.envs.list()).filter((e) => e.list === c?.name)).toEqual([]);
+    const veths = await router.veths.list();
+    expect(veths.filter((v) => v.addresses.some((a) => a.split('/')[0] === pod.status?.podIP))).toEqual([]);
+    expect(await reasons('web')).toContain('Killing');
+    // The other pod is untouched.
+    expect((await routerContainer('default', 'late'))?.state).toBe('running');
+  }, 90_000);
+});
