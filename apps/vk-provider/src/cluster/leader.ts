@@ -1,0 +1,312 @@
+// Leader election among vk-provider replicas serving one node, on a
+// coordination.k8s.io/v1 Lease with client-go `leaderelection` semantics: a
+// lease that is missing, ours, released (empty holder) or expired may be taken;
+// every write is a resourceVersion-guarded replace (or a create), so two
+// candidates racing cannot both win — the loser gets a 409 and stays standby.
+// Expiry is judged on our own monotonic clock from when we last saw the record
+// change, never from the renewTime written by another host (clock skew).
+//
+// Contract with the caller: onStartedLeading starts the node's work. Leadership
+// lost involuntarily (renewals failing for longer than renewDeadlineSeconds, or
+// the lease found held by someone else) calls onStoppedLeading exactly once and
+// the elector stops for good; the process is then expected to exit so Kubernetes
+// restarts it as a fresh standby, as client-go users do. stop() and release()
+// are voluntary and do not call it. On clean shutdown stop the work first, then
+// release(): a standby takes over within one retry period instead of waiting
+// for the lease to expire.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  ApiException,
+  type ConfigurationOptions,
+  type CoordinationV1Api,
+  Observable,
+  type RequestContext,
+  type ResponseContext,
+  type V1Lease,
+  type V1LeaseSpec,
+  V1MicroTime,
+} from '@kubernetes/client-node';
+import type { Logger, Readiness } from '@mikrotik-kube/service-kit';
+import { Gauge, type Registry } from 'prom-client';
+import { every, type Every } from './every';
+import { isNotFound } from './kube';
+
+export interface LeaderElectionOptions {
+  coordination: CoordinationV1Api;
+  namespace: string;
+  /** Lease name, e.g. leaderLeaseName(nodeName). */
+  name: string;
+  /** Unique per replica, e.g. leaderIdentity(). */
+  identity: string;
+  /** How long a lease stays valid after its last renewal (client-go default 15). */
+  leaseDurationSeconds: number;
+  /** A leader that could not renew for this long stops leading (default 10). */
+  renewDeadlineSeconds: number;
+  /** Period of renewals and of acquire attempts (default 2). */
+  retryPeriodSeconds: number;
+  logger: Logger;
+  onStartedLeading(): void | Promise<void>;
+  onStoppedLeading(): void | Promise<void>;
+  /** Exports vk_leader{node} = 1 while leading, else 0. */
+  metrics?: { registry: Registry; node: string };
+}
+
+export const LEADER_LEASE_PREFIX = 'mikrotik-kube-vk-';
+
+export function leaderLeaseName(nodeName: string): string {
+  return `${LEADER_LEASE_PREFIX}${nodeName}`;
+}
+
+/** hostname (the pod name in a Deployment), pid and a random suffix: unique even across restarts in place. */
+export function leaderIdentity(): string {
+  return `${hostname()}_${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
+/** The spec fields whose change restarts the expiry clock (client-go compares the whole record). */
+interface Observed {
+  key: string;
+  holder: string;
+  durationSeconds: number;
+  at: number;
+}
+
+export class LeaderElector {
+  private loop: Every | undefined;
+  private stopping = false;
+  private leading = false;
+  private lost: string | undefined;
+  private observed: Observed | undefined;
+  private deadline: NodeJS.Timeout | undefined;
+  private lastRenew = 0;
+  private lastError = '';
+  private readonly gauge: Gauge | undefined;
+
+  constructor(private readonly o: LeaderElectionOptions) {
+    const { leaseDurationSeconds: lease, renewDeadlineSeconds: renew, retryPeriodSeconds: retry } = o;
+    // The same checks as client-go's NewLeaderElector: a leader must give up before its lease can expire.
+    if (!(retry > 0) || !(renew > retry * JITTER) || !(lease > renew)) {
+      throw new Error(
+        `leader election timings must satisfy leaseDurationSeconds (${lease}) > renewDeadlineSeconds (${renew}) > ${JITTER} × retryPeriodSeconds (${retry}) > 0`,
+      );
+    }
+    if (!o.identity) throw new Error('leader election identity must not be empty');
+    if (o.metrics) {
+      const existing = o.metrics.registry.getSingleMetric('vk_leader');
+      this.gauge =
+        (existing as Gauge | undefined) ??
+        new Gauge({ name: 'vk_leader', help: 'Whether this replica leads the node (1) or stands by (0).', labelNames: ['node'], registers: [o.metrics.registry] });
+      this.gauge.set({ node: o.metrics.node }, 0);
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** For /readyz: a standby is ready too (it is healthy and waiting); one that lost leadership is not. */
+  readiness(): Readiness {
+    if (this.lost) return { ok: false, detail: `lost leadership of lease ${this.o.namespace}/${this.o.name}: ${this.lost}` };
+    if (this.leading) return { ok: true, detail: `leader (${this.o.identity})` };
+    const holder = this.observed?.holder;
+    return { ok: true, detail: `standby: ${holder ? `held by ${holder}` : this.observed ? 'lease free' : 'lease not read yet'}` };
+  }
+
+  start(): void {
+    if (this.loop || this.lost || this.stopping) return;
+    this.o.logger.info('leader election started', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
+    // Leaders renew on the period; candidates add up to 20% jitter so racing replicas drift apart.
+    const period = () => this.o.retryPeriodSeconds * 1000 * (this.leading ? 1 : 1 + Math.random() * (JITTER - 1));
+    this.loop = every('leader election', period, () => this.tick(), this.o.logger);
+  }
+
+  /** Stops campaigning and renewing without touching the lease (it expires on its own). */
+  async stop(): Promise<void> {
+    // Set first: a round still in flight must not start leading after stop() was called.
+    this.stopping = true;
+    await this.loop?.stop();
+    clearTimeout(this.deadline);
+    this.setLeading(false);
+  }
+
+  /** Stops, then hands the lease back if we still hold it. Returns whether it was released. */
+  async release(): Promise<boolean> {
+    await this.stop();
+    const { namespace, name } = this.o;
+    try {
+      const options = within(this.o.renewDeadlineSeconds * 1000);
+      const lease = await this.o.coordination.readNamespacedLease({ name, namespace }, options);
+      if (lease.spec?.holderIdentity !== this.o.identity) return false;
+      // An empty holder reads as free at once; duration 1 covers candidates that only check expiry.
+      const now = new V1MicroTime();
+      const spec = { ...keptSpec(lease.spec), holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now };
+      await this.o.coordination.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } }, options);
+      this.o.logger.info('leader lease released', { lease: `${namespace}/${name}`, identity: this.o.identity });
+      return true;
+    } catch (err) {
+      // Someone changed it meanwhile (409) or it is gone: nothing of ours to give back.
+      this.o.logger.warn('leader lease not released', { lease: `${namespace}/${name}`, error: message(err) });
+      return false;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    if (this.lost || this.stopping) return;
+    // Stamped before the clock starts: the deadline never ends earlier than renewTime + renewDeadline.
+    const now = new V1MicroTime();
+    const started = performance.now();
+    // A leader's request may not outlive its renew deadline; a candidate's gets the same bound.
+    const budget = this.leading ? this.lastRenew + this.o.renewDeadlineSeconds * 1000 - started : this.o.renewDeadlineSeconds * 1000;
+    try {
+      const held = await this.tryAcquireOrRenew(now, within(budget));
+      if (this.lost || this.stopping) return;
+      this.lastError = '';
+      if (held) {
+        this.lastRenew = started;
+        this.armDeadline();
+        if (!this.leading) this.becomeLeader();
+      } else if (this.leading) {
+        this.loseLeadership(`lease taken by ${this.observed?.holder || 'nobody'}`);
+      }
+    } catch (err) {
+      // A leader keeps retrying until the deadline timer fires; log each new kind of failure once.
+      const text = message(err);
+      if (text !== this.lastError) this.o.logger.warn('leader election request failed', { lease: `${this.o.namespace}/${this.o.name}`, leading: this.leading, error: text });
+      this.lastError = text;
+    }
+  }
+
+  /** One round: true when we hold the lease after it. */
+  private async tryAcquireOrRenew(now: V1MicroTime, options: ConfigurationOptions): Promise<boolean> {
+    const { namespace, name, identity } = this.o;
+    let lease: V1Lease | undefined;
+    try {
+      lease = await this.o.coordination.readNamespacedLease({ name, namespace }, options);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (!lease) {
+      const spec = { holderIdentity: identity, leaseDurationSeconds: this.o.leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 };
+      try {
+        this.observe(await this.o.coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } }, options));
+        return true;
+      } catch (err) {
+        if (isConflict(err)) return false; // another candidate created it first
+        throw err;
+      }
+    }
+    this.observe(lease);
+    const old = lease.spec ?? {};
+    const holder = old.holderIdentity ?? '';
+    const ours = holder === identity;
+    if (holder && !ours && !this.expired()) return false;
+    // A takeover is stamped when it was decided, after the expiry check, not when the round began.
+    const stamp = ours ? now : new V1MicroTime();
+    const spec: V1LeaseSpec = {
+      ...keptSpec(old),
+      holderIdentity: identity,
+      leaseDurationSeconds: this.o.leaseDurationSeconds,
+      renewTime: stamp,
+      acquireTime: ours && old.acquireTime ? new V1MicroTime(String(old.acquireTime)) : stamp,
+      leaseTransitions: (old.leaseTransitions ?? 0) + (ours ? 0 : 1),
+    };
+    try {
+      // The read resourceVersion rides along: a concurrent writer turns this into a 409.
+      this.observe(await this.o.coordination.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } }, options));
+      if (!ours) this.o.logger.info('leader lease acquired', { lease: `${namespace}/${name}`, identity, previous: holder || undefined, transitions: spec.leaseTransitions });
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Restarts the expiry clock when the record changed since we last looked. */
+  private observe(lease: V1Lease): void {
+    const s = lease.spec ?? {};
+    const holder = s.holderIdentity ?? '';
+    const key = JSON.stringify([holder, String(s.renewTime ?? ''), String(s.acquireTime ?? ''), s.leaseTransitions ?? 0, s.leaseDurationSeconds ?? 0]);
+    if (this.observed?.key === key) return;
+    if (!this.leading && holder !== this.observed?.holder && holder !== this.o.identity) {
+      this.o.logger.info('leader lease observed', { lease: `${this.o.namespace}/${this.o.name}`, holder: holder || '(released)' });
+    }
+    this.observed = { key, holder, durationSeconds: s.leaseDurationSeconds ?? this.o.leaseDurationSeconds, at: performance.now() };
+  }
+
+  private expired(): boolean {
+    const o = this.observed;
+    return !o || performance.now() >= o.at + o.durationSeconds * 1000;
+  }
+
+  private armDeadline(): void {
+    clearTimeout(this.deadline);
+    const left = this.lastRenew + this.o.renewDeadlineSeconds * 1000 - performance.now();
+    this.deadline = setTimeout(() => this.loseLeadership(`not renewed for ${this.o.renewDeadlineSeconds} s`), Math.max(0, left));
+  }
+
+  private becomeLeader(): void {
+    this.setLeading(true);
+    this.o.logger.info('started leading', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
+    // Not awaited: the work may take a while to start, renewals must go on meanwhile.
+    this.callback('onStartedLeading', () => this.o.onStartedLeading());
+  }
+
+  private loseLeadership(reason: string): void {
+    if (this.lost) return;
+    this.lost = reason;
+    clearTimeout(this.deadline);
+    this.setLeading(false);
+    // Not awaited: we may be inside the loop's own task.
+    void this.loop?.stop();
+    this.o.logger.error('stopped leading', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity, reason });
+    this.callback('onStoppedLeading', () => this.o.onStoppedLeading());
+  }
+
+  private setLeading(leading: boolean): void {
+    this.leading = leading;
+    if (this.o.metrics) this.gauge?.set({ node: this.o.metrics.node }, leading ? 1 : 0);
+  }
+
+  private callback(name: string, fn: () => void | Promise<void>): void {
+    void Promise.resolve()
+      .then(fn)
+      .catch((err: unknown) => this.o.logger.error(`${name} failed`, { error: message(err) }));
+  }
+}
+
+/** client-go's JitterFactor bound: renewDeadline must exceed it × retryPeriod. */
+const JITTER = 1.2;
+
+/** The spec as read, with MicroTime strings re-wrapped so they serialize with six fractional digits again. */
+function keptSpec(spec: V1LeaseSpec | undefined): V1LeaseSpec {
+  const s = { ...spec };
+  if (s.acquireTime) s.acquireTime = new V1MicroTime(String(s.acquireTime));
+  if (s.renewTime) s.renewTime = new V1MicroTime(String(s.renewTime));
+  return s;
+}
+
+/** Per-request options that abort the HTTP request after ms. */
+function within(ms: number): ConfigurationOptions {
+  const signal = AbortSignal.timeout(Math.max(1, Math.ceil(ms)));
+  return {
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(signal);
+          return new Observable(Promise.resolve(ctx));
+        },
+        post: (res: ResponseContext) => new Observable(Promise.resolve(res)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
+}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof ApiException && err.code === 409;
+}
+
+function message(err: unknown): string {
+  if (err instanceof ApiException) return `HTTP ${err.code}: ${typeof err.body === 'string' ? err.body.slice(0, 200) : JSON.stringify(err.body).slice(0, 200)}`;
+  return err instanceof Error ? err.message : String(err);
+}
