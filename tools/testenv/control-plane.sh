@@ -70,6 +70,8 @@ subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kuberne
   cert front-proxy-client "/CN=front-proxy-client" "$client"
   cert controller-manager "/CN=system:kube-controller-manager" "$client"
   cert scheduler "/CN=system:kube-scheduler" "$client"
+  # the apiserver's identity towards kubelets (logs/exec), as kubeadm's apiserver-kubelet-client
+  cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
   # service-account token signing keypair
   $ossl genrsa -out "$P/sa.key" 2048 2>/dev/null
   $ossl rsa -in "$P/sa.key" -pubout -out "$P/sa.pub" 2>/dev/null
@@ -190,7 +192,9 @@ start() {
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "$P/front-proxy-client.crt" --proxy-client-key-file "$P/front-proxy-client.key" \
     --authorization-mode Node,RBAC --allow-privileged=true --endpoint-reconciler-type none \
-    --profiling=false --v=1
+    --profiling=false --v=1 \
+    --kubelet-client-certificate "$P/apiserver-kubelet-client.crt" --kubelet-client-key "$P/apiserver-kubelet-client.key" \
+    --kubelet-preferred-address-types InternalIP,ExternalIP,Hostname
   wait_for "kube-apiserver /readyz" readyz
 
   launch kube-controller-manager --kubeconfig "$DIR/controller-manager.kubeconfig" \
