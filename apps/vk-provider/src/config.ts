@@ -12,6 +12,21 @@ export interface VkConfig extends BaseConfig {
   containers: { rootDir: string; architecture: string };
   reconcile: { resyncSeconds: number; debounceMs: number; concurrency: number; stopTimeoutSeconds: number; extractTimeoutSeconds: number };
   cluster: ClusterConfig;
+  kubelet: KubeletConfig;
+}
+
+/** The kubelet HTTPS API the API server dials for `kubectl logs` (cluster mode). */
+export interface KubeletConfig {
+  enabled: boolean;
+  host: string;
+  port: number;
+  /** Address the API server reaches this process at (the Node's InternalIP); '' = the router's address. */
+  advertiseAddress: string;
+  /** Serving certificate and key (PEM); both empty = ask the cluster for one with a CSR. */
+  certFile: string;
+  keyFile: string;
+  /** CA of the API server's kubelet client certificate; set = client certificates required. */
+  clientCaFile: string;
 }
 
 /** Cluster mode (Virtual Kubelet node): where the API server is and what the node is called. */
@@ -26,6 +41,8 @@ export interface ClusterConfig {
   statusSeconds: number;
   /** Lease duration; it is renewed every quarter of it, as virtual-kubelet does. */
   leaseDurationSeconds: number;
+  /** Several replicas per node: one leads (a Lease), the others stand by. */
+  leaderElection: { enabled: boolean; namespace: string; leaseDurationSeconds: number; renewDeadlineSeconds: number; retryPeriodSeconds: number };
 }
 
 const grpcAddress = { type: 'string', pattern: '^([A-Za-z0-9.-]+|\\[[0-9a-fA-F:]+\\]):[0-9]{1,5}$|^unix:///', maxLength: 300 };
@@ -81,6 +98,33 @@ export const vkSchema = serviceSchema(
         pingSeconds: { type: 'number', minimum: 0.5, maximum: 300, default: 10 },
         statusSeconds: { type: 'number', minimum: 1, maximum: 3600, default: 60 },
         leaseDurationSeconds: { type: 'integer', minimum: 4, maximum: 3600, default: 40 },
+        leaderElection: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: true },
+            // '' = $POD_NAMESPACE (the chart sets it), else 'default'.
+            namespace: { type: 'string', pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$', maxLength: 63, default: '' },
+            leaseDurationSeconds: { type: 'number', minimum: 1, maximum: 600, default: 15 },
+            renewDeadlineSeconds: { type: 'number', minimum: 0.5, maximum: 600, default: 10 },
+            retryPeriodSeconds: { type: 'number', minimum: 0.1, maximum: 60, default: 2 },
+          },
+        },
+      },
+    },
+    kubelet: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        host: { type: 'string', default: '0.0.0.0', maxLength: 255 },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 10250 },
+        advertiseAddress: { type: 'string', default: '', maxLength: 64, pattern: '^$|^[0-9.]+$|^[0-9a-fA-F:]+$' },
+        certFile: { type: 'string', default: '' },
+        keyFile: { type: 'string', default: '' },
+        clientCaFile: { type: 'string', default: '' },
       },
     },
   },

@@ -6,7 +6,21 @@ const load = (...argv: string[]) => loadConfig<VkConfig>({ schema: vkSchema, env
 
 describe('cluster config', () => {
   it('defaults to virtual-kubelet timing (10 s ping, 60 s status, 40 s lease)', () => {
-    expect(load().cluster).toEqual({ kubeconfig: '', nodeName: 'mikrotik', maxPods: 20, pingSeconds: 10, statusSeconds: 60, leaseDurationSeconds: 40 });
+    expect(load().cluster).toEqual({
+      kubeconfig: '',
+      nodeName: 'mikrotik',
+      maxPods: 20,
+      pingSeconds: 10,
+      statusSeconds: 60,
+      leaseDurationSeconds: 40,
+      // client-go's leader election defaults.
+      leaderElection: { enabled: true, namespace: '', leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
+    });
+  });
+
+  it('serves the kubelet API on :10250 by default, and refuses an advertise address that is not an IP', () => {
+    expect(load().kubelet).toEqual({ enabled: true, host: '0.0.0.0', port: 10250, advertiseAddress: '', certFile: '', keyFile: '', clientCaFile: '' });
+    expect(() => load('--kubelet.advertise-address', 'node.example')).toThrow(/kubelet\.advertiseAddress/);
   });
 
   it('takes flags and env', () => {

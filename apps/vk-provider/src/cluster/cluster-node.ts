@@ -13,13 +13,23 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
-export function startClusterNode(o: { kube: KubeClients; router: RouterOsClient; routerUrl: string; cluster: ClusterConfig; logger: Logger }): ClusterNode {
+export interface ClusterNodeOptions {
+  kube: KubeClients;
+  router: RouterOsClient;
+  routerUrl: string;
+  cluster: ClusterConfig;
+  kubelet?: { address?: string; port: number };
+  logger: Logger;
+}
+
+export function startClusterNode(o: ClusterNodeOptions): ClusterNode {
   let lease: NodeLease | undefined;
   const node = new NodeController({
     core: o.kube.core,
     router: o.router,
     cluster: o.cluster,
     routerUrl: o.routerUrl,
+    kubelet: o.kubelet,
     logger: o.logger,
     onRegistered: (registered) => {
       // A re-registered node has a new uid: the old lease loop (owned by the old uid) goes.

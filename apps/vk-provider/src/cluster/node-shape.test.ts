@@ -56,6 +56,9 @@ describe('node shape', () => {
 
     const down = nodeStatus({ nodeName: 'rds1', maxPods: 20, routerUrl: 'https://10.0.0.1/rest', resource: undefined, reachability: { ok: false, error: 'ECONNREFUSED', since: now }, now });
     expect(down.conditions?.[0]).toMatchObject({ status: 'False', reason: 'RouterUnreachable', message: 'the router does not answer: ECONNREFUSED' });
+    const withApi = nodeStatus({ nodeName: 'rds1', maxPods: 20, routerUrl: 'https://10.0.0.1/rest', kubelet: { address: '10.244.1.5', port: 10250 }, resource, reachability: { ok: true, since: now }, now });
+    expect(withApi.addresses?.[0]).toEqual({ type: 'InternalIP', address: '10.244.1.5' });
+    expect(withApi.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: 10250 } });
     // Never answered: no capacity invented.
     expect(down.capacity).toBeUndefined();
   });

@@ -64,6 +64,8 @@ export interface NodeStatusInput {
   nodeName: string;
   maxPods: number;
   routerUrl: string;
+  /** Where the API server reaches our kubelet API (InternalIP); default the router's address. */
+  kubelet?: { address?: string; port: number };
   /** Last good answer of the router; absent until it has answered once. */
   resource: SystemResource | undefined;
   reachability: Reachability;
@@ -76,8 +78,9 @@ export function nodeStatus(i: NodeStatusInput): V1NodeStatus {
     conditions: [readyCondition(i.reachability, i.resource?.version, i.now)],
     addresses: [{ type: 'Hostname', address: i.nodeName }],
   };
-  const ip = routerAddress(i.routerUrl);
+  const ip = i.kubelet?.address || routerAddress(i.routerUrl);
   if (ip) status.addresses?.unshift({ type: 'InternalIP', address: ip });
+  if (i.kubelet) status.daemonEndpoints = { kubeletEndpoint: { Port: i.kubelet.port } };
   const r = i.resource;
   if (r) {
     const capacity = { cpu: String(r.cpuCount), memory: String(r.totalMemory), pods: String(i.maxPods) };

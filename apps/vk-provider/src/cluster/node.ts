@@ -17,6 +17,8 @@ export interface NodeControllerOptions {
   router: RouterOsClient;
   cluster: ClusterConfig;
   routerUrl: string;
+  /** Our kubelet API, published in the Node (addresses, daemonEndpoints) when it runs. */
+  kubelet?: { address?: string; port: number };
   logger: Logger;
   /** Called with the registered node each time it is (re-)created or updated in the API server. */
   onRegistered?: (node: V1Node) => void;
@@ -98,6 +100,7 @@ export class NodeController {
       nodeName: c.nodeName,
       maxPods: c.maxPods,
       routerUrl: this.o.routerUrl,
+      kubelet: this.o.kubelet,
       resource: this.resource,
       reachability: this.reach,
       now: new Date(),
