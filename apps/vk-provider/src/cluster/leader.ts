@@ -13,7 +13,8 @@
 // restarts it as a fresh standby, as client-go users do. stop() and release()
 // are voluntary and do not call it. On clean shutdown stop the work first, then
 // release(): a standby takes over within one retry period instead of waiting
-// for the lease to expire.
+// for the lease to expire. An elector is single-use: once stopped, released or
+// deposed it does not start again.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
@@ -158,15 +159,18 @@ export class LeaderElector {
     // A leader's request may not outlive its renew deadline; a candidate's gets the same bound.
     const budget = this.leading ? this.lastRenew + this.o.renewDeadlineSeconds * 1000 - started : this.o.renewDeadlineSeconds * 1000;
     try {
-      const held = await this.tryAcquireOrRenew(now, within(budget));
+      const round = await this.tryAcquireOrRenew(now, within(budget));
       if (this.lost || this.stopping) return;
       this.lastError = '';
-      if (held) {
+      if (round === 'held') {
         this.lastRenew = started;
         this.armDeadline();
         if (!this.leading) this.becomeLeader();
-      } else if (this.leading) {
+      } else if (round === 'other' && this.leading) {
         this.loseLeadership(`lease taken by ${this.observed?.holder || 'nobody'}`);
+      } else if (round === 'conflict' && this.leading) {
+        // Someone wrote the lease between our read and write; the next round reads who holds it.
+        this.o.logger.warn('leader lease renewal conflicted, retrying', { lease: `${this.o.namespace}/${this.o.name}` });
       }
     } catch (err) {
       // A leader keeps retrying until the deadline timer fires; log each new kind of failure once.
@@ -176,8 +180,8 @@ export class LeaderElector {
     }
   }
 
-  /** One round: true when we hold the lease after it. */
-  private async tryAcquireOrRenew(now: V1MicroTime, options: ConfigurationOptions): Promise<boolean> {
+  /** One round: we hold the lease, another valid holder does, or a concurrent write beat ours (409). */
+  private async tryAcquireOrRenew(now: V1MicroTime, options: ConfigurationOptions): Promise<'held' | 'other' | 'conflict'> {
     const { namespace, name, identity } = this.o;
     let lease: V1Lease | undefined;
     try {
@@ -189,9 +193,9 @@ export class LeaderElector {
       const spec = { holderIdentity: identity, leaseDurationSeconds: this.o.leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 };
       try {
         this.observe(await this.o.coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } }, options));
-        return true;
+        return 'held';
       } catch (err) {
-        if (isConflict(err)) return false; // another candidate created it first
+        if (isConflict(err)) return 'conflict'; // another candidate created it first
         throw err;
       }
     }
@@ -199,7 +203,7 @@ export class LeaderElector {
     const old = lease.spec ?? {};
     const holder = old.holderIdentity ?? '';
     const ours = holder === identity;
-    if (holder && !ours && !this.expired()) return false;
+    if (holder && !ours && !this.expired()) return 'other';
     // A takeover is stamped when it was decided, after the expiry check, not when the round began.
     const stamp = ours ? now : new V1MicroTime();
     const spec: V1LeaseSpec = {
@@ -214,9 +218,9 @@ export class LeaderElector {
       // The read resourceVersion rides along: a concurrent writer turns this into a 409.
       this.observe(await this.o.coordination.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } }, options));
       if (!ours) this.o.logger.info('leader lease acquired', { lease: `${namespace}/${name}`, identity, previous: holder || undefined, transitions: spec.leaseTransitions });
-      return true;
+      return 'held';
     } catch (err) {
-      if (isConflict(err)) return false;
+      if (isConflict(err)) return 'conflict';
       throw err;
     }
   }
