@@ -248,6 +248,26 @@ describe('kubelet API (HTTPS, simulator 7.21 behind it)', () => {
     expect((await get('/containerLogs/default/web')).status).toBe(400);
   });
 
+  it('router failures: RouterOS before 7.20 is a 500 saying so; a router that is down is a 503', async () => {
+    const old = new Simulator({ version: '7.19', users: { admin: 'pw' } });
+    const oldRouter = new RouterOsClient({ url: (await old.start()).rest, username: 'admin', password: 'pw' });
+    const down = new RouterOsClient({ url: 'http://127.0.0.1:1/rest', username: 'admin', password: 'pw', timeoutMs: 500, retryDelayMs: 10 });
+    const lines: string[] = [];
+    const viaOld = await startKubeletApi({ host: '127.0.0.1', port: 0, tls: { cert: pem('server.crt'), key: pem('server.key') }, logs: (_n, _p, c) => (c === 'down' ? down : oldRouter).containers.logs(c), pods: () => [], logger: capturingLogger(lines) });
+    try {
+      const r = await get('/containerLogs/default/web/app', { port: viaOld.port });
+      expect(r.status).toBe(500);
+      expect(r.body).toMatch(/container logs need RouterOS 7\.20\+ \(\/container\/log\); the router runs 7\.19/);
+      expect((await get('/containerLogs/default/web/down', { port: viaOld.port })).status).toBe(503);
+      expect(lines.some((l) => l.includes('"level":"error"') && /kubelet API request failed/.test(l))).toBe(true);
+    } finally {
+      await viaOld.close();
+      oldRouter.close();
+      down.close();
+      await old.stop();
+    }
+  });
+
   it('GET /pods is a PodList of our pods', async () => {
     const r = await get('/pods');
     expect(r.headers['content-type']).toBe('application/json');

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { V1Pod } from '@kubernetes/client-node';
+import { isRouterOsError } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { formatLine, lineOrder, LogQueryError, parseLogQuery, selectLines, type LogLine, type LogQuery } from './log-query';
@@ -193,7 +194,8 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<KubeletApi>
       .catch((e: unknown) => {
         if (e instanceof LogsNotFound) return text(res, 404, e.message);
         o.logger.error('kubelet API request failed', { path: req.url, error: (e as Error).message });
-        text(res, 500, `internal error: ${(e as Error).message}`);
+        // A router that is down or busy is worth retrying (503); an old one or a bug is not (500).
+        text(res, isRouterOsError(e) && e.retryable ? 503 : 500, (e as Error).message);
       })
       .then(() => {
         requests?.inc({ route: label.route, code: String(res.statusCode) });
