@@ -145,6 +145,18 @@ process.on('exit', () => {
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const skip = requireControlPlane();
   if (skip) throw new Error(skip);
+  // The script picks free ports, but another process (a test running beside us) can bind one
+  // before our server does: then start again on new ports, in a new dir.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || opts.dir || !/address already in use/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const ownDir = !opts.dir;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'testenv-cp-'));
   const keepDir = opts.keepDir ?? !!process.env.TESTENV_KEEP;
