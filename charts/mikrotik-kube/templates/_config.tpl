@@ -20,10 +20,44 @@ arrive as env from Secrets. Call with (dict "root" $ "key" "ipam" "component" "i
 {{- printf "%s:9090" (include "mikrotik-kube.serviceHost" .) -}}
 {{- end }}
 
+{{/* Where vkProvider.kubelet.tlsSecret is mounted. */}}
+{{- define "mikrotik-kube.kubeletTlsDir" -}}
+/etc/mikrotik-kube/kubelet-tls
+{{- end }}
+
+{{/*
+The cluster CA as every pod sees it. In kubeadm clusters it also signs the API server's kubelet
+client certificate (apiserver-kubelet-client.crt), which is what the kubelet API must verify.
+*/}}
+{{- define "mikrotik-kube.clusterCaFile" -}}
+/var/run/secrets/kubernetes.io/serviceaccount/ca.crt
+{{- end }}
+
 {{- define "mikrotik-kube.config.vkProvider" -}}
 {{- $r := .root.Values.routeros -}}
-standalone: {{ .root.Values.vkProvider.standalone }}
+{{- $v := .root.Values.vkProvider -}}
+standalone: {{ $v.standalone }}
+{{- if $v.standalone }}
 podsFile: /etc/mikrotik-kube/boot-order/boot-order.yaml
+# No API server dials a standalone provider.
+kubelet:
+  enabled: false
+{{- else }}
+cluster:
+  nodeName: {{ $v.nodeName | quote }}
+  maxPods: {{ $v.maxPods }}
+# host 0.0.0.0 and advertiseAddress (the pod IP, from env) are the service's own defaults.
+kubelet:
+  enabled: true
+  port: {{ $v.kubelet.port }}
+  {{- if $v.kubelet.verifyClients }}
+  clientCaFile: {{ include "mikrotik-kube.clusterCaFile" . }}
+  {{- end }}
+  {{- if $v.kubelet.tlsSecret }}
+  certFile: {{ include "mikrotik-kube.kubeletTlsDir" . }}/tls.crt
+  keyFile: {{ include "mikrotik-kube.kubeletTlsDir" . }}/tls.key
+  {{- end }}
+{{- end }}
 routeros:
   url: {{ $r.url | quote }}
   insecure: {{ $r.insecureSkipVerify }}

@@ -119,7 +119,12 @@
   verbs: ["list"]
 {{- end }}
 
-{{/* vk-provider: virtual-kubelet's needs (its node and node Lease, pods bound to it, what pods reference). */}}
+{{/*
+vk-provider: virtual-kubelet's needs (its node, pods bound to it, what pods reference), Leases
+(the node Lease in kube-node-lease and the leader-election Lease in its own namespace) and the
+CertificateSigningRequest for the kubelet API's serving certificate (created, then read until
+issued). Approving and signing stay with the admin and the cluster's signer.
+*/}}
 {{- define "mikrotik-kube.rules.vkProvider" -}}
 - apiGroups: [""]
   resources: ["nodes"]
@@ -142,6 +147,9 @@
 - apiGroups: ["coordination.k8s.io"]
   resources: ["leases"]
   verbs: ["get", "create", "update"]
+- apiGroups: ["certificates.k8s.io"]
+  resources: ["certificatesigningrequests"]
+  verbs: ["create", "get", "list", "watch"]
 {{- end }}
 
 {{/* boot-supervisor: its own leader Lease (read, create, replace). */}}

@@ -4,6 +4,9 @@ Each returns YAML {ports, volumes, volumeMounts, env}; call with (dict "root" $ 
 */}}
 
 {{- define "mikrotik-kube.extras.vkProvider" -}}
+{{- $v := .root.Values.vkProvider -}}
+{{- $cfg := include "mikrotik-kube.serviceConfig" . | fromYaml -}}
+{{- if $v.standalone }}
 volumes:
   - name: boot-order
     configMap:
@@ -12,6 +15,39 @@ volumeMounts:
   - name: boot-order
     mountPath: /etc/mikrotik-kube/boot-order
     readOnly: true
+{{- else }}
+{{- if $cfg.kubelet.enabled }}
+ports:
+  - name: kubelet
+    containerPort: {{ $cfg.kubelet.port }}
+{{- end }}
+env:
+  # The leader-election Lease lives in the pod's own namespace.
+  - name: POD_NAMESPACE
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.namespace
+  # The Node's InternalIP, where the API server dials the kubelet API: this pod.
+  - name: VK_PROVIDER_KUBELET_ADVERTISE_ADDRESS
+    valueFrom:
+      fieldRef:
+        fieldPath: status.podIP
+{{- if $v.kubelet.tlsSecret }}
+volumes:
+  - name: kubelet-tls
+    secret:
+      secretName: {{ $v.kubelet.tlsSecret }}
+      # 0440: the key is readable by the pod's group (fsGroup) only.
+      defaultMode: 288
+      items:
+        - {key: tls.crt, path: tls.crt}
+        - {key: tls.key, path: tls.key}
+volumeMounts:
+  - name: kubelet-tls
+    mountPath: {{ include "mikrotik-kube.kubeletTlsDir" . }}
+    readOnly: true
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{- define "mikrotik-kube.extras.ipam" -}}

@@ -12,6 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { generateValuesTypes, outputPath, schemaPath, type Schema } from '../tools/gen-values-types';
 import { chartDir, find, helm, one, template, valuesFile, type K8sObject } from './helm';
 import type { ValuesOverride } from './values.generated';
+import { vkSchema, type VkConfig } from '../../../apps/vk-provider/src/config';
 
 const skip = requireTestPeers('helm');
 const ciFiles = readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
@@ -177,6 +178,85 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     expect(podSpec(noSnap).containers.map((c) => c.name)).not.toContain('csi-snapshotter');
   });
 
+  // vk-provider's rendered config, parsed the way the service parses it (defaults applied).
+  const vkConfig = (objs: K8sObject[]): VkConfig => {
+    const cm = one(objs, 'ConfigMap', `${P}-vk-provider-config`) as unknown as { data: Record<string, string> };
+    const dir = mkdtempSync(join(tmpdir(), 'mk-vk-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, cm.data['config.yaml'] ?? '');
+      // advertiseAddress comes from env (the pod IP); the RouterOS password from the Secret.
+      return loadConfig<VkConfig>({ schema: vkSchema, argv: ['--config', file], env: { VK_PROVIDER_ROUTEROS_PASSWORD: 'x' }, envPrefix: 'VK_PROVIDER_' }).config;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const vkDeployment = (objs: K8sObject[]) => one(objs, 'Deployment', `${P}-vk-provider`);
+
+  it('vk-provider cluster mode by default: node, kubelet API port and client CA, pod IP and namespace from the downward API', () => {
+    const objs = template([minimal]);
+    const cfg = vkConfig(objs);
+    expect(cfg.standalone).toBe(false);
+    expect(cfg.cluster).toMatchObject({ nodeName: 'mikrotik', maxPods: 20, leaderElection: { enabled: true, namespace: '' } });
+    // The cluster CA verifies the API server's kubelet client certificate; no files: the serving cert comes from a CSR.
+    expect(cfg.kubelet).toEqual({ enabled: true, host: '0.0.0.0', port: 10250, advertiseAddress: '', certFile: '', keyFile: '', clientCaFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt' });
+    const d = vkDeployment(objs);
+    const c = container(d, 'vk-provider') as Container & { ports: Array<{ name: string; containerPort: number }> };
+    expect(c.ports).toContainEqual({ name: 'kubelet', containerPort: 10250 });
+    const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+    expect(env).toMatchObject({ POD_NAMESPACE: 'metadata.namespace', VK_PROVIDER_KUBELET_ADVERTISE_ADDRESS: 'status.podIP' });
+    // The CA file is the projected service-account one: the token must be mounted.
+    expect(podSpec(d).automountServiceAccountToken).toBe(true);
+    // No pods file in cluster mode.
+    expect(find(objs, 'ConfigMap', `${P}-boot-order`)).toEqual([]);
+    expect((podSpec(d).volumes ?? []).map((v) => v.name)).toEqual(['config', 'tmp']);
+    expect((c.volumeMounts ?? []).map((m) => m.mountPath)).toEqual(['/etc/mikrotik-kube/config', '/tmp']);
+  });
+
+  it('vk-provider with kubelet.tlsSecret mounts the Secret and points certFile/keyFile at it; verifyClients=false drops the client CA', () => {
+    const objs = template([minimal, { vkProvider: { nodeName: 'rb5009.lab', maxPods: 7, kubelet: { port: 10260, tlsSecret: 'rb-tls', verifyClients: false } } }]);
+    const cfg = vkConfig(objs);
+    expect(cfg.cluster).toMatchObject({ nodeName: 'rb5009.lab', maxPods: 7 });
+    expect(cfg.kubelet).toMatchObject({ port: 10260, certFile: '/etc/mikrotik-kube/kubelet-tls/tls.crt', keyFile: '/etc/mikrotik-kube/kubelet-tls/tls.key', clientCaFile: '' });
+    const d = vkDeployment(objs);
+    const vol = (podSpec(d).volumes ?? []).find((v) => v.name === 'kubelet-tls') as { secret?: { secretName: string; defaultMode: number; items: unknown[] } } | undefined;
+    expect(vol?.secret).toEqual({ secretName: 'rb-tls', defaultMode: 0o440, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] });
+    const c = container(d, 'vk-provider') as Container & { ports: Array<{ name: string; containerPort: number }> };
+    expect(c.volumeMounts).toContainEqual({ name: 'kubelet-tls', mountPath: '/etc/mikrotik-kube/kubelet-tls', readOnly: true });
+    expect(c.ports).toContainEqual({ name: 'kubelet', containerPort: 10260 });
+  });
+
+  it('vk-provider standalone: pods file mounted, kubelet API off, no kubelet port or downward env', () => {
+    const objs = template([minimal, { vkProvider: { standalone: true } }]);
+    const cfg = vkConfig(objs);
+    expect(cfg.standalone).toBe(true);
+    expect(cfg.kubelet.enabled).toBe(false);
+    expect(cfg.podsFile).toBe('/etc/mikrotik-kube/boot-order/boot-order.yaml');
+    one(objs, 'ConfigMap', `${P}-boot-order`);
+    const c = container(vkDeployment(objs), 'vk-provider') as Container & { ports: Array<{ name: string }> };
+    expect(c.ports.map((p) => p.name)).toEqual(['metrics']);
+    expect(c.volumeMounts).toContainEqual({ name: 'boot-order', mountPath: '/etc/mikrotik-kube/boot-order', readOnly: true });
+    expect((c.env ?? []).map((e) => e.name)).not.toContain('VK_PROVIDER_KUBELET_ADVERTISE_ADDRESS');
+  });
+
+  it('vk-provider RBAC: its node, pods, Leases and kubelet-serving CSRs (create and read only: approving stays with the admin)', () => {
+    const rules = (one(template([minimal]), 'ClusterRole', `${P}-vk-provider`) as unknown as { rules: Rule[] }).rules;
+    const g = grants(rules);
+    for (const v of ['create', 'get', 'list', 'watch']) expect(g.has(`certificates.k8s.io/certificatesigningrequests:${v}`), v).toBe(true);
+    for (const v of ['get', 'create', 'update']) expect(g.has(`coordination.k8s.io/leases:${v}`), v).toBe(true);
+    expect(sorted(g).filter((x) => x.startsWith('certificates.k8s.io/'))).toEqual(['create', 'get', 'list', 'watch'].map((v) => `certificates.k8s.io/certificatesigningrequests:${v}`));
+    expect(sorted(g).filter((x) => /:(\*|escalate|bind|impersonate|approve|sign)$/.test(x) || x.includes('/*'))).toEqual([]);
+  });
+
+  it('NetworkPolicy: vk-provider accepts its kubelet port from anywhere (the API server is no pod) and nothing else beyond metrics', () => {
+    const np = (v: ValuesOverride) => one(template([minimal, { networkPolicy: { enabled: true } }, v]), 'NetworkPolicy', `${P}-vk-provider`).spec as { ingress: Array<{ ports: Array<{ port: number }>; from?: unknown[] }> };
+    const cluster = np({ vkProvider: { kubelet: { port: 10260 } } });
+    expect(cluster.ingress).toHaveLength(2);
+    expect(cluster.ingress[1]).toEqual({ ports: [{ port: 10260 }] });
+    expect(cluster.ingress[0]?.ports).toEqual([{ port: 8080 }]);
+    expect(np({ vkProvider: { standalone: true } }).ingress).toHaveLength(1);
+  });
+
   const modCache = process.env.GOMODCACHE || join(process.env.HOME ?? '/root', 'go/pkg/mod');
   const upstream: Record<string, string> = {
     provisioner: 'github.com/kubernetes-csi/external-provisioner/v6@v6.3.0/deploy/kubernetes/rbac.yaml',
@@ -246,6 +326,16 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     { name: 'csi-controller', key: 'csiController', prefix: 'CSI_CONTROLLER_', schema: async () => (await import('../../../apps/csi-controller/src/config')).controllerSchema },
     { name: 'csi-node', key: 'csiNode', prefix: 'CSI_NODE_', schema: async () => (await import('../../../apps/csi-node/src/config')).configSchema, kind: 'DaemonSet' },
   ];
+  // What the downward API would give the env the chart takes from fieldRefs.
+  const downward: Record<string, string> = { 'metadata.name': `${P}-vk-provider-7d9f8-x2x4q`, 'metadata.namespace': 'mk-system', 'status.podIP': '10.244.1.17', 'spec.nodeName': 'worker-1' };
+  it('both vk-provider modes are covered by a ci scenario', () => {
+    const modes = ciFiles.filter((f) => f !== 'existing-secrets-values.yaml').map((f) => {
+      const d = find(template([{ file: join(chartDir, 'ci', f) }]), 'ConfigMap', `${P}-vk-provider-config`)[0] as unknown as { data: Record<string, string> } | undefined;
+      return d ? (parseAllDocuments(d.data['config.yaml'] ?? '')[0]?.toJS() as { standalone: boolean }).standalone : undefined;
+    });
+    expect(modes).toEqual(expect.arrayContaining([true, false]));
+  });
+
   it.each(ciFiles.filter((f) => f !== 'existing-secrets-values.yaml'))('rendered service configs load with the services own schemas (%s)', async (ci) => {
     const objs = template([{ file: join(chartDir, 'ci', ci) }]);
     const secrets = new Map(find(objs, 'Secret').map((s) => [s.metadata.name, (s as unknown as { stringData: Record<string, string> }).stringData]));
@@ -261,13 +351,21 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
         const env: NodeJS.ProcessEnv = {};
         for (const e of c.env ?? []) {
           const ref = e.valueFrom?.secretKeyRef;
-          env[e.name] = ref ? secrets.get(ref.name)?.[ref.key] : (e.value ?? (e.valueFrom?.fieldRef ? 'from-the-downward-api' : undefined));
+          const field = e.valueFrom?.fieldRef?.fieldPath;
+          env[e.name] = ref ? secrets.get(ref.name)?.[ref.key] : (e.value ?? (field ? downward[field] : undefined));
           expect(env[e.name], `${s.name} env ${e.name}`).toBeDefined();
         }
         const argv = (c.args ?? []).map((a) => (a === '/etc/mikrotik-kube/config/config.yaml' ? file : a));
         const loaded = loadConfig<Record<string, unknown>>({ schema: await s.schema(), argv, env, envPrefix: s.prefix });
         expect(loaded.config, s.name).toBeDefined();
-        if (s.name === 'vk-provider') {
+        if (s.name === 'vk-provider' && !loaded.config.standalone) {
+          // Cluster mode: the node, and the kubelet API at the pod IP (env from the downward API).
+          const vk = loaded.config as unknown as VkConfig;
+          expect(vk.kubelet).toMatchObject({ enabled: true, advertiseAddress: downward['status.podIP'] });
+          expect(find(objs, 'ConfigMap', `${P}-boot-order`)).toEqual([]);
+        }
+        if (s.name === 'vk-provider' && loaded.config.standalone) {
+          expect((loaded.config as unknown as VkConfig).kubelet.enabled).toBe(false);
           // The pods file the chart renders parses with vk-provider's own reader, without errors.
           const { parsePodFile } = await import('../../../apps/vk-provider/src/standalone/pod-file');
           const pods = one(objs, 'ConfigMap', `${P}-boot-order`) as unknown as { data: Record<string, string> };

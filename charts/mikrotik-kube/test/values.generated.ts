@@ -116,8 +116,21 @@ export interface Values {
     enabled: boolean;
     /** replicas of its Deployment */
     replicas?: number;
-    /** reconcile the Pod manifests of bootOrder instead of pods bound by the API server */
+    /** reconcile the Pod manifests of bootOrder instead of pods bound by the API server (cluster mode, the default) */
     standalone?: boolean;
+    /** name of the Node the router appears as (cluster mode); a DNS subdomain */
+    nodeName?: string;
+    /** pods the node accepts (its capacity and allocatable pods) */
+    maxPods?: number;
+    /** the kubelet HTTPS API the API server dials for kubectl logs (cluster mode) */
+    kubelet?: {
+      /** port of the kubelet API (published as the Node's daemonEndpoints) */
+      port?: number;
+      /** kubernetes.io/tls Secret (tls.crt, tls.key) with the serving certificate; empty = request one with a CSR (signer kubernetes.io/kubelet-serving) */
+      tlsSecret?: string;
+      /** require a client certificate signed by the cluster CA (the API server's kubelet client certificate) */
+      verifyClients?: boolean;
+    };
     /** pod manifests (standalone mode) */
     bootOrder?: Array<Record<string, unknown>>;
     config?: ServiceConfig;
