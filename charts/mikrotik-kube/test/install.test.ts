@@ -1,8 +1,12 @@
 // The chart against a real kube-apiserver (testenv control plane, no nodes: pods stay Pending,
 // which is fine — these tests check API objects): server-side dry-run of every scenario,
-// helm install, and scaling one component with helm upgrade without touching the others.
-import { readdirSync } from 'node:fs';
+// helm install, scaling one component with helm upgrade without touching the others, and
+// vk-provider's own CSR code getting its kubelet serving certificate with the chart's RBAC.
+import { X509Certificate } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createLogger } from '@mikrotik-kube/service-kit';
 import { type ControlPlane, requireControlPlane, requireTestPeers, startControlPlane, testenvBin } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartDir, helm, parseManifests, run, type K8sObject } from './helm';
@@ -109,5 +113,65 @@ describe.skipIf(!!skip)(`chart mikrotik-kube against a real API server ${skip ??
     const uninstall = helm(['uninstall', 'mk', '--namespace', NS, '--wait', '--timeout', '60s'], env);
     expect(uninstall.code, uninstall.stderr).toBe(0);
     expect(kubectl(['get', 'csidriver', 'rds.csi.srvlab.io']).code).not.toBe(0);
+  });
+
+  it("vk-provider's ServiceAccount gets a kubelet serving certificate through vk-provider's own CSR code; the cluster CA the chart verifies clients with signed the API server's kubelet client certificate", async () => {
+    const install = helm(['install', 'mk', chartDir, '--namespace', NS, '-f', join(chartDir, 'ci/minimal-values.yaml')], env);
+    expect(install.code, install.stderr).toBe(0);
+    // NOTES tell the admin what to do with the node and the CSR.
+    for (const line of ['kubectl get node mikrotik', 'kubectl get csr -l mikrotik.io/node=mikrotik', 'kubectl certificate approve', 'type: virtual-kubelet', 'key: virtual-kubelet.io/provider']) {
+      expect(install.stdout).toContain(line);
+    }
+    const sa = `system:serviceaccount:${NS}:${P}-vk-provider`;
+    const can = (...args: string[]) => kubectl(['auth', 'can-i', ...args, '--as', sa]).stdout.trim();
+    expect(can('create', 'certificatesigningrequests.certificates.k8s.io')).toBe('yes');
+    expect(can('watch', 'certificatesigningrequests.certificates.k8s.io')).toBe('yes');
+    expect(can('update', 'certificatesigningrequests.certificates.k8s.io', '--subresource', 'approval')).toBe('no');
+    expect(can('approve', 'signers.certificates.k8s.io/kubernetes.io/kubelet-serving')).toBe('no');
+    expect(can('update', 'leases.coordination.k8s.io', '-n', NS)).toBe('yes');
+    expect(can('create', 'leases.coordination.k8s.io', '-n', 'kube-node-lease')).toBe('yes');
+
+    // A client with the ServiceAccount's own token (TokenRequest), as the pod would have.
+    const token = kubectl(['-n', NS, 'create', 'token', `${P}-vk-provider`]);
+    expect(token.code, token.stderr).toBe(0);
+    const admin = new KubeConfig();
+    admin.loadFromFile(cp.kubeconfig);
+    const cluster = admin.getCurrentCluster();
+    if (!cluster) throw new Error('admin kubeconfig has no cluster');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ ...cluster, name: 'cp' }],
+      users: [{ name: 'vk', token: token.stdout.trim() }],
+      contexts: [{ name: 'vk', cluster: 'cp', user: 'vk' }],
+      currentContext: 'vk',
+    });
+    const { requestServingCertificate } = await import('../../../apps/vk-provider/src/cluster/serving-cert');
+    const logger = createLogger('chart-test', 'error');
+    const abort = new AbortController();
+    const issued = requestServingCertificate({ kubeConfig: kc, nodeName: 'mikrotik', ipAddresses: ['10.244.1.17'], logger, pollMs: 200, signal: abort.signal });
+    try {
+      // The admin's part: find the CSR by the label NOTES names, approve it.
+      let name = '';
+      for (let i = 0; i < 100 && !name; i++) {
+        name = kubectl(['get', 'csr', '-l', 'mikrotik.io/node=mikrotik', '-o', 'jsonpath={.items[0].metadata.name}']).stdout.trim();
+        if (!name) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(name).toMatch(/^csr-/);
+      const approve = kubectl(['certificate', 'approve', name]);
+      expect(approve.code, approve.stderr).toBe(0);
+      const cert = await issued;
+      expect(cert.source).toBe('csr');
+      const ca = new X509Certificate(readFileSync(join(cp.dir, 'pki/ca.crt')));
+      const x509 = new X509Certificate(cert.cert);
+      expect(x509.subject).toContain('CN=system:node:mikrotik');
+      expect(x509.verify(ca.publicKey)).toBe(true);
+      // kubelet.clientCaFile = the pod's service-account ca.crt = this CA; it signed the API server's kubelet client cert (as kubeadm does).
+      expect(new X509Certificate(readFileSync(join(cp.dir, 'pki/apiserver-kubelet-client.crt'))).verify(ca.publicKey)).toBe(true);
+    } finally {
+      abort.abort(new Error('test over'));
+      await issued.catch(() => undefined);
+      kubectl(['delete', 'csr', '-l', 'mikrotik.io/node=mikrotik']);
+      helm(['uninstall', 'mk', '--namespace', NS, '--wait', '--timeout', '60s'], env);
+    }
   });
 });
