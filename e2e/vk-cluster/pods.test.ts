@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CertificatesV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { freePort, startTsProcess, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { requireControlPlane, startControlPlane, testenvBin, type ControlPlane } from '@mikrotik-kube/testenv';
@@ -40,6 +40,8 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
   let stack: Stack;
   let vk: ProcessHandle;
   let core: CoreV1Api;
+  let certificates: CertificatesV1Api;
+  let coordination: CoordinationV1Api;
   let router: RouterOsClient;
   let vkConfig: string;
   let kubectlBin: string;
@@ -60,10 +62,15 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
   const reasons = async (pod: string) =>
     (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${pod}` })).items.map((e) => e.reason ?? '');
 
+  const startReplica = async (...args: string[]) => {
+    const p = startTsProcess('apps/vk-provider/src/main.ts', { env: cp.childEnv(), args: ['--config', vkConfig, ...args] });
+    await p.waitForLine(/"message":"cluster mode"/, 60_000);
+    return p;
+  };
   async function startVk(): Promise<void> {
-    vk = startTsProcess('apps/vk-provider/src/main.ts', { env: cp.childEnv(), args: ['--config', vkConfig] });
-    await vk.waitForLine(/"message":"cluster mode"/, 60_000);
+    vk = await startReplica();
   }
+  const leaderLease = () => coordination.readNamespacedLease({ name: `mikrotik-kube-vk-${NODE}`, namespace: 'default' });
 
   beforeAll(async () => {
     kubectlBin = testenvBin('kubectl') as string;
@@ -71,6 +78,8 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     const kc = new KubeConfig();
     kc.loadFromFile(cp.kubeconfig);
     core = kc.makeApiClient(CoreV1Api);
+    certificates = kc.makeApiClient(CertificatesV1Api);
+    coordination = kc.makeApiClient(CoordinationV1Api);
     // Everything `make demo` runs except vk-provider, on a pod network of its own.
     const net = podNetwork(22 + (process.pid % 200), Math.floor(Math.random() * 250));
     stack = await startStack(
@@ -86,8 +95,17 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
         routeros: { url: stack.ctx.urls['rest'], user: DEMO_USER, password: DEMO_PASSWORD },
         services: { ipam: grpc('ipam'), storage: grpc('storage-converter'), supervisor: grpc('boot-supervisor') },
         reconcile: { resyncSeconds: 5 },
-        cluster: { kubeconfig: cp.kubeconfig, nodeName: NODE, pingSeconds: 1, statusSeconds: 3, leaseDurationSeconds: 4 },
-        http: { host: '127.0.0.1', port: await freePort() },
+        cluster: {
+          kubeconfig: cp.kubeconfig,
+          nodeName: NODE,
+          pingSeconds: 1,
+          statusSeconds: 3,
+          leaseDurationSeconds: 4,
+          leaderElection: { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 0.5 },
+        },
+        // No certificate files: vk-provider asks the cluster for one (CSR); the API server's
+        // kubelet client certificate (signed by the testenv CA) is required.
+        kubelet: { host: '127.0.0.1', port: await freePort(), clientCaFile: join(cp.dir, 'pki/ca.crt') },
       }),
     );
     await startVk();
@@ -96,6 +114,10 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
       return n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') || undefined;
     }, 60_000);
   }, 400_000);
+
+  // Its own http port: a second process of the same config would clash on the ops port.
+  const ops = async () => ['--http.port', String(await freePort())];
+
 
   afterAll(async () => {
     if (process.env.VK_E2E_DEBUG) console.log(vk?.output());
@@ -153,6 +175,41 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     expect(described).toMatch(/Started\s+.*Started container app/);
   });
 
+  it('serves kubectl logs through the API server once its serving certificate is approved', async () => {
+    // What an admin does: find the node's pending kubelet-serving CSR and approve it.
+    const csr = await waitFor(async () => {
+      const list = await certificates.listCertificateSigningRequest({ labelSelector: `mikrotik.io/node=${NODE}` });
+      return list.items.find((x) => !x.status?.certificate);
+    }, 30_000);
+    expect(csr.spec.signerName).toBe('kubernetes.io/kubelet-serving');
+    expect(csr.spec.usages).toEqual(expect.arrayContaining(['digital signature', 'server auth']));
+    await kubectl('certificate', 'approve', csr.metadata?.name ?? '');
+    await vk.waitForLine(/"message":"kubelet API listening"/, 30_000);
+
+    const name = (await routerContainer('default', 'web'))?.name ?? '';
+    const inject = (lines: string[]) =>
+      fetch(`${stack.ctx.urls['simAdmin']}/containers/${name}/output`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lines }) });
+    expect((await inject(['serving on :8080', 'GET / 200', 'GET /healthz 200'])).ok).toBe(true);
+    expect(await kubectl('logs', 'web')).toBe('serving on :8080\nGET / 200\nGET /healthz 200\n');
+    expect(await kubectl('logs', 'web', '--tail', '1')).toBe('GET /healthz 200\n');
+    const stamped = (await kubectl('logs', 'web', '--timestamps', '--tail', '1')).trim();
+    expect(stamped).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z GET \/healthz 200$/);
+    // kubectl's own errors for what is not ours.
+    await expect(kubectl('logs', 'web', '-c', 'nope')).rejects.toThrow(/container nope is not valid for pod web/);
+
+    // follow: a line written after the request started arrives on the open stream.
+    const follow = execFile(kubectlBin, ['--kubeconfig', cp.kubeconfig, 'logs', '-f', 'web', '--tail', '0']);
+    let streamed = '';
+    follow.stdout?.on('data', (b: Buffer) => (streamed += b.toString()));
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      await inject(['after follow started']);
+      await waitFor(() => streamed.includes('after follow started') || undefined, 15_000);
+    } finally {
+      follow.kill();
+    }
+  }, 90_000);
+
   it('holds a pod whose ConfigMap is missing in CreateContainerConfigError, and runs it once the ConfigMap exists', async () => {
     await apply(podYaml('late', { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'late-config', key: 'x' } } }] }));
     const waiting = await waitFor(async () => {
@@ -177,6 +234,29 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     expect(out).toMatch(/Non-terminated Pods:\s+\(2 in total\)/);
     expect(out).toMatch(/default\s+web\s/);
   });
+
+  it('a second replica stands by, and takes over when the leader stops', async () => {
+    const holder = (await leaderLease()).spec?.holderIdentity;
+    expect(holder).toBeTruthy();
+    const standby = await startReplica(...(await ops()));
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      // Still the first one's, and the standby does nothing (no pass, no node writes).
+      expect((await leaderLease()).spec?.holderIdentity).toBe(holder);
+      expect(standby.output()).not.toMatch(/"message":"(node updated|pods listed)"/);
+      expect((await vk.stop()).code).toBe(0);
+      // Released on SIGTERM: the standby leads at once, and adopts the pods as they are.
+      await standby.waitForLine(/"message":"pods listed"/, 20_000);
+      const lease = await leaderLease();
+      expect(lease.spec?.holderIdentity).not.toBe(holder);
+      expect(lease.spec?.leaseTransitions).toBeGreaterThanOrEqual(1);
+      await runningPod('web', 30_000);
+      expect(standby.output()).not.toMatch(/"message":"container created"/);
+    } finally {
+      expect((await standby.stop()).code).toBe(0);
+    }
+    await startVk();
+  }, 120_000);
 
   it('turns the node NotReady when vk-provider stops, and on restart adopts the running pods without recreating them', async () => {
     const before = await readPod('web');

@@ -3,16 +3,20 @@
 // --standalone — the pods file loop and its status API, or — in cluster mode
 // (Virtual Kubelet) — the Node, its lease and the pods bound to it.
 import { dirname, resolve } from 'node:path';
+import { LeaderElector, leaderIdentity } from '@mikrotik-kube/leader-election';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { createService } from '@mikrotik-kube/service-kit';
 import { grpcPodServices } from './clients/grpc-services';
-import { startClusterNode } from './cluster/cluster-node';
+import { type ClusterNode, startClusterNode } from './cluster/cluster-node';
 import { resolvePodEnv } from './cluster/env-sources';
 import { EventRecorder } from './cluster/events';
 import { kubeClients, kubeEnvLookups } from './cluster/kube';
+import { type Kubelet, startKubelet } from './cluster/kubelet';
+import { leaderLeaseName } from './cluster/leader-lease';
 import { routerAddress } from './cluster/node-shape';
 import { ClusterPods } from './cluster/pod-controller';
 import { PodInformer } from './cluster/pod-informer';
+import { podLogs, runningPods } from './cluster/pod-logs';
 import { type VkConfig, vkSchema } from './config';
 import { PodLifecycle } from './core/pod-lifecycle';
 import { reportPod } from './core/pod-status';
@@ -50,6 +54,7 @@ async function clusterMode(): Promise<void> {
   const c = config.cluster;
   const kube = kubeClients(c.kubeconfig);
   const hostIP = routerAddress(config.routeros.url);
+  const kubeletAddress = config.kubelet.advertiseAddress || hostIP;
   const informer = new PodInformer({ config: kube.config, core: kube.core, nodeName: c.nodeName, logger, onChange: (why, pod) => pods.podChanged(why, pod) });
   const events = new EventRecorder({
     core: kube.core,
@@ -58,10 +63,12 @@ async function clusterMode(): Promise<void> {
     logger,
   });
   const lookups = kubeEnvLookups(kube.core, hostIP, (pod) => services.ipam.allocate(`${pod.metadata?.namespace || 'default'}/${pod.metadata?.name}`, pod.metadata?.annotations?.['mikrotik.io/network'] ?? ''));
+  const reconciler = podCore(events);
+  const units = new UnitWatch(services.supervisor, logger, { onChange: (s) => pods.unitChanged(s), onConnect: () => pods.supervisorConnected() });
   const pods = new ClusterPods({
     informer,
-    reconciler: podCore(events),
-    units: new UnitWatch(services.supervisor, logger, { onChange: (s) => pods.unitChanged(s), onConnect: () => pods.supervisorConnected() }),
+    reconciler,
+    units,
     core: kube.core,
     events,
     resolveEnv: (pod) => resolvePodEnv(pod, lookups),
@@ -69,14 +76,61 @@ async function clusterMode(): Promise<void> {
     logger,
     resyncMs: r.resyncSeconds * 1000,
   });
-  const node = startClusterNode({ kube, router, routerUrl: config.routeros.url, cluster: c, logger });
-  shutdown.add('cluster node', () => node.stop());
-  shutdown.add('pods', () => pods.stop());
-  shutdown.add('pod informer', () => informer.stop());
-  pods.start();
-  informer.start();
-  await svc.startOps({ readiness: () => node.readiness() });
-  logger.info('cluster mode', { node: c.nodeName, server: kube.config.getCurrentCluster()?.server, router: config.routeros.url });
+
+  // The node's work, done by the leader only: Node and lease, pods, kubelet API.
+  let node: ClusterNode | undefined;
+  let kubelet: Kubelet | undefined;
+  const work = {
+    start() {
+      node = startClusterNode({ kube, router, routerUrl: config.routeros.url, cluster: c, kubelet: config.kubelet.enabled ? { address: kubeletAddress, port: config.kubelet.port } : undefined, logger });
+      pods.start();
+      informer.start();
+      if (config.kubelet.enabled) {
+        kubelet = startKubelet({
+          config: config.kubelet,
+          kubeConfig: kube.config,
+          nodeName: c.nodeName,
+          address: kubeletAddress,
+          logs: podLogs(router, reconciler),
+          pods: () => runningPods(reconciler, units.units),
+          logger,
+          metrics: svc.metrics,
+        });
+      }
+    },
+    async stop() {
+      await kubelet?.stop();
+      await informer.stop();
+      await pods.stop();
+      await node?.stop();
+    },
+  };
+
+  const le = c.leaderElection;
+  const elector = le.enabled
+    ? new LeaderElector({
+        coordination: kube.coordination,
+        namespace: le.namespace || process.env['POD_NAMESPACE'] || 'default',
+        name: leaderLeaseName(c.nodeName),
+        identity: leaderIdentity(),
+        leaseDurationSeconds: le.leaseDurationSeconds,
+        renewDeadlineSeconds: le.renewDeadlineSeconds,
+        retryPeriodSeconds: le.retryPeriodSeconds,
+        logger,
+        metrics: { registry: svc.metrics, name: 'vk_leader', labels: { node: c.nodeName } },
+        onStartedLeading: () => work.start(),
+        // Exit so Kubernetes restarts us as a clean standby; the new leader takes over.
+        onStoppedLeading: () => void shutdown.run('lost leadership').then(() => process.exit(1)),
+      })
+    : undefined;
+  // Added first, so it runs last: the work stops before the lease is released.
+  if (elector) shutdown.add('leader election', () => elector.release().then(() => undefined));
+  shutdown.add('node work', () => work.stop());
+  if (elector) elector.start();
+  else work.start();
+
+  await svc.startOps({ readiness: () => (elector && !elector.isLeader ? elector.readiness() : (node?.readiness() ?? { ok: false, detail: 'starting' })) });
+  logger.info('cluster mode', { node: c.nodeName, server: kube.config.getCurrentCluster()?.server, router: config.routeros.url, leaderElection: le.enabled });
   svc.markReady();
 }
 

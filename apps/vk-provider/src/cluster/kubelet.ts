@@ -1,0 +1,53 @@
+// The kubelet API's lifetime in cluster mode: get the serving certificate
+// (files, or a CSR the cluster signs — which may wait for an admin's approval,
+// so it runs in the background and never holds up the pods), then serve
+// /containerLogs and /pods, renewing a CSR-issued certificate before it expires.
+import { readFile } from 'node:fs/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '@mikrotik-kube/service-kit';
+import type { Registry } from 'prom-client';
+import type { KubeletConfig } from '../config';
+import { type KubeletApi, type KubeletApiOptions, startKubeletApi } from './kubelet-api';
+import { loadServingCertificate, renewServingCertificate } from './serving-cert';
+
+export interface KubeletOptions {
+  config: KubeletConfig;
+  kubeConfig: KubeConfig;
+  nodeName: string;
+  /** The node's InternalIP (a SAN of a CSR-issued certificate). */
+  address: string | undefined;
+  logs: KubeletApiOptions['logs'];
+  pods: KubeletApiOptions['pods'];
+  logger: Logger;
+  metrics: Registry;
+}
+
+export interface Kubelet {
+  stop(): Promise<void>;
+}
+
+export function startKubelet(o: KubeletOptions): Kubelet {
+  const abort = new AbortController();
+  let api: KubeletApi | undefined;
+  let stopRenewal: (() => void) | undefined;
+  const c = o.config;
+  const csr = { kubeConfig: o.kubeConfig, nodeName: o.nodeName, ipAddresses: o.address ? [o.address] : [], logger: o.logger, signal: abort.signal };
+  const started = (async () => {
+    const cert = await loadServingCertificate({ ...csr, certFile: c.certFile, keyFile: c.keyFile });
+    const clientCa = c.clientCaFile ? await readFile(c.clientCaFile) : undefined;
+    if (abort.signal.aborted) return;
+    api = await startKubeletApi({ host: c.host, port: c.port, tls: { cert: cert.cert, key: cert.key, clientCa }, logs: o.logs, pods: o.pods, logger: o.logger, metrics: o.metrics });
+    o.logger.info('kubelet API listening', { host: c.host, port: api.port, certificate: cert.source, clientCertificates: clientCa ? 'required' : 'not checked' });
+    stopRenewal = renewServingCertificate(csr, cert, (next) => api?.setCertificate(next.cert, next.key));
+  })().catch((err: unknown) => {
+    if (!abort.signal.aborted) o.logger.error('kubelet API not started: kubectl logs will not work', { error: (err as Error).message });
+  });
+  return {
+    async stop() {
+      abort.abort(new Error('stopping'));
+      stopRenewal?.();
+      await started;
+      await api?.close();
+    },
+  };
+}
