@@ -1,8 +1,8 @@
 // boot-supervisor: systemd-like boot order, probes and watchdog for RouterOS
 // containers. Wires config, the router client, the engine, leader election,
 // the gRPC service and the ops port.
-import { hostname } from 'node:os';
 import { GrpcServer } from '@mikrotik-kube/grpc-kit';
+import { leaderIdentity } from '@mikrotik-kube/leader-election';
 import { contracts } from '@mikrotik-kube/proto';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { createService } from '@mikrotik-kube/service-kit';
@@ -49,7 +49,7 @@ const elector = createElector({
   kubeconfig: config.kubeconfig,
   namespace: l.namespace,
   name: l.leaseName,
-  identity: l.identity || `${hostname()}-${process.pid}`,
+  identity: l.identity || leaderIdentity(),
   leaseDurationMs: l.leaseDurationSeconds * 1000,
   renewDeadlineMs: l.renewDeadlineSeconds * 1000,
   retryPeriodMs: l.retryPeriodSeconds * 1000,
@@ -57,8 +57,6 @@ const elector = createElector({
 });
 // Registered last so it runs first on SIGTERM: stop acting, then hand the lease over.
 shutdown.add('leader election', () => elector.stop());
-await elector.start((leading) => {
-  if (leading) supervisor.activate();
-  else void supervisor.deactivate('lost leadership');
-});
+// Deactivation is awaited: a supervisor that lost the lease campaigns again only once it stopped acting.
+await elector.start((leading) => (leading ? supervisor.activate() : supervisor.deactivate('lost leadership')));
 svc.markReady();
