@@ -1,6 +1,6 @@
 // Lease leader election against a real kube-apiserver (tools/testenv control plane).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, KubeConfig, V1MicroTime } from '@kubernetes/client-node';
 import { unary } from '@mikrotik-kube/grpc-kit';
 import { waitFor } from '@mikrotik-kube/test-support';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
@@ -38,17 +38,17 @@ describe.skipIf(skip)(`LeaseElector against kube-apiserver${skip ? ` (skipped: $
     await cp?.stop();
   });
 
-  const elector = (identity: string) =>
-    new LeaseElector({
-      kubeConfig: kc,
-      namespace: 'default',
-      name: 'boot-supervisor-test',
-      identity,
-      leaseDurationMs: 3000,
-      renewDeadlineMs: 2000,
-      retryPeriodMs: 300,
-      logger: quiet,
-    });
+  const options = (identity: string) => ({
+    kubeConfig: kc,
+    namespace: 'default',
+    name: 'boot-supervisor-test',
+    identity,
+    leaseDurationMs: 3000,
+    renewDeadlineMs: 2000,
+    retryPeriodMs: 300,
+    logger: quiet,
+  });
+  const elector = (identity: string) => new LeaseElector(options(identity));
 
   it('lets exactly one replica lead and hands over when it stops', async () => {
     const a = elector('replica-a');
@@ -78,6 +78,42 @@ describe.skipIf(skip)(`LeaseElector against kube-apiserver${skip ? ` (skipped: $
     expect(changes.filter((c) => c.endsWith(':true'))).toHaveLength(2);
   }, 120_000);
 
+  it('a leader deposed by another holder stands down, finishes deactivating, then campaigns again', async () => {
+    const name = 'boot-supervisor-deposed';
+    const api = kc.makeApiClient(CoordinationV1Api);
+    const e = new LeaseElector({ ...options('replica-a'), name });
+    const changes: string[] = [];
+    let deactivated = 0;
+    await e.start(async (l) => {
+      changes.push(`${l}`);
+      if (l) return;
+      await new Promise((r) => setTimeout(r, 2500)); // a deactivation slower than the intruder's lease
+      deactivated = Date.now();
+    });
+    await waitFor(() => e.leading, 10_000, 50);
+    // Deleted and re-created for someone else, valid for 1 s from when the elector sees it.
+    await api.deleteNamespacedLease({ name, namespace: 'default' });
+    const now = new V1MicroTime();
+    await api.createNamespacedLease({
+      namespace: 'default',
+      body: { metadata: { name }, spec: { holderIdentity: 'intruder', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: 4 } },
+    });
+    await waitFor(() => changes.length === 2, 10_000, 20);
+    expect(changes).toEqual(['true', 'false']);
+    expect(e.leading).toBe(false);
+    await waitFor(() => e.leading, 15_000, 50);
+    const lease = await api.readNamespacedLease({ name, namespace: 'default' });
+    expect(lease.spec?.holderIdentity).toBe('replica-a');
+    expect(lease.spec?.leaseTransitions).toBe(5);
+    // Taken back only once the deactivation had finished, though the intruder's lease ran out before.
+    expect(deactivated).toBeGreaterThan(0);
+    expect(new Date(String(lease.spec?.acquireTime)).getTime()).toBeGreaterThan(deactivated);
+    expect(changes).toEqual(['true', 'false', 'true']);
+    await e.stop();
+    expect(changes).toEqual(['true', 'false', 'true', 'false']);
+    expect((await api.readNamespacedLease({ name, namespace: 'default' })).spec?.holderIdentity).toBe('');
+  }, 60_000);
+
   it('fails over between two supervisor processes: the standby takes over and adopts, nothing restarts', async () => {
     const router = await SimRouter.start();
     const dir = mkdtempSync(join(tmpdir(), 'boot-sup-ha-'));
@@ -87,7 +123,8 @@ describe.skipIf(skip)(`LeaseElector against kube-apiserver${skip ? ` (skipped: $
       const b = await router.addContainer('ha-b', 81);
       const common = [
         ...['--kubeconfig', cp.kubeconfig, '--leader.lease-name', 'boot-sup-failover', '--state-file', join(dir, 'state.json')],
-        ...['--leader.lease-duration-seconds', '2', '--leader.renew-deadline-seconds', '1', '--leader.retry-period-seconds', '1'],
+        // The shortest whole-second timings client-go accepts: lease > renew deadline > 1.2 × retry period.
+        ...['--leader.lease-duration-seconds', '3', '--leader.renew-deadline-seconds', '2', '--leader.retry-period-seconds', '1'],
       ];
       procs.push(await startSupervisor(router, [...common, '--leader.identity', 'one']));
       procs.push(await startSupervisor(router, [...common, '--leader.identity', 'two']));
@@ -110,7 +147,7 @@ describe.skipIf(skip)(`LeaseElector against kube-apiserver${skip ? ` (skipped: $
       expect(units.map((u) => u.name)).toEqual(['ha-a', 'ha-b']);
       expect((await router.calls())['POST container/start'] ?? 0).toBe(0);
       expect(await two.readyz()).toBe(200);
-      // Lease of 2 s: the takeover waits for expiry, not longer.
+      // Lease of 3 s: the takeover waits for expiry, not longer.
       expect(tookOverMs).toBeLessThan(15_000);
     } finally {
       for (const p of procs) await p.stop('SIGKILL');
