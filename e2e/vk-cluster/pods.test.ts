@@ -223,6 +223,25 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     await runningPod('late');
   }, 150_000);
 
+  it('reports a crash as the kubelet does: BackOff event, then Running again with restartCount 1', async () => {
+    const crashed = await fetch(`${stack.ctx.urls['simAdmin']}/containers/default_late_app/crash`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ exitCode: 1 }),
+    });
+    expect(crashed.ok).toBe(true);
+    const pod = await waitFor(async () => {
+      const p = await readPod('late');
+      const s = p.status?.containerStatuses?.[0];
+      return s?.restartCount === 1 && s.ready ? p : undefined;
+    }, 60_000);
+    expect(pod.status?.phase).toBe('Running');
+    expect(await reasons('late')).toEqual(expect.arrayContaining(['BackOff', 'Started']));
+    const backOff = (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=late,reason=BackOff' })).items[0];
+    expect(backOff?.type).toBe('Warning');
+    expect(backOff?.involvedObject.fieldPath).toBe('spec.containers{app}');
+  }, 90_000);
+
   it('looks right in kubectl describe node', async () => {
     const out = await kubectl('describe', 'node', NODE);
     expect(out).toMatch(/Roles:\s+agent/);
