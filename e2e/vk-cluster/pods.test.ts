@@ -242,6 +242,21 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     expect(backOff?.involvedObject.fieldPath).toBe('spec.containers{app}');
   }, 90_000);
 
+  it('recreates a pod whose definition changed (a mikrotik.io annotation), keeping its address', async () => {
+    const before = await readPod('late');
+    const oldId = (await routerContainer('default', 'late'))?.id;
+    await kubectl('annotate', 'pod', 'late', 'mikrotik.io/boot-priority=5');
+    const after = await waitFor(async () => {
+      const c = await routerContainer('default', 'late');
+      if (!c || c.id === oldId) return undefined;
+      const p = await readPod('late');
+      return p.status?.containerStatuses?.[0]?.ready && p.status.containerStatuses[0].containerID === `routeros://${c.id}` ? p : undefined;
+    }, 60_000);
+    expect(after.status?.podIP).toBe(before.status?.podIP);
+    const killing = (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=late,reason=Killing' })).items;
+    expect(killing.map((e) => e.message)).toContain('Stopping container app: its definition changed, it will be created again');
+  }, 90_000);
+
   it('looks right in kubectl describe node', async () => {
     const out = await kubectl('describe', 'node', NODE);
     expect(out).toMatch(/Roles:\s+agent/);

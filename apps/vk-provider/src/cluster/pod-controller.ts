@@ -121,6 +121,8 @@ export class ClusterPods {
     const live = new Set(pods.map((p) => p.metadata?.uid ?? ''));
     for (const k of this.envCache.keys()) if (!live.has(k.split('/')[0] ?? '')) this.envCache.delete(k);
     for (const uid of this.written.keys()) if (!live.has(uid)) this.written.delete(uid);
+    const units = new Set([...reconciler.records.values()].flatMap((rec) => rec.plan?.containers.map((x) => x.unit) ?? []));
+    for (const u of this.unitStates.keys()) if (!units.has(u)) this.unitStates.delete(u);
     for (const pod of deleting) if (!r.failed.includes(keyOf(pod))) await this.finishDeletion(pod);
     await this.writeStatuses();
     return { failed: r.failed.length > 0 };
