@@ -43,7 +43,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
       env: cp.childEnv(),
       args: [
         '--routeros.url', routerUrl, '--routeros.user', 'admin', '--routeros.password', 'pw', '--routeros.timeout-ms', '2000',
-        '--cluster.kubeconfig', cp.kubeconfig, '--cluster.node-name', NODE, '--cluster.max-pods', '33',
+        '--kubeconfig', cp.kubeconfig, '--node-name', NODE, '--cluster.max-pods', '33',
         '--cluster.ping-seconds', '1', '--cluster.status-seconds', '3', '--cluster.lease-duration-seconds', '4',
         '--http.host', '127.0.0.1', '--http.port', String(opsPort),
       ],

@@ -27,7 +27,9 @@ import { StandaloneController } from './standalone/controller';
 import { PodFileSource } from './standalone/pod-file';
 import { statusRoutes } from './standalone/status-routes';
 
-const svc = createService<VkConfig>({ name: 'vk-provider', envPrefix: 'VK_PROVIDER_', schema: vkSchema });
+// --kubeconfig and --node-name as virtual-kubelet's command line has them.
+const flagAliases = { kubeconfig: 'cluster.kubeconfig', 'node-name': 'cluster.node-name' };
+const svc = createService<VkConfig>({ name: 'vk-provider', envPrefix: 'VK_PROVIDER_', schema: vkSchema, flagAliases });
 const { config, logger, shutdown } = svc;
 
 const router = clientFromConfig(config.routeros);

@@ -38,6 +38,8 @@ export interface LoadConfigOptions {
   envPrefix: string;
   /** Flags that are not config values (e.g. --standalone) and their arity. */
   extraFlags?: Record<string, 'boolean' | 'string'>;
+  /** Short names users expect for config flags, e.g. { kubeconfig: 'cluster.kubeconfig' } makes --kubeconfig mean --cluster.kubeconfig. */
+  flagAliases?: Record<string, string>;
 }
 
 export interface LoadedConfig<T> {
@@ -151,7 +153,9 @@ function parseArgs(argv: string[], opts: LoadConfigOptions, flagLeaves: Map<stri
       continue;
     }
     const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const given = eq > 0 ? arg.slice(0, eq) : arg;
+    const alias = opts.flagAliases?.[given.slice(2)];
+    const flag = alias ? `--${alias}` : given;
     const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
     const extra = opts.extraFlags?.[flag.slice(2)];
     const leaf = flagLeaves.get(flag);

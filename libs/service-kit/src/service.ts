@@ -57,6 +57,8 @@ export interface ServiceOptions {
   argv?: string[];
   env?: NodeJS.ProcessEnv;
   extraFlags?: Record<string, 'boolean' | 'string'>;
+  /** See LoadConfigOptions.flagAliases. */
+  flagAliases?: Record<string, string>;
 }
 
 export interface Service<C extends BaseConfig> {
@@ -85,6 +87,7 @@ export function createService<C extends BaseConfig>(opts: ServiceOptions): Servi
       env: opts.env ?? process.env,
       envPrefix: opts.envPrefix,
       ...(opts.extraFlags ? { extraFlags: opts.extraFlags } : {}),
+      ...(opts.flagAliases ? { flagAliases: opts.flagAliases } : {}),
     });
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -139,4 +139,12 @@ describe('loadConfig', () => {
     });
     expect(extras).toEqual({ standalone: true, pods: 'x.yaml' });
   });
+
+  it('takes flag aliases as the config flags they stand for', () => {
+    const flagAliases = { url: 'routeros.rest-url', timeout: 'routeros.timeoutMs' };
+    const { config, sources } = loadConfig<TestConfig>({ schema, envPrefix: 'MK_', argv: ['--url', 'https://r/rest', '--timeout=5'], env: {}, flagAliases });
+    expect(config.routeros).toMatchObject({ restUrl: 'https://r/rest', timeoutMs: 5 });
+    expect(sources.get('routeros.restUrl')).toMatch(/flag/);
+    expect(() => loadConfig({ schema, envPrefix: 'MK_', argv: ['--url', 'x', '--timeout', 'soon'], env: {}, flagAliases })).toThrow(/routeros\.timeoutMs/);
+  });
 });
