@@ -5,7 +5,7 @@
 // with `kubectl apply`, the scheduler binds them to our node, and everything is
 // checked the way a user would: kubectl, events, and the router's own REST view.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CertificatesV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -318,6 +318,26 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     expect(String(after.status?.containerStatuses?.[0]?.state?.running?.startedAt)).toBe(String(before.status?.containerStatuses?.[0]?.state?.running?.startedAt));
     expect(vk.output()).not.toMatch(/"message":"container created"/);
   }, 150_000);
+
+  it('removes nothing from the router while the API server cannot be reached', async () => {
+    expect((await vk.stop()).code).toBe(0);
+    const before = (await router.containers.list()).map((c) => c.id).sort();
+    // The same cluster, but an address where nothing listens.
+    const dead = join(stack.ctx.dataDir, 'dead.kubeconfig');
+    const closed = await freePort();
+    writeFileSync(dead, readFileSync(cp.kubeconfig, 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closed}`));
+    const cut = await startReplica(...(await ops()), '--kubeconfig', dead, '--cluster.leader-election.enabled', 'false');
+    try {
+      await cut.waitForLine(/"message":"pod watch failed; listing again"/, 30_000);
+      // Longer than a resync period (5 s): passes had every chance to remove something.
+      await new Promise((r) => setTimeout(r, 7000));
+      expect((await router.containers.list()).map((c) => c.id).sort()).toEqual(before);
+      expect(cut.output()).not.toMatch(/"message":"pod removed from the router"/);
+    } finally {
+      expect((await cut.stop()).code).toBe(0);
+    }
+    await startVk();
+  }, 90_000);
 
   it('kubectl delete stops and removes the container, its env and its veth, then the pod goes', async () => {
     const pod = await readPod('web');
