@@ -44,6 +44,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
   let coordination: CoordinationV1Api;
   let router: RouterOsClient;
   let vkConfig: string;
+  let opsPort: number;
   let kubectlBin: string;
 
   const kubectl = async (...args: string[]) => (await run(kubectlBin, ['--kubeconfig', cp.kubeconfig, ...args], { timeout: 60_000 })).stdout;
@@ -106,6 +107,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
         // No certificate files: vk-provider asks the cluster for one (CSR); the API server's
         // kubelet client certificate (signed by the testenv CA) is required.
         kubelet: { host: '127.0.0.1', port: await freePort(), clientCaFile: join(cp.dir, 'pki/ca.crt') },
+        http: { host: '127.0.0.1', port: (opsPort = await freePort()) },
       }),
     );
     await startVk();
@@ -267,6 +269,21 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     expect(out).toMatch(/OS Image:\s+RouterOS /);
     expect(out).toMatch(/Non-terminated Pods:\s+\(2 in total\)/);
     expect(out).toMatch(/default\s+web\s/);
+  });
+
+  it('exports what it does on /metrics', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+    // Every series also carries service="vk-provider" (service-kit's default label).
+    const value = (name: string, labels: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.split(',').every((kv) => l.includes(kv)));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined;
+    };
+    expect(value('vk_pods', 'phase="Running"')).toBe(2);
+    expect(value('vk_reconcile_passes_total', 'result="ok"')).toBeGreaterThan(0);
+    expect(value('vk_pod_operations_total', 'operation="created"')).toBeGreaterThan(0);
+    expect(value('vk_pod_status_writes_total', 'result="written"')).toBeGreaterThan(0);
+    expect(value('vk_leader', `node="${NODE}"`)).toBe(1);
+    expect(value('vk_kubelet_api_requests_total', 'route="containerLogs",code="200"')).toBeGreaterThan(0);
   });
 
   it('a second replica stands by, and takes over when the leader stops', async () => {

@@ -21,7 +21,8 @@ import { type VkConfig, vkSchema } from './config';
 import { PodLifecycle } from './core/pod-lifecycle';
 import { reportPod } from './core/pod-status';
 import { Reconciler } from './core/reconciler';
-import type { PodEvents } from './core/services';
+import type { PodEvents, UnitStatus } from './core/services';
+import { reconcileMetrics } from './core/metrics';
 import { UnitWatch } from './core/unit-watch';
 import { StandaloneController } from './standalone/controller';
 import { PodFileSource } from './standalone/pod-file';
@@ -38,7 +39,7 @@ const services = grpcPodServices(config.services, config.services.deadlineMs);
 shutdown.add('service clients', () => services.close());
 const r = config.reconcile;
 
-function podCore(events?: PodEvents): Reconciler {
+function podCore(units: () => ReadonlyMap<string, UnitStatus>, events?: PodEvents): Reconciler {
   const lifecycle = new PodLifecycle({
     router,
     services,
@@ -49,7 +50,15 @@ function podCore(events?: PodEvents): Reconciler {
     extractTimeoutMs: r.extractTimeoutSeconds * 1000,
     events,
   });
-  return new Reconciler({ router, services, lifecycle, logger, concurrency: r.concurrency });
+  const reconciler: Reconciler = new Reconciler({
+    router,
+    services,
+    lifecycle,
+    logger,
+    concurrency: r.concurrency,
+    metrics: reconcileMetrics(svc.metrics, () => reconciler.records.values(), units),
+  });
+  return reconciler;
 }
 
 async function clusterMode(): Promise<void> {
@@ -65,7 +74,7 @@ async function clusterMode(): Promise<void> {
     logger,
   });
   const lookups = kubeEnvLookups(kube.core, hostIP, (pod) => services.ipam.allocate(`${pod.metadata?.namespace || 'default'}/${pod.metadata?.name}`, pod.metadata?.annotations?.['mikrotik.io/network'] ?? ''));
-  const reconciler = podCore(events);
+  const reconciler = podCore(() => units.units, events);
   const units = new UnitWatch(services.supervisor, logger, { onChange: (s) => pods.unitChanged(s), onConnect: () => pods.supervisorConnected() });
   const pods = new ClusterPods({
     informer,
@@ -77,6 +86,7 @@ async function clusterMode(): Promise<void> {
     hostIP,
     logger,
     resyncMs: r.resyncSeconds * 1000,
+    metrics: svc.metrics,
   });
 
   // The node's work, done by the leader only: Node and lease, pods, kubelet API.
@@ -137,7 +147,7 @@ async function clusterMode(): Promise<void> {
 }
 
 async function standaloneMode(): Promise<void> {
-  const reconciler = podCore();
+  const reconciler = podCore(() => units.units);
   // A relative pods file is relative to the config file, like any path in it.
   const configIndex = process.argv.indexOf('--config');
   const configDir = configIndex > 0 && process.argv[configIndex + 1] ? dirname(resolve(process.argv[configIndex + 1] as string)) : process.cwd();

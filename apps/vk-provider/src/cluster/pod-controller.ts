@@ -7,6 +7,7 @@
 // full list, so a slow or failing API server never makes us remove pods.
 import { ApiException, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '@mikrotik-kube/service-kit';
+import { Counter, type Registry } from 'prom-client';
 import { podKey } from '../core/naming';
 import { PassLoop } from '../core/pass-loop';
 import { podStatus } from '../core/pod-status';
@@ -32,6 +33,8 @@ export interface ClusterPodsOptions {
   resyncMs: number;
   /** Unit changes are written in batches at most this often. */
   statusDebounceMs?: number;
+  /** Exports vk_pod_status_writes_total{result}. */
+  metrics?: Registry;
 }
 
 const keyOf = (p: V1Pod) => podKey(p.metadata?.namespace || 'default', p.metadata?.name ?? '');
@@ -47,9 +50,13 @@ export class ClusterPods {
   private writing: Promise<void> = Promise.resolve();
   private statusTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly writes: Counter | undefined;
 
   constructor(private readonly o: ClusterPodsOptions) {
     this.loop = new PassLoop((reason, gc) => this.pass(reason, gc), o.resyncMs, o.logger);
+    this.writes = o.metrics
+      ? new Counter({ name: 'vk_pod_status_writes_total', help: 'pods/status writes by result (written, conflict: our copy was stale, error).', labelNames: ['result'], registers: [o.metrics] })
+      : undefined;
   }
 
   start(): void {
@@ -185,9 +192,12 @@ export class ClusterPods {
       try {
         await this.o.core.replaceNamespacedPodStatus({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace || 'default', body });
         this.written.set(uid, fingerprint);
+        this.writes?.inc({ result: 'written' });
       } catch (e) {
         // 409: our copy is stale; the informer brings the new one and triggers another write.
-        if (status(e) !== 409 && status(e) !== 404) this.o.logger.warn('pod status not written', { pod: keyOf(pod), error: (e as Error).message });
+        const stale = status(e) === 409 || status(e) === 404;
+        this.writes?.inc({ result: stale ? 'conflict' : 'error' });
+        if (!stale) this.o.logger.warn('pod status not written', { pod: keyOf(pod), error: (e as Error).message });
       }
     }
   }

@@ -7,6 +7,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
+import type { ReconcileMetrics } from './metrics';
 import { podKey } from './naming';
 import type { CreatedContainer, PodLifecycle } from './pod-lifecycle';
 import { forEachLimited } from './pool';
@@ -57,6 +58,7 @@ export interface ReconcilerOptions {
   logger: Logger;
   /** Pods worked on at once. */
   concurrency: number;
+  metrics?: ReconcileMetrics;
 }
 
 const message = (e: unknown) => (e as { details?: string }).details || (e as Error).message || String(e);
@@ -74,7 +76,14 @@ export class Reconciler {
 
   /** One pass; passes never overlap. `collectGarbage` also lets ipam and volumes drop what no pod owns. */
   sync(pods: DesiredPod[], collectGarbage = false): Promise<SyncResult> {
-    const run = this.running.catch(() => undefined).then(() => this.pass(pods, collectGarbage));
+    const run = this.running
+      .catch(() => undefined)
+      .then(async () => {
+        const started = performance.now();
+        const result = await this.pass(pods, collectGarbage);
+        this.o.metrics?.observe(result, (performance.now() - started) / 1000);
+        return result;
+      });
     this.running = run;
     return run;
   }
