@@ -1,7 +1,6 @@
 // csi-controller: the CSI Identity + Controller services for ROSE Data Server volumes.
 // Wiring only: config, SSH backend, optional Kubernetes client, CSI server, reconcilers.
 import { readFileSync } from 'node:fs';
-import { CoreV1Api, KubeConfig, StorageV1Api } from '@kubernetes/client-node';
 import { identityHandlers, startCsiServer } from '@mikrotik-kube/csi-common';
 import { contracts } from '@mikrotik-kube/proto';
 import { createService } from '@mikrotik-kube/service-kit';
@@ -9,6 +8,7 @@ import { AttachmentReconciler } from './attachment-reconciler';
 import { type ControllerConfig, controllerSchema } from './config';
 import { controllerHandlers } from './controller';
 import { InFlight } from './inflight';
+import { kubeClients, kubeSource } from './kube-client';
 import { kubeNodes, staticNodes } from './nodes';
 import { OrphanReconciler } from './orphan-reconciler';
 import { RdsBackend } from './rds-backend';
@@ -46,12 +46,13 @@ const backend = new RdsBackend({
 });
 svc.shutdown.add('rds ssh', () => backend.close());
 
-let kube: { core: CoreV1Api; storage: StorageV1Api } | undefined;
-if (config.kubeconfig) {
-  const kc = new KubeConfig();
-  kc.loadFromFile(config.kubeconfig);
-  kube = { core: kc.makeApiClient(CoreV1Api), storage: kc.makeApiClient(StorageV1Api) };
-}
+const kubeFrom = kubeSource(config.kubeconfig);
+const kube = kubeClients(kubeFrom);
+logger.info('kubernetes client', {
+  source: kubeFrom.kind,
+  ...(kubeFrom.kind === 'kubeconfig' ? { kubeconfig: kubeFrom.path } : {}),
+  ...(kube ? {} : { note: 'no kubeconfig and not in a pod: static node list, reconcilers off' }),
+});
 
 const ctx = {
   rds: backend,
@@ -93,4 +94,4 @@ if (kube) {
   }
 }
 svc.markReady();
-logger.info('csi-controller ready', { endpoint: config.csi.endpoint, rds: `${r.address}:${r.port}`, kube: !!kube });
+logger.info('csi-controller ready', { endpoint: config.csi.endpoint, rds: `${r.address}:${r.port}`, kube: kubeFrom.kind });
