@@ -5,18 +5,19 @@
 //    volume base without our marker or naming, and a "pvc-" disk outside the volume bases stay;
 //  - attachments: a publish record (disk comment) with no VolumeAttachment for that node is
 //    cleared after the grace period; one with a VolumeAttachment stays; an attached
-//    VolumeAttachment whose volume has no record is reported (log + metric), not "repaired".
+//    VolumeAttachment whose volume has no record is reported (log + metric), not "repaired";
+//  - an API server that does not answer means no PV list, so nothing is removed (no grace).
 // Everything is read back through the router's own view (/rest/disk, backing files) and the
 // API server.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, StorageV1Api, type V1VolumeAttachment } from '@kubernetes/client-node';
 import { createClient, unary } from '@mikrotik-kube/grpc-kit';
 import { contracts, type csi } from '@mikrotik-kube/proto';
 import { RdsClient } from '@mikrotik-kube/rds-ssh';
-import { waitFor } from '@mikrotik-kube/test-support';
+import { freePort, waitFor } from '@mikrotik-kube/test-support';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_PASSWORD, SIM_USER, startController, startSim, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
@@ -32,9 +33,22 @@ const NODE_A = 'node-a';
 const NODE_B = 'node-b';
 const mountCap: csi.VolumeCapability = { mount: { fs_type: 'ext4', mount_flags: [] }, access_mode: { mode: 'SINGLE_NODE_WRITER' } };
 const vol = (tag: string) => `pvc-${tag}-${randomUUID().slice(0, 8)}`;
+const volumeRequest = (name: string) => ({
+  name,
+  capacity_range: { required_bytes: GiB },
+  volume_capabilities: [mountCap],
+  parameters: { volumePath: VOLUME_BASE, nvmeAddress: '127.0.0.1' },
+});
 
 type Disk = Record<string, string>;
 type LogLine = Record<string, unknown>;
+
+/** A disk as the router's REST API shows it. */
+async function simDisk(sim: Sim, slot: string): Promise<Disk | undefined> {
+  const auth = Buffer.from(`${SIM_USER}:${SIM_PASSWORD}`).toString('base64');
+  const res = await fetch(`${sim.restUrl}/disk`, { headers: { authorization: `Basic ${auth}` } });
+  return ((await res.json()) as Disk[]).find((d) => d['slot'] === slot);
+}
 
 describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let cp: ControlPlane;
@@ -55,12 +69,7 @@ describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${ski
   const created = new Map<string, number>();
   const published = new Map<string, number>();
 
-  const disks = async (): Promise<Disk[]> => {
-    const auth = Buffer.from(`${SIM_USER}:${SIM_PASSWORD}`).toString('base64');
-    const res = await fetch(`${sim.restUrl}/disk`, { headers: { authorization: `Basic ${auth}` } });
-    return (await res.json()) as Disk[];
-  };
-  const disk = async (slot: string) => (await disks()).find((d) => d['slot'] === slot);
+  const disk = (slot: string) => simDisk(sim, slot);
   const logs = (): LogLine[] =>
     controller.proc
       .output()
@@ -98,12 +107,7 @@ describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${ski
     });
   const createVolume = async (name: string) => {
     const t = Date.now();
-    const r = await unary(client, 'CreateVolume', {
-      name,
-      capacity_range: { required_bytes: GiB },
-      volume_capabilities: [mountCap],
-      parameters: { volumePath: VOLUME_BASE, nvmeAddress: '127.0.0.1' },
-    });
+    const r = await unary(client, 'CreateVolume', volumeRequest(name));
     expect(r.volume?.volume_id).toBe(name);
     created.set(name, t);
   };
@@ -221,4 +225,48 @@ describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${ski
     expect((await disk(unrecorded))?.['comment']).not.toContain('n=');
     expect((await storage.readVolumeAttachment({ name: `va-${unrecorded}` })).status?.attached).toBe(true);
   }, 20_000);
+});
+
+describe('csi-controller orphan reconciler with an API server that does not answer', () => {
+  let sim: Sim;
+  let controller: ControllerProc;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'csi-reconcile-down-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    // A kubeconfig whose server is a closed loopback port: every list fails.
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${await freePort()}"}}]\n` +
+        `users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+    );
+    sim = await startSim();
+    controller = await startController(sim, {
+      dir,
+      args: ['--kubeconfig', kubeconfig, '--reconcile.orphans.enabled', 'true', '--reconcile.orphans.dry-run', 'false', '--reconcile.orphans.interval-seconds', '1', '--reconcile.orphans.grace-seconds', '0'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await controller?.stop();
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('keeps a disk no PV could be shown to reference', async () => {
+    const client = createClient(contracts.csi().Controller, controller.endpoint, { deadlineMs: 30_000 });
+    const id = vol('unknown');
+    try {
+      await unary(client, 'CreateVolume', volumeRequest(id));
+    } finally {
+      client.close();
+    }
+    const failures = () => controller.proc.output().split('\n').filter((l) => l.includes('"message":"orphan reconcile failed"')).length;
+    const before = failures();
+    await waitFor(() => failures() >= before + 2, 10_000, 100);
+    expect(await simDisk(sim, id)).toBeDefined();
+    expect(sim.volumeFiles()).toContain(`${id}.img`);
+    expect(controller.proc.output()).not.toContain('orphaned volume deleted');
+  }, 30_000);
 });
