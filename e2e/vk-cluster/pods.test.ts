@@ -264,6 +264,8 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     expect(out).toMatch(/Roles:\s+agent/);
     expect(out).toMatch(/Taints:\s+virtual-kubelet\.io\/provider=mikrotik:NoSchedule/);
     expect(out).toMatch(/Ready\s+True\s.*RouterReady/);
+    expect(out).toMatch(/MemoryPressure\s+False\s.*RouterHasSufficientMemory/);
+    expect(out).toMatch(/DiskPressure\s+False\s.*RouterHasNoDiskPressure/);
     expect(out).toMatch(/InternalIP:\s+127\.0\.0\.1/);
     expect(out).toMatch(/Operating System:\s+linux/);
     expect(out).toMatch(/OS Image:\s+RouterOS /);

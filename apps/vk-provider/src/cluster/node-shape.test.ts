@@ -1,6 +1,6 @@
 import type { SystemResource } from '@mikrotik-kube/routeros-rest';
 import { describe, expect, it } from 'vitest';
-import { kubeArch, nodeLabels, nodeStatus, routerAddress, withProviderTaint } from './node-shape';
+import { kubeArch, nextPressures, nodeLabels, nodeStatus, routerAddress, underPressure, withProviderTaint } from './node-shape';
 
 const resource: SystemResource = {
   version: '7.21 (stable)',
@@ -61,5 +61,36 @@ describe('node shape', () => {
     expect(withApi.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: 10250 } });
     // Never answered: no capacity invented.
     expect(down.capacity).toBeUndefined();
+  });
+
+  it('reports memory and disk pressure with thresholds scaled for routers, keeping lastTransitionTime until a flip', () => {
+    const GiB = 2 ** 30;
+    const MiB = 2 ** 20;
+    const r = (freeMemory: number, totalMemory: number, freeHddSpace = 50, totalHddSpace = 100) => ({ ...resource, freeMemory, totalMemory, freeHddSpace, totalHddSpace });
+    // 5 % of 4 GiB is ~205 MiB; a 64 MiB router is short under 16 MiB (a quarter), a 1 GiB one under 51 MiB.
+    expect(underPressure(r(300 * MiB, 4 * GiB)).memory).toBe(false);
+    expect(underPressure(r(200 * MiB, 4 * GiB)).memory).toBe(true);
+    expect(underPressure(r(20 * MiB, 64 * MiB)).memory).toBe(false);
+    expect(underPressure(r(15 * MiB, 64 * MiB)).memory).toBe(true);
+    expect(underPressure(r(GiB, 4 * GiB, 9, 100)).disk).toBe(true);
+    expect(underPressure(r(GiB, 4 * GiB, 0, 0)).disk).toBe(false);
+
+    const t0 = new Date('2026-11-23T12:00:00Z');
+    const t1 = new Date('2026-11-23T12:05:00Z');
+    const first = nextPressures(undefined, r(GiB, 4 * GiB), t0);
+    const same = nextPressures(first, r(GiB, 4 * GiB), t1);
+    expect(same.memory).toBe(first.memory);
+    const flipped = nextPressures(same, r(100 * MiB, 4 * GiB), t1);
+    expect(flipped.memory).toEqual({ on: true, since: t1 });
+    expect(flipped.disk).toBe(first.disk);
+
+    const status = nodeStatus({ nodeName: 'rds1', maxPods: 20, routerUrl: 'https://10.0.0.1/rest', resource: r(100 * MiB, 4 * GiB), reachability: { ok: true, since: t0 }, pressures: flipped, now: t1 });
+    expect(status.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Ready', 'True', 'RouterReady'],
+      ['MemoryPressure', 'True', 'RouterHasInsufficientMemory'],
+      ['DiskPressure', 'False', 'RouterHasNoDiskPressure'],
+    ]);
+    expect(status.conditions?.[1]).toMatchObject({ lastTransitionTime: t1, message: 'the router is short of memory: 100 MiB of 4096 MiB memory free' });
+    expect(status.conditions?.[2]?.lastTransitionTime).toBe(t0);
   });
 });

@@ -54,6 +54,52 @@ export function readyCondition(r: Reachability, version: string | undefined, now
     : { type: 'Ready', status: 'False', reason: 'RouterUnreachable', message: `the router does not answer: ${r.error ?? 'unknown error'}`, lastHeartbeatTime: now, lastTransitionTime: r.since };
 }
 
+/** A pressure the router is (or is not) under, and since when. */
+export interface PressureState {
+  on: boolean;
+  since: Date;
+}
+
+export interface Pressures {
+  memory: PressureState;
+  disk: PressureState;
+}
+
+const MIN_FREE_MEMORY = 32 * 2 ** 20;
+
+/**
+ * Whether the router is short of memory (under 5 % or 32 MiB free) or of system storage
+ * (under 10 % free) — the kubelet's idea of hard eviction thresholds, scaled for routers.
+ */
+export function underPressure(r: SystemResource): { memory: boolean; disk: boolean } {
+  return {
+    memory: r.totalMemory > 0 && r.freeMemory < Math.max(0.05 * r.totalMemory, Math.min(MIN_FREE_MEMORY, 0.25 * r.totalMemory)),
+    disk: r.totalHddSpace > 0 && r.freeHddSpace < 0.1 * r.totalHddSpace,
+  };
+}
+
+/** Carries each pressure's `since` over unless it flipped. */
+export function nextPressures(prev: Pressures | undefined, r: SystemResource, now: Date): Pressures {
+  const p = underPressure(r);
+  const keep = (old: PressureState | undefined, on: boolean): PressureState => (old && old.on === on ? old : { on, since: now });
+  return { memory: keep(prev?.memory, p.memory), disk: keep(prev?.disk, p.disk) };
+}
+
+const MiB = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+
+function pressureConditions(p: Pressures, r: SystemResource, now: Date): V1NodeCondition[] {
+  const cond = (type: string, s: PressureState, on: [string, string], off: [string, string]): V1NodeCondition => {
+    const [reason, message] = s.on ? on : off;
+    return { type, status: s.on ? 'True' : 'False', reason, message, lastHeartbeatTime: now, lastTransitionTime: s.since };
+  };
+  const mem = `${MiB(r.freeMemory)} of ${MiB(r.totalMemory)} memory free`;
+  const disk = `${MiB(r.freeHddSpace)} of ${MiB(r.totalHddSpace)} system storage free`;
+  return [
+    cond('MemoryPressure', p.memory, ['RouterHasInsufficientMemory', `the router is short of memory: ${mem}`], ['RouterHasSufficientMemory', mem]),
+    cond('DiskPressure', p.disk, ['RouterHasDiskPressure', `the router is short of system storage: ${disk}`], ['RouterHasNoDiskPressure', disk]),
+  ];
+}
+
 /** The host of the router's REST URL when it is an IP address (the node's InternalIP). */
 export function routerAddress(restUrl: string): string | undefined {
   const host = new URL(restUrl).hostname.replace(/^\[|\]$/g, '');
@@ -69,6 +115,8 @@ export interface NodeStatusInput {
   /** Last good answer of the router; absent until it has answered once. */
   resource: SystemResource | undefined;
   reachability: Reachability;
+  /** Memory and disk pressure from the last good resource. */
+  pressures?: Pressures;
   now: Date;
 }
 
@@ -82,6 +130,7 @@ export function nodeStatus(i: NodeStatusInput): V1NodeStatus {
   if (ip) status.addresses?.unshift({ type: 'InternalIP', address: ip });
   if (i.kubelet) status.daemonEndpoints = { kubeletEndpoint: { Port: i.kubelet.port } };
   const r = i.resource;
+  if (r && i.pressures) status.conditions?.push(...pressureConditions(i.pressures, r, i.now));
   if (r) {
     const capacity = { cpu: String(r.cpuCount), memory: String(r.totalMemory), pods: String(i.maxPods) };
     status.capacity = capacity;

@@ -10,7 +10,7 @@ import type { Logger } from '@mikrotik-kube/service-kit';
 import type { ClusterConfig } from '../config';
 import { every, type Every } from './every';
 import { isNotFound } from './kube';
-import { nodeLabels, nodeStatus, type Reachability, withProviderTaint } from './node-shape';
+import { nextPressures, nodeLabels, nodeStatus, type Pressures, type Reachability, withProviderTaint } from './node-shape';
 
 export interface NodeControllerOptions {
   core: CoreV1Api;
@@ -30,6 +30,8 @@ export class NodeController {
   private registered: V1Node | undefined;
   private lastPush = 0;
   private pushedReady: boolean | undefined;
+  private pressures: Pressures | undefined;
+  private pushedPressures: Pressures | undefined;
   private loop: Every | undefined;
 
   constructor(private readonly o: NodeControllerOptions) {}
@@ -55,12 +57,15 @@ export class NodeController {
       this.o.onRegistered?.(this.registered);
     }
     const due = Date.now() - this.lastPush >= this.o.cluster.statusSeconds * 1000;
-    if (due || this.pushedReady !== this.reach.ok) await this.pushStatus();
+    if (due || this.pushedReady !== this.reach.ok || this.pushedPressures !== this.pressures) await this.pushStatus();
   }
 
   private async ping(): Promise<void> {
     try {
       this.resource = await this.o.router.system.resource();
+      // A new object only when a pressure flips, so the identity check above notices it.
+      const next = nextPressures(this.pressures, this.resource, new Date());
+      if (next.memory !== this.pressures?.memory || next.disk !== this.pressures.disk) this.pressures = next;
       if (!this.reach.ok) {
         this.reach = { ok: true, since: new Date() };
         this.o.logger.info('router answers', { node: this.o.cluster.nodeName, version: this.resource.version });
@@ -103,6 +108,7 @@ export class NodeController {
       kubelet: this.o.kubelet,
       resource: this.resource,
       reachability: this.reach,
+      pressures: this.pressures,
       now: new Date(),
     });
     // Strategic merge: conditions merge by type, so conditions others own survive.
@@ -120,5 +126,6 @@ export class NodeController {
     this.lastPush = Date.now();
     if (this.pushedReady !== this.reach.ok) this.o.logger.info('node status', { node: c.nodeName, ready: this.reach.ok, reason: this.reach.error });
     this.pushedReady = this.reach.ok;
+    this.pushedPressures = this.pressures;
   }
 }
