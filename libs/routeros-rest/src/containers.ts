@@ -31,6 +31,13 @@ export interface Container {
   /** Image reference the router recorded (`tag`, older `repo`). */
   image?: string;
   arch?: string;
+  /** `memory-current` in bytes (RouterOS 7.23+); undefined when the router does not report it. */
+  memoryBytes?: number;
+  /**
+   * `cpu-usage` (7.23+) as a percentage of the whole router's CPU, like `/system/resource`
+   * `cpu-load` — the reference gives no unit, so this reading is our assumption.
+   */
+  cpuPercent?: number;
   /** Every field as the router sent it. */
   raw: RosRecord;
 }
@@ -95,8 +102,24 @@ export function toContainer(r: RosRecord): Container {
     comment: opt('comment'),
     image: opt('tag') ?? opt('repo'),
     arch: opt('arch'),
+    memoryBytes: rosBytes(r['memory-current']),
+    cpuPercent: rosPercent(r['cpu-usage']),
     raw: r,
   };
+}
+
+const UNITS: Record<string, number> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+
+/** REST sends plain bytes; the CLI-style `12.5MiB` is read too. Undefined if absent or not a size. */
+export function rosBytes(v: string | undefined): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB)?$/.exec((v ?? '').trim());
+  return m ? Math.round(Number(m[1]) * (UNITS[m[2] ?? ''] ?? 1)) : undefined;
+}
+
+/** `3`, `3.5` or `3%`; undefined if absent or not a percentage. */
+export function rosPercent(v: string | undefined): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec((v ?? '').trim());
+  return m ? Number(m[1]) : undefined;
 }
 
 function specArgs(s: ContainerPatch & { file?: string; remoteImage?: string }, v: RouterVersion): RosArgs {

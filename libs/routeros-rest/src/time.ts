@@ -29,3 +29,18 @@ function checked(y: number, mo: number, d: number, h: number, mi: number, s: num
   if (date.getFullYear() !== y || date.getMonth() !== mo || date.getDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
   return date;
 }
+
+const DURATION_UNITS: Record<string, number> = { w: 604_800, d: 86_400, h: 3_600, m: 60, s: 1, ms: 0.001 };
+
+/**
+ * Seconds in a RouterOS duration: `1w2d3h4m5s` (REST, `uptime`), optionally ending in a clock
+ * `1d03:04:05` (older CLI) and `ms`; undefined for anything else.
+ */
+export function parseRosDuration(text: string): number | undefined {
+  const m = /^((?:\d+(?:w|d|h|ms|m|s))*)(?:(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?)?$/.exec(text.trim());
+  if (!m || (!m[1] && m[2] === undefined)) return undefined;
+  let s = 0;
+  for (const [, n, unit] of (m[1] ?? '').matchAll(/(\d+)(w|d|h|ms|m|s)/g)) s += Number(n) * (DURATION_UNITS[unit ?? ''] ?? 0);
+  if (m[2] !== undefined) s += Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4]) + (m[5] ? Number(`0.${m[5]}`) : 0);
+  return s;
+}

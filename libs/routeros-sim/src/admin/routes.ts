@@ -1,5 +1,5 @@
 // Test and demo controls outside `/rest` (no router has these): faults, REST call counts,
-// container listeners, crashes and output. Loopback only, like the rest of the simulator.
+// container listeners, crashes, output and usage. Loopback only, like the rest of the simulator.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RosError, badRequest } from '../state/errors';
 import { updateFaults } from '../faults';
@@ -24,6 +24,16 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
     // fall through
   }
   throw badRequest('body must be a JSON object');
+}
+
+/** `{memoryBytes?, cpuPercent?}`: bytes a whole number, the percentage 0..100 (of the router). */
+function usageSpec(b: Record<string, unknown>): { memoryBytes?: number; cpuPercent?: number } {
+  const mem = b['memoryBytes'];
+  const cpu = b['cpuPercent'];
+  if (mem === undefined && cpu === undefined) throw badRequest('give memoryBytes and/or cpuPercent');
+  if (mem !== undefined && (typeof mem !== 'number' || !Number.isSafeInteger(mem) || mem < 0)) throw badRequest('memoryBytes must be a whole number ≥ 0');
+  if (cpu !== undefined && (typeof cpu !== 'number' || !Number.isFinite(cpu) || cpu < 0 || cpu > 100)) throw badRequest('cpuPercent must be 0..100');
+  return { memoryBytes: mem as number | undefined, cpuPercent: cpu as number | undefined };
 }
 
 function listenSpec(b: Record<string, unknown>): ListenSpec {
@@ -60,6 +70,10 @@ export async function handleAdmin(ctx: SimContext, rest: RestFace, req: Incoming
       if (parts[2] === 'crash' && m === 'POST') {
         const code = typeof body['exitCode'] === 'number' ? body['exitCode'] : 255;
         await ctx.containers.crash(name, code);
+        return send(res, { ok: true }, 200);
+      }
+      if (parts[2] === 'usage' && m === 'POST') {
+        ctx.containers.setUsage(name, usageSpec(body));
         return send(res, { ok: true }, 200);
       }
       if (parts[2] === 'output' && m === 'POST') {

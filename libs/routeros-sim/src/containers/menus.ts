@@ -21,13 +21,27 @@ function containerArgs(p: VersionProfile): string[] {
   return args;
 }
 
+/** What a small running container shows until a test sets its usage (admin endpoint). */
+const DEFAULT_MEMORY_BYTES = String(12 * 1024 * 1024);
+const DEFAULT_CPU_PERCENT = '1';
+
 const FLAGS: ContainerStatus[] = ['stopped', 'starting', 'running', 'stopping', 'extracting'];
 
-/** ≤7.19: `status`; 7.20+: one boolean-string flag per state, none set when import failed. */
+/**
+ * ≤7.19: `status`; 7.20+: one boolean-string flag per state, none set when import failed.
+ * 7.23+ also reports usage (routeros-reference.md §2.2 lists `memory-current`/`cpu-usage` in
+ * the 7.23/7.24 reference, no units): our choice, documented in the README, is bytes and a
+ * percentage of the whole router's CPU like `cpu-load`, both plain numbers, 0 unless running.
+ */
 function renderContainer(row: Row, ctx: MenuContext): Row {
   const status = (row['_status'] ?? 'stopped') as ContainerStatus;
-  if (!ctx.profile.containerStatusFlags) return { ...row, status };
   const out: Row = { ...row };
+  if (ctx.profile.at('7.23')) {
+    const running = status === 'running';
+    out['memory-current'] = running ? (row['_memory'] ?? DEFAULT_MEMORY_BYTES) : '0';
+    out['cpu-usage'] = running ? (row['_cpu'] ?? DEFAULT_CPU_PERCENT) : '0';
+  }
+  if (!ctx.profile.containerStatusFlags) return { ...out, status };
   for (const f of FLAGS) out[f] = status === f ? 'true' : 'false';
   return out;
 }

@@ -205,6 +205,18 @@ export class ContainerRuntime {
     for (const l of lines) this.containerLog(row, l);
   }
 
+  /**
+   * Sets what `memory-current`/`cpu-usage` report while the container runs (admin endpoint);
+   * kept in hidden fields so a restarted simulator reports them again.
+   */
+  setUsage(ref: string, usage: { memoryBytes?: number; cpuPercent?: number }): void {
+    const row = this.menu.find(ref);
+    const patch: Row = {};
+    if (usage.memoryBytes !== undefined) patch['_memory'] = String(usage.memoryBytes);
+    if (usage.cpuPercent !== undefined) patch['_cpu'] = String(usage.cpuPercent);
+    this.menu.update(row['.id'] as string, patch);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const set of this.timers.values()) for (const t of set) clearTimeout(t);
