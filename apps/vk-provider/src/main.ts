@@ -16,7 +16,7 @@ import { leaderLeaseName } from './cluster/leader-lease';
 import { routerAddress } from './cluster/node-shape';
 import { ClusterPods } from './cluster/pod-controller';
 import { PodInformer } from './cluster/pod-informer';
-import { podLogs, runningPods } from './cluster/pod-logs';
+import { kubeletSources, runningPods } from './cluster/pod-logs';
 import { type VkConfig, vkSchema } from './config';
 import { PodLifecycle } from './core/pod-lifecycle';
 import { reportPod } from './core/pod-status';
@@ -103,7 +103,7 @@ async function clusterMode(): Promise<void> {
           kubeConfig: kube.config,
           nodeName: c.nodeName,
           address: kubeletAddress,
-          logs: podLogs(router, reconciler),
+          ...kubeletSources(router, reconciler),
           pods: () => runningPods(reconciler, units.units),
           logger,
           metrics: svc.metrics,

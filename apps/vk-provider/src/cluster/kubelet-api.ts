@@ -1,5 +1,6 @@
 // The kubelet's HTTPS API as far as RouterOS containers allow: what the API server dials for
-// `kubectl logs` (GET /containerLogs/{ns}/{pod}/{container}), GET /pods and /healthz. exec,
+// `kubectl logs` (GET /containerLogs/{ns}/{pod}/{container}), GET /pods, /healthz, and usage for
+// metrics-server and `kubectl top` (GET /stats/summary, /metrics/resource). exec,
 // attach, port-forward and run have no RouterOS counterpart and answer 501.
 // With a client CA the API server's client certificate (--kubelet-client-certificate) is
 // required, as the kubelet's --client-ca-file does; without one anybody who reaches the port
@@ -13,6 +14,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { isRouterOsError } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { NodeStats, type RouterUsage } from './node-stats';
+import { RESOURCE_METRICS_CONTENT_TYPE, resourceMetrics } from './resource-metrics';
+import { statsSummary } from './stats-summary';
 import { formatLine, lineOrder, LogQueryError, parseLogQuery, selectLines, type LogLine, type LogQuery } from './log-query';
 
 /** Thrown by `logs` when the pod or container is not ours: 404, or the end of a follow. */
@@ -34,6 +38,8 @@ export interface KubeletApiOptions {
   logs(namespace: string, pod: string, container: string): Promise<LogLine[]>;
   /** The pods this node runs (GET /pods). */
   pods(): V1Pod[] | Promise<V1Pod[]>;
+  /** Serves /stats/summary and /metrics/resource (404 without). */
+  stats?: { nodeName: string; usage(): Promise<RouterUsage> };
   logger: Logger;
   /** Exports vk_kubelet_api_requests_total{route,code} and vk_kubelet_api_open_follows. */
   metrics?: Registry;
@@ -50,6 +56,8 @@ export interface KubeletApi {
 }
 
 const UNSUPPORTED = new Set(['exec', 'attach', 'portForward', 'run']);
+/** `/stats/summary` and `/metrics/resource`: two-segment routes, named by their path. */
+const USAGE_ROUTES = new Set(['stats/summary', 'metrics/resource']);
 
 function text(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
@@ -97,6 +105,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<KubeletApi>
       },
     });
   }
+  const stats = o.stats && new NodeStats({ usage: o.stats.usage, pods: o.pods });
   const secure = { minVersion: 'TLSv1.2' as const, cert: o.tls.cert, key: o.tls.key };
   const server: Server = createServer({
     ...secure,
@@ -172,11 +181,22 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<KubeletApi>
       label.route = head;
       return text(res, 501, `${head} is not supported by RouterOS containers`);
     }
-    const route = head === 'containerLogs' ? head : ['pods', 'healthz'].includes(head) && rest.length === 0 ? head : 'other';
+    const usage = stats && parts.length === 2 && USAGE_ROUTES.has(parts.join('/')) ? parts.join('/') : undefined;
+    const route = usage ?? (head === 'containerLogs' ? head : ['pods', 'healthz'].includes(head) && rest.length === 0 ? head : 'other');
     label.route = route;
     if (route === 'other') return text(res, 404, `404 page not found: ${url.pathname}`);
     if (req.method !== 'GET') return text(res, 405, `${req.method} is not allowed on ${url.pathname}`, { allow: 'GET' });
     if (route === 'healthz') text(res, 200, 'ok');
+    else if (stats && route === 'stats/summary') {
+      const body = JSON.stringify(statsSummary(o.stats?.nodeName ?? '', await stats.snapshot()));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    } else if (stats && route === 'metrics/resource') {
+      const snapshot = await stats.snapshot().catch((e: unknown) => {
+        o.logger.warn('kubelet API: could not read usage from the router', { error: (e as Error).message });
+        return undefined;
+      });
+      res.writeHead(200, { 'content-type': RESOURCE_METRICS_CONTENT_TYPE }).end(resourceMetrics(snapshot));
+    }
     else if (route === 'pods') {
       const body = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: await o.pods() });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);

@@ -1,13 +1,14 @@
 // The kubelet API's lifetime in cluster mode: get the serving certificate
 // (files, or a CSR the cluster signs — which may wait for an admin's approval,
 // so it runs in the background and never holds up the pods), then serve
-// /containerLogs and /pods, renewing a CSR-issued certificate before it expires.
+// /containerLogs, /pods and usage (/stats/summary, /metrics/resource), renewing a CSR-issued certificate before it expires.
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { Registry } from 'prom-client';
 import type { KubeletConfig } from '../config';
 import { type KubeletApi, type KubeletApiOptions, startKubeletApi } from './kubelet-api';
+import type { RouterUsage } from './node-stats';
 import { loadServingCertificate, renewServingCertificate } from './serving-cert';
 
 export interface KubeletOptions {
@@ -18,6 +19,8 @@ export interface KubeletOptions {
   address: string | undefined;
   logs: KubeletApiOptions['logs'];
   pods: KubeletApiOptions['pods'];
+  /** One read of the router's usage (containers and /system/resource) per stats request. */
+  usage: () => Promise<RouterUsage>;
   logger: Logger;
   metrics: Registry;
 }
@@ -36,7 +39,7 @@ export function startKubelet(o: KubeletOptions): Kubelet {
     const cert = await loadServingCertificate({ ...csr, certFile: c.certFile, keyFile: c.keyFile });
     const clientCa = c.clientCaFile ? await readFile(c.clientCaFile) : undefined;
     if (abort.signal.aborted) return;
-    api = await startKubeletApi({ host: c.host, port: c.port, tls: { cert: cert.cert, key: cert.key, clientCa }, logs: o.logs, pods: o.pods, logger: o.logger, metrics: o.metrics });
+    api = await startKubeletApi({ host: c.host, port: c.port, tls: { cert: cert.cert, key: cert.key, clientCa }, logs: o.logs, pods: o.pods, stats: { nodeName: o.nodeName, usage: o.usage }, logger: o.logger, metrics: o.metrics });
     o.logger.info('kubelet API listening', { host: c.host, port: api.port, certificate: cert.source, clientCertificates: clientCa ? 'required' : 'not checked' });
     stopRenewal = renewServingCertificate(csr, cert, (next) => api?.setCertificate(next.cert, next.key));
   })().catch((err: unknown) => {

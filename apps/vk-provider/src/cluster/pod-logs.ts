@@ -1,6 +1,7 @@
-// What the kubelet API reads for `kubectl logs` and GET /pods: our pods as the
-// reconciler knows them, each container's lines from the router's
-// /container/log (RouterOS 7.20+) under its RouterOS name.
+// What the kubelet API reads from the router and the reconciler: for `kubectl logs` each
+// container's lines from /container/log (RouterOS 7.20+) under its RouterOS name; for the
+// usage routes one /container list and /system/resource; for GET /pods our pods as the
+// reconciler knows them.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { podKey } from '../core/naming';
@@ -9,8 +10,23 @@ import type { Reconciler } from '../core/reconciler';
 import type { UnitStatus } from '../core/services';
 import { LogsNotFound } from './kubelet-api';
 import type { LogLine } from './log-query';
+import type { RouterUsage } from './node-stats';
 
-export function podLogs(router: RouterOsClient, reconciler: Reconciler): (namespace: string, pod: string, container: string) => Promise<LogLine[]> {
+export interface KubeletSources {
+  logs(namespace: string, pod: string, container: string): Promise<LogLine[]>;
+  usage(): Promise<RouterUsage>;
+}
+
+export function kubeletSources(router: RouterOsClient, reconciler: Reconciler): KubeletSources {
+  return { logs: podLogs(router, reconciler), usage: () => routerUsage(router) };
+}
+
+async function routerUsage(router: RouterOsClient): Promise<RouterUsage> {
+  const [containers, resource] = await Promise.all([router.containers.list(), router.system.resource()]);
+  return { containers, resource };
+}
+
+function podLogs(router: RouterOsClient, reconciler: Reconciler): KubeletSources['logs'] {
   return async (namespace, pod, container) => {
     const record = reconciler.records.get(podKey(namespace, pod));
     if (!record) throw new LogsNotFound(`pod ${namespace}/${pod} does not run on this node`);
