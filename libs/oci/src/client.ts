@@ -1,11 +1,11 @@
-// An OCI distribution client over Node's fetch: manifests with the full Accept
-// list, blobs as streams (never buffered), monolithic pushes, and the Bearer/Basic
-// auth dance handled once per scope. Used by the registry's pull-through cache
-// and by services that pull images.
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+// An OCI distribution client over node:http (see http.ts): manifests with the full
+// Accept list, blobs as streams (never buffered), monolithic pushes, and the
+// Bearer/Basic auth dance handled once per scope. Used by the registry's
+// pull-through cache and by services that pull images.
+import type { Readable } from 'node:stream';
 import { TokenCache, type Credentials } from './auth';
 import { digestOf, parseDigest } from './digest';
+import { httpRequest, type HttpResponse } from './http';
 import { manifestAccept } from './media-types';
 
 export interface RegistryClientOptions {
@@ -15,6 +15,8 @@ export interface RegistryClientOptions {
   userAgent?: string;
   /** Per-request timeout for headers (not for streaming bodies). Default 30 s. */
   timeoutMs?: number;
+  /** Longest silence while a body streams before it fails. Default 300 s. */
+  bodyIdleTimeoutMs?: number;
   /** Largest manifest accepted, default 4 MiB. */
   maxManifestBytes?: number;
 }
@@ -50,6 +52,11 @@ export interface FetchedBlob {
   stream: Readable;
 }
 
+export interface GetBlobOptions {
+  /** Aborts the request, or the body stream once it flows. */
+  signal?: AbortSignal;
+}
+
 type Body = Buffer | Readable | undefined;
 
 interface RequestOptions {
@@ -59,25 +66,28 @@ interface RequestOptions {
   /** Statuses that are returned instead of thrown. */
   accept?: number[];
   push?: boolean;
+  signal?: AbortSignal;
 }
 
 export class RegistryClient {
   readonly baseUrl: string;
   private readonly auth: TokenCache;
   private readonly timeoutMs: number;
+  private readonly bodyIdleMs: number;
   private readonly maxManifestBytes: number;
 
   constructor(private readonly opts: RegistryClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.auth = new TokenCache(opts.credentials);
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.bodyIdleMs = opts.bodyIdleTimeoutMs ?? 300_000;
     this.maxManifestBytes = opts.maxManifestBytes ?? 4 * 1024 * 1024;
   }
 
   /** GET /v2/ — resolves when the registry answers and our credentials are accepted. */
   async ping(): Promise<void> {
     const res = await this.request('/v2/', '', {});
-    await res.body?.cancel();
+    res.discard();
   }
 
   async headManifest(repo: string, reference: string): Promise<ManifestInfo | undefined> {
@@ -86,15 +96,16 @@ export class RegistryClient {
       headers: { accept: manifestAccept },
       accept: [404],
     });
+    res.discard();
     if (res.status === 404) return undefined;
-    const digest = res.headers.get('docker-content-digest');
-    const mediaType = res.headers.get('content-type');
+    const digest = res.header('docker-content-digest');
+    const mediaType = res.header('content-type');
     if (!digest || !mediaType) {
       // Some registries leave the digest off HEAD answers: fetch the manifest and hash it.
       const m = await this.getManifest(repo, reference);
       return { digest: m.digest, mediaType: m.mediaType, size: m.size };
     }
-    return { digest, mediaType: mediaType.split(';')[0] as string, size: Number(res.headers.get('content-length') ?? 0) };
+    return { digest, mediaType: mediaType.split(';')[0] as string, size: Number(res.header('content-length') ?? 0) };
   }
 
   /** Fetches a manifest; verifies it against `reference` when that is a digest. */
@@ -102,20 +113,24 @@ export class RegistryClient {
     const res = await this.request(`/v2/${repo}/manifests/${reference}`, scope(repo), {
       headers: { accept: manifestAccept },
     });
-    const declared = Number(res.headers.get('content-length') ?? 0);
+    const declared = Number(res.header('content-length') ?? 0);
     if (declared > this.maxManifestBytes) {
-      await res.body?.cancel();
+      res.discard();
       throw new Error(`manifest ${repo}:${reference} is ${declared} bytes, over the ${this.maxManifestBytes} limit`);
     }
-    const bytes = Buffer.from(await res.arrayBuffer());
-    if (bytes.length > this.maxManifestBytes) throw new Error(`manifest ${repo}:${reference} is too large`);
+    let bytes: Buffer;
+    try {
+      bytes = await res.bytes(this.maxManifestBytes);
+    } catch (e) {
+      throw new Error(`manifest ${repo}:${reference} is too large or was cut off: ${(e as Error).message}`);
+    }
     const isDigestRef = reference.includes(':');
     const algorithm = isDigestRef ? parseDigest(reference).algorithm : 'sha256';
     const digest = digestOf(bytes, algorithm);
     if (isDigestRef && digest !== reference) {
       throw new Error(`manifest ${repo}@${reference} from ${this.baseUrl} has digest ${digest}`);
     }
-    let mediaType = res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+    let mediaType = res.header('content-type')?.split(';')[0]?.trim() ?? '';
     try {
       const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown };
       if (typeof parsed.mediaType === 'string') mediaType = parsed.mediaType;
@@ -127,19 +142,16 @@ export class RegistryClient {
 
   async headBlob(repo: string, digest: string): Promise<number | undefined> {
     const res = await this.request(`/v2/${repo}/blobs/${digest}`, scope(repo), { method: 'HEAD', accept: [404] });
+    res.discard();
     if (res.status === 404) return undefined;
-    return Number(res.headers.get('content-length') ?? 0);
+    return Number(res.header('content-length') ?? 0);
   }
 
-  /** Streams a blob. The caller verifies the digest (see VerifyingStream). */
-  async getBlob(repo: string, digest: string): Promise<FetchedBlob> {
-    const res = await this.request(`/v2/${repo}/blobs/${digest}`, scope(repo), {});
-    const len = res.headers.get('content-length');
-    if (!res.body) throw new Error(`blob ${digest} has no body`);
-    return {
-      size: len === null ? undefined : Number(len),
-      stream: Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>),
-    };
+  /** Streams a blob (following redirects to storage). The caller verifies the digest (see VerifyingStream). */
+  async getBlob(repo: string, digest: string, o: GetBlobOptions = {}): Promise<FetchedBlob> {
+    const res = await this.request(`/v2/${repo}/blobs/${digest}`, scope(repo), o.signal ? { signal: o.signal } : {});
+    const len = res.header('content-length');
+    return { size: len === undefined ? undefined : Number(len), stream: res.body };
   }
 
   /** Pushes a blob unless the repository has it: POST for a session, then one PUT with the content. */
@@ -150,8 +162,8 @@ export class RegistryClient {
       push: true,
       headers: { 'content-length': '0' },
     });
-    await post.body?.cancel();
-    const location = post.headers.get('location');
+    post.discard();
+    const location = post.header('location');
     if (!location) throw new Error(`upload session for ${repo} has no Location`);
     const url = new URL(location, `${this.baseUrl}/`);
     url.searchParams.set('digest', digest);
@@ -162,7 +174,7 @@ export class RegistryClient {
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
       body,
     });
-    await put.body?.cancel();
+    put.discard();
   }
 
   async pushManifest(repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
@@ -172,45 +184,41 @@ export class RegistryClient {
       headers: { 'content-type': mediaType },
       body: bytes,
     });
-    await res.body?.cancel();
-    return res.headers.get('docker-content-digest') ?? digestOf(bytes);
+    res.discard();
+    return res.header('docker-content-digest') ?? digestOf(bytes);
   }
 
   async listTags(repo: string): Promise<string[]> {
     const res = await this.request(`/v2/${repo}/tags/list`, scope(repo), {});
-    const body = (await res.json()) as { tags?: string[] | null };
+    const body = JSON.parse(await res.text(this.maxManifestBytes)) as { tags?: string[] | null };
     return body.tags ?? [];
   }
 
-  private async request(path: string, scopeName: string, o: RequestOptions): Promise<Response> {
+  private async request(path: string, scopeName: string, o: RequestOptions): Promise<HttpResponse> {
     const url = path.startsWith('http') ? path : `${this.baseUrl}${path}`;
+    const method = o.method ?? 'GET';
     // A streamed body cannot be replayed after a 401, so it is only sent once auth is known.
-    const replayable = !(o.body instanceof Readable);
+    const replayable = o.body === undefined || Buffer.isBuffer(o.body);
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...o.headers };
       if (this.opts.userAgent) headers['user-agent'] = this.opts.userAgent;
       const authz = this.auth.header(scopeName);
       if (authz) headers.authorization = authz;
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new Error(`${o.method ?? 'GET'} ${url}: timed out`)), this.timeoutMs);
-      let res: Response;
-      try {
-        const init: RequestInit & { duplex?: 'half' } = { method: o.method ?? 'GET', headers, signal: controller.signal };
-        if (o.body) {
-          init.body = Buffer.isBuffer(o.body) ? o.body : (Readable.toWeb(o.body) as unknown as ReadableStream);
-          init.duplex = 'half';
-        }
-        res = await fetch(url, init);
-      } finally {
-        clearTimeout(timer);
-      }
+      const res = await httpRequest(url, {
+        method,
+        headers,
+        timeoutMs: this.timeoutMs,
+        bodyIdleMs: this.bodyIdleMs,
+        ...(o.body ? { body: o.body } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
       if (res.status === 401 && attempt === 0 && replayable) {
-        await res.body?.cancel();
-        if (await this.auth.answer(res.headers.get('www-authenticate'), scopeName)) continue;
-        throw new RegistryHttpError(401, ['UNAUTHORIZED'], `${o.method ?? 'GET'} ${url}: unauthorized`);
+        res.discard();
+        if (await this.auth.answer(res.header('www-authenticate') ?? null, scopeName)) continue;
+        throw new RegistryHttpError(401, ['UNAUTHORIZED'], `${method} ${url}: unauthorized`);
       }
       if (res.ok || o.accept?.includes(res.status)) return res;
-      throw await httpError(res, `${o.method ?? 'GET'} ${url}`);
+      throw await httpError(res, `${method} ${url}`);
     }
   }
 }
@@ -219,11 +227,11 @@ function scope(repo: string, push = false): string {
   return `repository:${repo}:${push ? 'pull,push' : 'pull'}`;
 }
 
-async function httpError(res: Response, what: string): Promise<RegistryHttpError> {
+async function httpError(res: HttpResponse, what: string): Promise<RegistryHttpError> {
   let codes: string[] = [];
   let detail = '';
   try {
-    const text = await res.text();
+    const text = await res.text(64 * 1024);
     detail = text.slice(0, 500);
     const body = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
     codes = (body.errors ?? []).map((e) => e.code ?? '').filter(Boolean);
