@@ -259,6 +259,58 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     expect(killing.map((e) => e.message)).toContain('Stopping container app: its definition changed, it will be created again');
   }, 90_000);
 
+  it('serves /stats/summary and /metrics/resource to a scraper that finds the kubelet as metrics-server does, with the usage the router reports', async () => {
+    // Not through the API server's node proxy: it refuses loopback node addresses ("address not
+    // allowed"), and this node's InternalIP is 127.0.0.1. metrics-server dials the kubelet at the
+    // node's address and daemon port itself; we do the same with the API server's kubelet client
+    // certificate. The demo router's version decides the values: RouterOS reports container
+    // usage from 7.23 only, before that the containers are listed without cpu/memory (never 0).
+    const reports = (await router.version()).minor >= 23;
+    const set = await fetch(`${stack.ctx.urls['simAdmin']}/containers/default_web_app/usage`, { method: 'POST', body: JSON.stringify({ memoryBytes: 41_943_040, cpuPercent: 20 }) });
+    expect(set.status).toBe(200);
+    const cores = (await router.system.resource()).cpuCount;
+    const web = await readPod('web');
+    const node = await core.readNode({ name: NODE });
+    const host = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+    const pki = (f: string) => readFileSync(join(cp.dir, 'pki', f));
+    const { request: httpsRequest } = await import('node:https');
+    const scrape = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        httpsRequest({ host, port, path, ca: pki('ca.crt'), cert: pki('apiserver-kubelet-client.crt'), key: pki('apiserver-kubelet-client.key'), agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
+        })
+          .on('error', reject)
+          .end();
+      });
+
+    const summary = JSON.parse(await scrape('/stats/summary')) as {
+      node: { nodeName: string; memory: { workingSetBytes: number }; fs: { capacityBytes: number } };
+      pods: { podRef: { name: string; namespace: string; uid: string }; containers: { name: string; cpu?: { usageNanoCores: number }; memory?: { workingSetBytes: number } }[] }[];
+    };
+    expect(summary.node.nodeName).toBe(NODE);
+    expect(summary.node.memory.workingSetBytes).toBeGreaterThan(0);
+    expect(summary.node.fs.capacityBytes).toBeGreaterThan(0);
+    const entry = summary.pods.find((p) => p.podRef.name === 'web');
+    expect(entry?.podRef).toEqual({ name: 'web', namespace: 'default', uid: web.metadata?.uid });
+    const app = entry?.containers.find((c) => c.name === 'app');
+    expect(app).toBeDefined();
+    expect(app?.memory?.workingSetBytes).toBe(reports ? 41_943_040 : undefined);
+    expect(app?.cpu?.usageNanoCores).toBe(reports ? 0.2 * cores * 1e9 : undefined);
+
+    const text = await scrape('/metrics/resource');
+    expect(text).toMatch(/^node_cpu_usage_seconds_total [\d.e+-]+ \d{13}$/m);
+    expect(text).toMatch(/^node_memory_working_set_bytes \d+ \d{13}$/m);
+    expect(text).toMatch(/^container_start_time_seconds\{container="app",namespace="default",pod="web"\} [\d.]+ \d{13}$/m);
+    expect(text).toMatch(/^resource_scrape_error 0$/m);
+    const mem = /^container_memory_working_set_bytes\{container="app",namespace="default",pod="web"\} (\d+) \d{13}$/m.exec(text)?.[1];
+    expect(mem).toBe(reports ? '41943040' : undefined);
+    expect(/^pod_cpu_usage_seconds_total\{namespace="default",pod="web"\} /m.test(text)).toBe(reports);
+  });
+
   it('looks right in kubectl describe node', async () => {
     const out = await kubectl('describe', 'node', NODE);
     expect(out).toMatch(/Roles:\s+agent/);
