@@ -14,7 +14,7 @@ import { freePort, startTsProcess, waitFor, type ProcessHandle } from '@mikrotik
 import { requireControlPlane, startControlPlane, testenvBin, type ControlPlane } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { DEMO_PASSWORD, DEMO_USER, demoComponents, podNetwork, startStack, type Stack } from '@mikrotik-kube/demo-stack';
+import { DEMO_PASSWORD, DEMO_USER, type DemoContext, demoComponents, podNetwork, startStack, type Stack } from '@mikrotik-kube/demo-stack';
 
 const skip = requireControlPlane();
 if (skip) console.warn(`[vk-cluster pods] SKIPPED: ${skip}`);
@@ -84,7 +84,8 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     // Everything `make demo` runs except vk-provider, on a pod network of its own.
     const net = podNetwork(22 + (process.pid % 200), Math.floor(Math.random() * 250));
     stack = await startStack(
-      demoComponents.filter((c) => c.name !== 'vk-provider'),
+      // RouterOS 7.23: the first version that reports container cpu and memory (for /stats).
+      demoComponents.filter((c) => c.name !== 'vk-provider').map((c) => (c.name === 'routeros-sim' ? { ...c, args: (ctx: DemoContext) => [...c.args(ctx), '--routeros-version', '7.23'] } : c)),
       { network: net },
     );
     router = new RouterOsClient({ url: stack.ctx.urls['rest'] as string, username: DEMO_USER, password: DEMO_PASSWORD });
@@ -263,9 +264,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     // Not through the API server's node proxy: it refuses loopback node addresses ("address not
     // allowed"), and this node's InternalIP is 127.0.0.1. metrics-server dials the kubelet at the
     // node's address and daemon port itself; we do the same with the API server's kubelet client
-    // certificate. The demo router's version decides the values: RouterOS reports container
-    // usage from 7.23 only, before that the containers are listed without cpu/memory (never 0).
-    const reports = (await router.version()).minor >= 23;
+    // certificate. The router runs 7.23, which reports container usage.
     const set = await fetch(`${stack.ctx.urls['simAdmin']}/containers/default_web_app/usage`, { method: 'POST', body: JSON.stringify({ memoryBytes: 41_943_040, cpuPercent: 20 }) });
     expect(set.status).toBe(200);
     const cores = (await router.system.resource()).cpuCount;
@@ -298,8 +297,8 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     expect(entry?.podRef).toEqual({ name: 'web', namespace: 'default', uid: web.metadata?.uid });
     const app = entry?.containers.find((c) => c.name === 'app');
     expect(app).toBeDefined();
-    expect(app?.memory?.workingSetBytes).toBe(reports ? 41_943_040 : undefined);
-    expect(app?.cpu?.usageNanoCores).toBe(reports ? 0.2 * cores * 1e9 : undefined);
+    expect(app?.memory?.workingSetBytes).toBe(41_943_040);
+    expect(app?.cpu?.usageNanoCores).toBe(0.2 * cores * 1e9);
 
     const text = await scrape('/metrics/resource');
     expect(text).toMatch(/^node_cpu_usage_seconds_total [\d.e+-]+ \d{13}$/m);
@@ -307,8 +306,8 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     expect(text).toMatch(/^container_start_time_seconds\{container="app",namespace="default",pod="web"\} [\d.]+ \d{13}$/m);
     expect(text).toMatch(/^resource_scrape_error 0$/m);
     const mem = /^container_memory_working_set_bytes\{container="app",namespace="default",pod="web"\} (\d+) \d{13}$/m.exec(text)?.[1];
-    expect(mem).toBe(reports ? '41943040' : undefined);
-    expect(/^pod_cpu_usage_seconds_total\{namespace="default",pod="web"\} /m.test(text)).toBe(reports);
+    expect(mem).toBe('41943040');
+    expect(text).toMatch(/^pod_cpu_usage_seconds_total\{namespace="default",pod="web"\} /m);
   });
 
   it('looks right in kubectl describe node', async () => {
