@@ -342,8 +342,12 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
   it('a second replica stands by, and takes over when the leader stops', async () => {
     const holder = (await leaderLease()).spec?.holderIdentity;
     expect(holder).toBeTruthy();
+    const pending = async () => (await certificates.listCertificateSigningRequest({ labelSelector: `mikrotik.io/node=${NODE}` })).items.filter((x) => !x.status?.certificate);
     const standby = await startReplica(...(await ops()));
     try {
+      // A standby asks for its serving certificate at once: approved now, it can serve the moment it leads.
+      const csr = await waitFor(async () => (await pending())[0], 20_000);
+      await kubectl('certificate', 'approve', csr.metadata?.name ?? '');
       await new Promise((r) => setTimeout(r, 2000));
       // Still the first one's, and the standby does nothing (no pass, no node writes).
       expect((await leaderLease()).spec?.holderIdentity).toBe(holder);
@@ -356,6 +360,8 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
       expect(lease.spec?.leaseTransitions).toBeGreaterThanOrEqual(1);
       await runningPod('web', 30_000);
       expect(standby.output()).not.toMatch(/"message":"container created"/);
+      await standby.waitForLine(/"message":"kubelet API listening"/, 10_000);
+      expect(await kubectl('logs', 'web', '--tail', '1')).toMatch(/\S/);
     } finally {
       expect((await standby.stop()).code).toBe(0);
     }

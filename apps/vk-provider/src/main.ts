@@ -11,7 +11,7 @@ import { type ClusterNode, startClusterNode } from './cluster/cluster-node';
 import { resolvePodEnv } from './cluster/env-sources';
 import { EventRecorder } from './cluster/events';
 import { kubeClients, kubeEnvLookups } from './cluster/kube';
-import { type Kubelet, startKubelet } from './cluster/kubelet';
+import { type Kubelet, prepareKubelet } from './cluster/kubelet';
 import { leaderLeaseName } from './cluster/leader-lease';
 import { routerAddress } from './cluster/node-shape';
 import { ClusterPods } from './cluster/pod-controller';
@@ -89,26 +89,27 @@ async function clusterMode(): Promise<void> {
     metrics: svc.metrics,
   });
 
+  // Every replica gets its serving certificate at once (a standby that takes over has one).
+  const kubelet: Kubelet | undefined = config.kubelet.enabled
+    ? prepareKubelet({
+        config: config.kubelet,
+        kubeConfig: kube.config,
+        nodeName: c.nodeName,
+        address: kubeletAddress,
+        ...kubeletSources(router, reconciler),
+        pods: () => runningPods(reconciler, units.units),
+        logger,
+        metrics: svc.metrics,
+      })
+    : undefined;
   // The node's work, done by the leader only: Node and lease, pods, kubelet API.
   let node: ClusterNode | undefined;
-  let kubelet: Kubelet | undefined;
   const work = {
     start() {
       node = startClusterNode({ kube, router, routerUrl: config.routeros.url, cluster: c, kubelet: config.kubelet.enabled ? { address: kubeletAddress, port: config.kubelet.port } : undefined, logger });
       pods.start();
       informer.start();
-      if (config.kubelet.enabled) {
-        kubelet = startKubelet({
-          config: config.kubelet,
-          kubeConfig: kube.config,
-          nodeName: c.nodeName,
-          address: kubeletAddress,
-          ...kubeletSources(router, reconciler),
-          pods: () => runningPods(reconciler, units.units),
-          logger,
-          metrics: svc.metrics,
-        });
-      }
+      kubelet?.serve();
     },
     async stop() {
       await kubelet?.stop();

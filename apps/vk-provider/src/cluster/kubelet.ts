@@ -1,6 +1,7 @@
 // The kubelet API's lifetime in cluster mode: get the serving certificate
 // (files, or a CSR the cluster signs — which may wait for an admin's approval,
-// so it runs in the background and never holds up the pods), then serve
+// so it runs in the background and never holds up the pods), then — on the
+// leader — serve
 // /containerLogs, /pods and usage (/stats/summary, /metrics/resource), renewing a CSR-issued certificate before it expires.
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -26,26 +27,41 @@ export interface KubeletOptions {
 }
 
 export interface Kubelet {
+  /** Serve once the certificate is there (the leader); until then only the certificate is fetched. */
+  serve(): void;
   stop(): Promise<void>;
 }
 
-export function startKubelet(o: KubeletOptions): Kubelet {
+/**
+ * Starts getting the serving certificate at once — standbys too, so a standby that takes over
+ * already holds an approved one (approve them all: `kubectl certificate approve` on
+ * `kubectl get csr -l mikrotik.io/node=<node> -o name`) — and serves when asked.
+ */
+export function prepareKubelet(o: KubeletOptions): Kubelet {
   const abort = new AbortController();
   let api: KubeletApi | undefined;
   let stopRenewal: (() => void) | undefined;
+  let wanted: (() => void) | undefined;
+  const serveRequested = new Promise<void>((resolve) => (wanted = resolve));
   const c = o.config;
   const csr = { kubeConfig: o.kubeConfig, nodeName: o.nodeName, ipAddresses: o.address ? [o.address] : [], logger: o.logger, signal: abort.signal };
   const started = (async () => {
     const cert = await loadServingCertificate({ ...csr, certFile: c.certFile, keyFile: c.keyFile });
     const clientCa = c.clientCaFile ? await readFile(c.clientCaFile) : undefined;
+    let current = cert;
+    stopRenewal = renewServingCertificate(csr, cert, (next) => {
+      current = next;
+      api?.setCertificate(next.cert, next.key);
+    });
+    await Promise.race([serveRequested, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);
     if (abort.signal.aborted) return;
-    api = await startKubeletApi({ host: c.host, port: c.port, tls: { cert: cert.cert, key: cert.key, clientCa }, logs: o.logs, pods: o.pods, stats: { nodeName: o.nodeName, usage: o.usage }, logger: o.logger, metrics: o.metrics });
+    api = await startKubeletApi({ host: c.host, port: c.port, tls: { cert: current.cert, key: current.key, clientCa }, logs: o.logs, pods: o.pods, stats: { nodeName: o.nodeName, usage: o.usage }, logger: o.logger, metrics: o.metrics });
     o.logger.info('kubelet API listening', { host: c.host, port: api.port, certificate: cert.source, clientCertificates: clientCa ? 'required' : 'not checked' });
-    stopRenewal = renewServingCertificate(csr, cert, (next) => api?.setCertificate(next.cert, next.key));
   })().catch((err: unknown) => {
     if (!abort.signal.aborted) o.logger.error('kubelet API not started: kubectl logs will not work', { error: (err as Error).message });
   });
   return {
+    serve: () => wanted?.(),
     async stop() {
       abort.abort(new Error('stopping'));
       stopRenewal?.();
