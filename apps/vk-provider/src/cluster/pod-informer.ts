@@ -39,7 +39,13 @@ export class PodInformer {
       return result;
     };
     this.informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(o.config), list, false, undefined, fieldSelector);
-    for (const verb of ['add', 'update', 'delete'] as const) this.informer.on(verb, (pod) => this.listed && o.onChange(`pod ${verb}`, pod));
+    for (const verb of ['add', 'update', 'delete'] as const) {
+      this.informer.on(verb, (pod) => {
+        // A watch resumed after an error (no new list) that delivers again is healthy again.
+        this.failures = 0;
+        if (this.listed) o.onChange(`pod ${verb}`, pod);
+      });
+    }
     this.informer.on('error', (err) => this.restart(err));
   }
 
