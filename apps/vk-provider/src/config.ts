@@ -25,8 +25,13 @@ export interface KubeletConfig {
   /** Serving certificate and key (PEM); both empty = ask the cluster for one with a CSR. */
   certFile: string;
   keyFile: string;
-  /** CA of the API server's kubelet client certificate; set = client certificates required. */
+  /** CA of the API server's kubelet client certificate; set = client certificates verified. */
   clientCaFile: string;
+  /**
+   * The kubelet's webhook mode: bearer tokens via TokenReview, every request authorized via
+   * SubjectAccessReview (nodes/log, nodes/stats, …). false = any certificate from clientCaFile may read everything.
+   */
+  webhook: boolean;
 }
 
 /** Cluster mode (Virtual Kubelet node): where the API server is and what the node is called. */
@@ -125,6 +130,7 @@ export const vkSchema = serviceSchema(
         certFile: { type: 'string', default: '' },
         keyFile: { type: 'string', default: '' },
         clientCaFile: { type: 'string', default: '' },
+        webhook: { type: 'boolean', default: true },
       },
     },
   },

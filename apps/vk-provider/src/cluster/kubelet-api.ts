@@ -2,15 +2,17 @@
 // `kubectl logs` (GET /containerLogs/{ns}/{pod}/{container}), GET /pods, /healthz, and usage for
 // metrics-server and `kubectl top` (GET /stats/summary, /metrics/resource). exec,
 // attach, port-forward and run have no RouterOS counterpart and answer 501.
-// With a client CA the API server's client certificate (--kubelet-client-certificate) is
-// required, as the kubelet's --client-ca-file does; without one anybody who reaches the port
-// can read logs.
+// With `auth` (kubelet-auth.ts) every request is authenticated (client certificate or bearer
+// token) and authorized (SubjectAccessReview) first, as the kubelet's webhook mode does. Without
+// it, a client CA makes a client certificate from it required (and enough); without either,
+// anybody who reaches the port can read logs.
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { V1Pod } from '@kubernetes/client-node';
+import type { KubeletAuth } from './kubelet-auth';
 import { isRouterOsError } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -32,8 +34,10 @@ export interface KubeletApiOptions {
   host: string;
   /** 10250 like the kubelet; 0 picks a free port. */
   port: number;
-  /** PEM. `clientCa` set → client certificates are requested, verified and required. */
+  /** PEM. `clientCa` set → client certificates are requested and verified (required unless `auth`). */
   tls: { cert: string | Buffer; key: string | Buffer; clientCa?: string | Buffer };
+  /** Authenticates and authorizes every request before it is routed; bearer-token clients need no certificate. */
+  auth?: KubeletAuth;
   /** All lines RouterOS keeps for the container, oldest first; throws LogsNotFound for unknown ones. */
   logs(namespace: string, pod: string, container: string): Promise<LogLine[]>;
   /** The pods this node runs (GET /pods). */
@@ -111,7 +115,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<KubeletApi>
     ...secure,
     ...(o.tls.clientCa ? { ca: o.tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
   });
-  if (!o.tls.clientCa) o.logger.warn('kubelet API is unauthenticated: no client CA configured (kubelet.clientCaFile), anyone reaching the port can read container logs');
+  if (!o.tls.clientCa && !o.auth) o.logger.warn('kubelet API is unauthenticated: no client CA configured (kubelet.clientCaFile), anyone reaching the port can read container logs');
 
   async function containerLogs(url: URL, ns: string, pod: string, container: string, res: ServerResponse): Promise<void> {
     let q: LogQuery;
@@ -165,7 +169,13 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<KubeletApi>
 
   /** Serves one request; `label.route` names it for the metric. */
   async function handle(req: IncomingMessage, res: ServerResponse, label: { route: string }): Promise<void> {
-    if (o.tls.clientCa && !(req.socket as TLSSocket).authorized) {
+    if (o.auth) {
+      const decision = await o.auth.check(req);
+      if (!decision.ok) {
+        label.route = { 401: 'unauthorized', 403: 'forbidden', 500: 'authz-error' }[decision.status];
+        return text(res, decision.status, decision.message);
+      }
+    } else if (o.tls.clientCa && !(req.socket as TLSSocket).authorized) {
       label.route = 'unauthorized';
       return text(res, 401, 'Unauthorized: a client certificate signed by the kubelet client CA is required');
     }
@@ -228,7 +238,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<KubeletApi>
   server.listen(o.port, o.host);
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e as Error))]);
   const port = (server.address() as AddressInfo).port;
-  o.logger.info('kubelet API listening', { host: o.host, port, clientAuth: !!o.tls.clientCa });
+  o.logger.info('kubelet API listening', { host: o.host, port, clientAuth: o.auth ? 'webhook' : o.tls.clientCa ? 'certificate' : 'none' });
   return {
     port,
     setCertificate(cert, key) {

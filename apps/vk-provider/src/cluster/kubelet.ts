@@ -9,6 +9,7 @@ import type { Logger } from '@mikrotik-kube/service-kit';
 import type { Registry } from 'prom-client';
 import type { KubeletConfig } from '../config';
 import { type KubeletApi, type KubeletApiOptions, startKubeletApi } from './kubelet-api';
+import { kubeletAuth } from './kubelet-auth';
 import type { RouterUsage } from './node-stats';
 import { loadServingCertificate, renewServingCertificate } from './serving-cert';
 
@@ -55,8 +56,10 @@ export function prepareKubelet(o: KubeletOptions): Kubelet {
     });
     await Promise.race([serveRequested, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);
     if (abort.signal.aborted) return;
-    api = await startKubeletApi({ host: c.host, port: c.port, tls: { cert: current.cert, key: current.key, clientCa }, logs: o.logs, pods: o.pods, stats: { nodeName: o.nodeName, usage: o.usage }, logger: o.logger, metrics: o.metrics });
-    o.logger.info('kubelet API listening', { host: c.host, port: api.port, certificate: cert.source, clientCertificates: clientCa ? 'required' : 'not checked' });
+    if (!c.webhook) o.logger.warn('kubelet API authorization is off (kubelet.webhook=false): no bearer tokens, and any client certificate from kubelet.clientCaFile may read every route');
+    const auth = c.webhook ? kubeletAuth({ kubeConfig: o.kubeConfig, nodeName: o.nodeName, logger: o.logger, metrics: o.metrics }) : undefined;
+    api = await startKubeletApi({ host: c.host, port: c.port, tls: { cert: current.cert, key: current.key, clientCa }, auth, logs: o.logs, pods: o.pods, stats: { nodeName: o.nodeName, usage: o.usage }, logger: o.logger, metrics: o.metrics });
+    o.logger.info('kubelet API listening', { host: c.host, port: api.port, certificate: cert.source, authentication: c.webhook ? (clientCa ? 'client certificate or bearer token' : 'bearer token') : clientCa ? 'client certificate' : 'none', authorization: c.webhook ? 'SubjectAccessReview' : 'none' });
   })().catch((err: unknown) => {
     if (!abort.signal.aborted) o.logger.error('kubelet API not started: kubectl logs will not work', { error: (err as Error).message });
   });
