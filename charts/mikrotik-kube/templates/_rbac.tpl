@@ -123,7 +123,9 @@
 vk-provider: virtual-kubelet's needs (its node, pods bound to it, what pods reference), Leases
 (the node Lease in kube-node-lease and the leader-election Lease in its own namespace) and the
 CertificateSigningRequest for the kubelet API's serving certificate (created, then read until
-issued). Approving and signing stay with the admin and the cluster's signer.
+issued), and TokenReview + SubjectAccessReview to authenticate and authorize kubelet API callers
+as the kubelet does (what system:auth-delegator grants). Approving and signing stay with the
+admin and the cluster's signer.
 */}}
 {{- define "mikrotik-kube.rules.vkProvider" -}}
 - apiGroups: [""]
@@ -150,6 +152,12 @@ issued). Approving and signing stay with the admin and the cluster's signer.
 - apiGroups: ["certificates.k8s.io"]
   resources: ["certificatesigningrequests"]
   verbs: ["create", "get", "list", "watch"]
+- apiGroups: ["authentication.k8s.io"]
+  resources: ["tokenreviews"]
+  verbs: ["create"]
+- apiGroups: ["authorization.k8s.io"]
+  resources: ["subjectaccessreviews"]
+  verbs: ["create"]
 {{- end }}
 
 {{/* boot-supervisor: its own leader Lease (read, create, replace). */}}

@@ -198,8 +198,9 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     const cfg = vkConfig(objs);
     expect(cfg.standalone).toBe(false);
     expect(cfg.cluster).toMatchObject({ nodeName: 'mikrotik', maxPods: 20, leaderElection: { enabled: true, namespace: '' } });
-    // The cluster CA verifies the API server's kubelet client certificate; no files: the serving cert comes from a CSR.
-    expect(cfg.kubelet).toEqual({ enabled: true, host: '0.0.0.0', port: 10250, advertiseAddress: '', certFile: '', keyFile: '', clientCaFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt' });
+    // The cluster CA verifies the API server's kubelet client certificate; no files: the serving cert comes from a CSR;
+    // callers are authorized through the API server (webhook), as kubelets are.
+    expect(cfg.kubelet).toEqual({ enabled: true, host: '0.0.0.0', port: 10250, advertiseAddress: '', certFile: '', keyFile: '', clientCaFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', webhook: true });
     const d = vkDeployment(objs);
     const c = container(d, 'vk-provider') as Container & { ports: Array<{ name: string; containerPort: number }> };
     expect(c.ports).toContainEqual({ name: 'kubelet', containerPort: 10250 });
@@ -239,12 +240,14 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     expect((c.env ?? []).map((e) => e.name)).not.toContain('VK_PROVIDER_KUBELET_ADVERTISE_ADDRESS');
   });
 
-  it('vk-provider RBAC: its node, pods, Leases and kubelet-serving CSRs (create and read only: approving stays with the admin)', () => {
+  it('vk-provider RBAC: its node, pods, Leases, kubelet-serving CSRs (create and read only: approving stays with the admin), token and access reviews', () => {
     const rules = (one(template([minimal]), 'ClusterRole', `${P}-vk-provider`) as unknown as { rules: Rule[] }).rules;
     const g = grants(rules);
     for (const v of ['create', 'get', 'list', 'watch']) expect(g.has(`certificates.k8s.io/certificatesigningrequests:${v}`), v).toBe(true);
     for (const v of ['get', 'create', 'update']) expect(g.has(`coordination.k8s.io/leases:${v}`), v).toBe(true);
     expect(sorted(g).filter((x) => x.startsWith('certificates.k8s.io/'))).toEqual(['create', 'get', 'list', 'watch'].map((v) => `certificates.k8s.io/certificatesigningrequests:${v}`));
+    // The kubelet API's webhook mode: exactly what system:auth-delegator grants.
+    expect(sorted(g).filter((x) => x.startsWith('authentication.k8s.io/') || x.startsWith('authorization.k8s.io/'))).toEqual(['authentication.k8s.io/tokenreviews:create', 'authorization.k8s.io/subjectaccessreviews:create']);
     expect(sorted(g).filter((x) => /:(\*|escalate|bind|impersonate|approve|sign)$/.test(x) || x.includes('/*'))).toEqual([]);
   });
 

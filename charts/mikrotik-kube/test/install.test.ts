@@ -130,6 +130,9 @@ describe.skipIf(!!skip)(`chart mikrotik-kube against a real API server ${skip ??
     expect(can('approve', 'signers.certificates.k8s.io/kubernetes.io/kubelet-serving')).toBe('no');
     expect(can('update', 'leases.coordination.k8s.io', '-n', NS)).toBe('yes');
     expect(can('create', 'leases.coordination.k8s.io', '-n', 'kube-node-lease')).toBe('yes');
+    // The kubelet API authenticates bearer tokens and authorizes callers through the API server.
+    expect(can('create', 'tokenreviews.authentication.k8s.io')).toBe('yes');
+    expect(can('create', 'subjectaccessreviews.authorization.k8s.io')).toBe('yes');
 
     // A client with the ServiceAccount's own token (TokenRequest), as the pod would have.
     const token = kubectl(['-n', NS, 'create', 'token', `${P}-vk-provider`]);
