@@ -39,7 +39,7 @@ export interface KubeletAuth {
   check(req: IncomingMessage): Promise<AuthDecision>;
 }
 
-const VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+const VERBS: Record<string, string> = { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
 const isSubpath = (path: string, base: string) => path === base || path.startsWith(`${base}/`);
 
