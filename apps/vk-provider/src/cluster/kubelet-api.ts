@@ -238,7 +238,6 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<KubeletApi>
   server.listen(o.port, o.host);
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e as Error))]);
   const port = (server.address() as AddressInfo).port;
-  o.logger.info('kubelet API listening', { host: o.host, port, clientAuth: o.auth ? 'webhook' : o.tls.clientCa ? 'certificate' : 'none' });
   return {
     port,
     setCertificate(cert, key) {
