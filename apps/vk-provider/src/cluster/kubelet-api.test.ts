@@ -1,21 +1,22 @@
 // The kubelet HTTPS API over real TLS on loopback, reading real /container/log lines from the
 // RouterOS simulator through routeros-rest: mTLS, the /containerLogs query, follow, errors.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { V1Pod } from '@kubernetes/client-node';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
-import { Simulator, dockerArchive } from '@mikrotik-kube/routeros-sim';
+import { Simulator } from '@mikrotik-kube/routeros-sim';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { containerName } from '../core/naming';
 import { LogsNotFound, startKubeletApi, type KubeletApi } from './kubelet-api';
+import { startTestRouter } from './test-router';
 
 // --- certificates (openssl, as an operator would make them) ---
 function openssl(args: string[]): void {
@@ -106,18 +107,10 @@ describe('kubelet API (HTTPS, simulator 7.21 behind it)', () => {
     makeCert(dir, 'client', 'ca', '/CN=kube-apiserver-kubelet-client/O=system:masters', CLIENT_EXT);
     makeCert(dir, 'stranger', 'other-ca', '/CN=kube-apiserver-kubelet-client/O=system:masters', CLIENT_EXT);
 
-    sim = new Simulator({ version: '7.21', users: { admin: 'pw' }, faults: { extractMs: 20 } });
-    const urls = await sim.start();
-    admin = urls.admin;
-    router = new RouterOsClient({ url: urls.rest, username: 'admin', password: 'pw' });
-    const tar = sim.context.files.resolve('disk1/app.tar');
-    mkdirSync(dirname(tar), { recursive: true });
-    writeFileSync(tar, await dockerArchive({ architecture: 'arm64' }));
-    await router.veths.add({ name: 'veth-web', addresses: ['127.0.96.2/24'] });
-    const c = await router.containers.add({ name: ROS_NAME, file: 'disk1/app.tar', interfaces: ['veth-web'], logging: true });
-    await router.containers.waitFor(c.id, ['stopped'], { intervalMs: 20, timeoutMs: 10_000 });
-    await router.containers.start(c.id);
-    await router.containers.waitFor(c.id, ['running'], { intervalMs: 20 });
+    const t = await startTestRouter('7.21');
+    ({ sim, router } = t);
+    admin = t.urls.admin;
+    await t.addContainer({ name: ROS_NAME, veth: 'veth-web', address: '127.0.96.2/24', logging: true });
     await output(['first line', 'second line', 'third line']);
 
     api = await startKubeletApi({

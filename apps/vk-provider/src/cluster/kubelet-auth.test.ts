@@ -2,13 +2,13 @@
 // (TokenReview, SubjectAccessReview, RBAC) over real HTTPS on loopback, with the RouterOS
 // simulator (7.23) behind it for logs and usage.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
-import { Simulator, dockerArchive } from '@mikrotik-kube/routeros-sim';
+import type { Simulator } from '@mikrotik-kube/routeros-sim';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import winston from 'winston';
 import { containerName } from '../core/naming';
 import { startKubeletApi, type KubeletApi } from './kubelet-api';
 import { kubeletAuth, requestAttributes } from './kubelet-auth';
+import { startTestRouter } from './test-router';
 
 const NODE = 'router-1';
 const POD: V1Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name: 'web', uid: 'u-1' }, spec: { nodeName: NODE, containers: [{ name: 'app', image: 'x' }] } };
@@ -91,19 +92,11 @@ describe.skipIf(skip)(`kubelet API webhook auth (real control plane, simulator 7
     writeFileSync(join(dir, 'client.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
     execFileSync('openssl', ['x509', '-req', '-in', join(dir, 'other-node.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-CAserial', join(dir, 'ca.srl'), '-sha256', '-days', '1', '-extfile', join(dir, 'client.ext'), '-out', p('other-node.crt')], { stdio: 'pipe' });
 
-    sim = new Simulator({ version: '7.23', users: { admin: 'pw' }, faults: { extractMs: 20 } });
-    const urls = await sim.start();
-    router = new RouterOsClient({ url: urls.rest, username: 'admin', password: 'pw' });
-    const tar = sim.context.files.resolve('disk1/app.tar');
-    mkdirSync(dirname(tar), { recursive: true });
-    writeFileSync(tar, await dockerArchive({ architecture: 'arm64' }));
-    await router.veths.add({ name: 'veth-web', addresses: ['127.0.98.2/24'] });
+    const t = await startTestRouter('7.23');
+    ({ sim, router } = t);
     const ros = containerName('default', 'web', 'app');
-    const c = await router.containers.add({ name: ros, file: 'disk1/app.tar', interfaces: ['veth-web'], logging: true });
-    await router.containers.waitFor(c.id, ['stopped'], { intervalMs: 20, timeoutMs: 10_000 });
-    await router.containers.start(c.id);
-    await router.containers.waitFor(c.id, ['running'], { intervalMs: 20 });
-    const out = await fetch(`${urls.admin}/containers/${ros}/output`, { method: 'POST', body: JSON.stringify({ lines: ['hello from the router'] }) });
+    await t.addContainer({ name: ros, veth: 'veth-web', address: '127.0.98.2/24', logging: true });
+    const out = await fetch(`${t.urls.admin}/containers/${ros}/output`, { method: 'POST', body: JSON.stringify({ lines: ['hello from the router'] }) });
     expect(out.status).toBe(200);
 
     const core = kc.makeApiClient(CoreV1Api);

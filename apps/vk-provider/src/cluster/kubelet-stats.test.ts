@@ -1,17 +1,18 @@
 // /stats/summary and /metrics/resource over real HTTPS on loopback, reading real container usage
 // from the RouterOS simulator (7.23) through routeros-rest, as set through its admin endpoint.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
-import { Simulator, dockerArchive } from '@mikrotik-kube/routeros-sim';
+import type { Simulator } from '@mikrotik-kube/routeros-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { containerName } from '../core/naming';
 import { startKubeletApi, type KubeletApi } from './kubelet-api';
+import { startTestRouter } from './test-router';
 import type { Summary } from './stats-summary';
 
 const pod = (name: string, containers: string[]): V1Pod => ({
@@ -53,23 +54,13 @@ describe('kubelet usage routes (HTTPS, simulator 7.23 behind it)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kubelet-stats-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'server.key'), '-out', join(dir, 'server.crt'), '-days', '1', '-subj', '/CN=router-1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
-    sim = new Simulator({ version: '7.23', users: { admin: 'pw' }, faults: { extractMs: 20 } });
-    const urls = await sim.start();
-    admin = urls.admin;
-    router = new RouterOsClient({ url: urls.rest, username: 'admin', password: 'pw', maxAttempts: 1 });
-    const tar = sim.context.files.resolve('disk1/app.tar');
-    mkdirSync(dirname(tar), { recursive: true });
-    writeFileSync(tar, await dockerArchive({ architecture: 'arm64' }));
+    const t = await startTestRouter('7.23', { maxAttempts: 1 });
+    ({ sim, router } = t);
+    admin = t.urls.admin;
     let n = 0;
     for (const [p, c, start] of [['web', 'app', true], ['web', 'side', true], ['db', 'pg', false]] as const) {
       n += 1;
-      await router.veths.add({ name: `veth-${n}`, addresses: [`127.0.97.${n + 1}/24`] });
-      const created = await router.containers.add({ name: containerName('default', p, c), file: 'disk1/app.tar', interfaces: [`veth-${n}`] });
-      await router.containers.waitFor(created.id, ['stopped'], { intervalMs: 20, timeoutMs: 10_000 });
-      if (start) {
-        await router.containers.start(created.id);
-        await router.containers.waitFor(created.id, ['running'], { intervalMs: 20 });
-      }
+      await t.addContainer({ name: containerName('default', p, c), veth: `veth-${n}`, address: `127.0.97.${n + 1}/24`, start });
     }
     await setUsage(containerName('default', 'web', 'app'), { memoryBytes: 52_428_800, cpuPercent: 25 });
     await setUsage(containerName('default', 'web', 'side'), { memoryBytes: 10_485_760, cpuPercent: 5 });

@@ -3,19 +3,20 @@
 // and `kubectl logs` goes API server → (its kubelet client certificate) → our kubelet API →
 // routeros-rest → the simulator's /container/log.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { CertificatesV1Api, CoreV1Api, KubeConfig, type V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
-import { Simulator, dockerArchive } from '@mikrotik-kube/routeros-sim';
+import type { Simulator } from '@mikrotik-kube/routeros-sim';
 import { requireControlPlane, startControlPlane, testenvBin, type ControlPlane } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { containerName } from '../core/naming';
 import { LogsNotFound, startKubeletApi, type KubeletApi } from './kubelet-api';
+import { startTestRouter } from './test-router';
 import { KUBELET_SERVING_SIGNER, loadServingCertificate, renewalTime, renewServingCertificate, type ServingCert } from './serving-cert';
 
 const skip = requireControlPlane() ?? (testenvBin('kubectl') ? undefined : 'kubectl is not built (bash tools/testenv/build.sh)');
@@ -101,18 +102,10 @@ describe.skipIf(!!skip)(`kubelet serving certificate via CSR, and kubectl logs t
   }, 60_000);
 
   it('kubectl logs reaches the pod through the API server with its kubelet client certificate', async () => {
-    sim = new Simulator({ version: '7.21', users: { admin: 'pw' }, faults: { extractMs: 20 } });
-    const urls = await sim.start();
-    router = new RouterOsClient({ url: urls.rest, username: 'admin', password: 'pw' });
+    const t = await startTestRouter('7.21');
+    ({ sim, router } = t);
     const ros = containerName('default', 'logger', 'app');
-    const tar = sim.context.files.resolve('disk1/app.tar');
-    mkdirSync(dirname(tar), { recursive: true });
-    writeFileSync(tar, await dockerArchive({ architecture: 'arm64' }));
-    await router.veths.add({ name: 'veth-logger', addresses: ['127.0.97.2/24'] });
-    const c = await router.containers.add({ name: ros, file: 'disk1/app.tar', interfaces: ['veth-logger'], logging: true });
-    await router.containers.waitFor(c.id, ['stopped'], { intervalMs: 20, timeoutMs: 10_000 });
-    await router.containers.start(c.id);
-    await router.containers.waitFor(c.id, ['running'], { intervalMs: 20 });
+    await t.addContainer({ name: ros, veth: 'veth-logger', address: '127.0.97.2/24', logging: true });
     sim.context.containers.output(ros, ['hello from RouterOS', 'second']);
 
     api = await startKubeletApi({
