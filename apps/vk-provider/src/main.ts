@@ -16,10 +16,10 @@ import { leaderLeaseName } from './cluster/leader-lease';
 import { routerAddress } from './cluster/node-shape';
 import { ClusterPods } from './cluster/pod-controller';
 import { PodInformer } from './cluster/pod-informer';
-import { kubeletSources, runningPods } from './cluster/pod-logs';
+import { kubeletSources } from './cluster/pod-logs';
 import { type VkConfig, vkSchema } from './config';
 import { PodLifecycle } from './core/pod-lifecycle';
-import { reportPod } from './core/pod-status';
+import { reportPods } from './core/pod-status';
 import { Reconciler } from './core/reconciler';
 import type { PodEvents, UnitStatus } from './core/services';
 import { reconcileMetrics } from './core/metrics';
@@ -97,7 +97,7 @@ async function clusterMode(): Promise<void> {
         nodeName: c.nodeName,
         address: kubeletAddress,
         ...kubeletSources(router, reconciler),
-        pods: () => runningPods(reconciler, units.units),
+        pods: () => reportPods(reconciler.records.values(), units.units),
         logger,
         metrics: svc.metrics,
       })
@@ -163,7 +163,7 @@ async function standaloneMode(): Promise<void> {
     },
   });
 
-  await svc.startOps({ routes: statusRoutes(() => [...reconciler.records.values()].map((rec) => reportPod(rec, units.units)), () => source.state) });
+  await svc.startOps({ routes: statusRoutes(() => reportPods(reconciler.records.values(), units.units), () => source.state) });
   shutdown.add('supervisor watch', () => units.stop());
   shutdown.add('reconcile loop', () => controller.stop());
   units.start();

@@ -17,8 +17,13 @@ export function kubeClients(kubeconfig: string): KubeClients {
   return { config, core: config.makeApiClient(CoreV1Api), coordination: config.makeApiClient(CoordinationV1Api) };
 }
 
+/** The HTTP status of an API server error, or undefined for anything else. */
+export function apiCode(err: unknown): number | undefined {
+  return err instanceof ApiException ? err.code : undefined;
+}
+
 export function isNotFound(err: unknown): boolean {
-  return err instanceof ApiException && err.code === 404;
+  return apiCode(err) === 404;
 }
 
 /** ConfigMaps and Secrets read from the API server for pod env; the pod address from ipam. */

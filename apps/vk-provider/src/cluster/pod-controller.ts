@@ -5,7 +5,7 @@
 // and removed, the pod is deleted with grace 0 under a UID precondition (a new
 // pod of the same name is never hit). Nothing runs before the informer's first
 // full list, so a slow or failing API server never makes us remove pods.
-import { ApiException, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { Counter, type Registry } from 'prom-client';
 import { podKey } from '../core/naming';
@@ -15,6 +15,7 @@ import type { DesiredPod, Reconciler } from '../core/reconciler';
 import type { PodEvents, UnitStatus } from '../core/services';
 import type { UnitWatch } from '../core/unit-watch';
 import { envErrorMessage, needsResolution } from './env-sources';
+import { apiCode } from './kube';
 import type { PodInformer } from './pod-informer';
 import { mergePodStatus, normalizeTimes } from './status-merge';
 import { specHash, type ResolvedEnv } from '../core/translate';
@@ -38,7 +39,6 @@ export interface ClusterPodsOptions {
 }
 
 const keyOf = (p: V1Pod) => podKey(p.metadata?.namespace || 'default', p.metadata?.name ?? '');
-const status = (e: unknown) => (e instanceof ApiException ? e.code : undefined);
 
 export class ClusterPods {
   private readonly loop: PassLoop;
@@ -158,7 +158,7 @@ export class ClusterPods {
       this.o.logger.info('pod deleted', { pod: keyOf(pod) });
     } catch (e) {
       // Already gone, or a new pod of that name (UID precondition): nothing of ours to finish.
-      if (status(e) !== 404 && status(e) !== 409) throw e;
+      if (apiCode(e) !== 404 && apiCode(e) !== 409) throw e;
     }
   }
 
@@ -195,7 +195,7 @@ export class ClusterPods {
         this.writes?.inc({ result: 'written' });
       } catch (e) {
         // 409: our copy is stale; the informer brings the new one and triggers another write.
-        const stale = status(e) === 409 || status(e) === 404;
+        const stale = apiCode(e) === 409 || apiCode(e) === 404;
         this.writes?.inc({ result: stale ? 'conflict' : 'error' });
         if (!stale) this.o.logger.warn('pod status not written', { pod: keyOf(pod), error: (e as Error).message });
       }

@@ -1,13 +1,9 @@
 // What the kubelet API reads from the router and the reconciler: for `kubectl logs` each
 // container's lines from /container/log (RouterOS 7.20+) under its RouterOS name; for the
-// usage routes one /container list and /system/resource; for GET /pods our pods as the
-// reconciler knows them.
-import type { V1Pod } from '@kubernetes/client-node';
+// usage routes one /container list and /system/resource. (GET /pods: core's reportPods.)
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { podKey } from '../core/naming';
-import { reportPod } from '../core/pod-status';
 import type { Reconciler } from '../core/reconciler';
-import type { UnitStatus } from '../core/services';
 import { LogsNotFound } from './kubelet-api';
 import type { LogLine } from './log-query';
 import type { RouterUsage } from './node-stats';
@@ -35,8 +31,4 @@ function podLogs(router: RouterOsClient, reconciler: Reconciler): KubeletSources
     if (!record.containers.has(container)) throw new LogsNotFound(`container ${container} in pod ${namespace}/${pod} has not been created yet`);
     return router.containers.logs(c.rosName);
   };
-}
-
-export function runningPods(reconciler: Reconciler, units: ReadonlyMap<string, UnitStatus>): V1Pod[] {
-  return [...reconciler.records.values()].map((r) => reportPod(r, units));
 }

@@ -99,3 +99,8 @@ export function reportPod(r: PodRecord, units: ReadonlyMap<string, UnitStatus>):
     status: podStatus(r, units),
   };
 }
+
+/** Every pod the reconciler keeps, as reported (standalone status API, kubelet GET /pods). */
+export function reportPods(records: Iterable<PodRecord>, units: ReadonlyMap<string, UnitStatus>): V1Pod[] {
+  return [...records].map((r) => reportPod(r, units));
+}
