@@ -116,15 +116,12 @@ export class ClusterPods {
   }
 
   private async pass(reason: string, collectGarbage: boolean): Promise<{ failed: boolean }> {
-    const { informer, reconciler, logger } = this.o;
+    const { informer, reconciler } = this.o;
     if (!informer.synced) return { failed: false };
     const pods = informer.list();
     const deleting = pods.filter((p) => p.metadata?.deletionTimestamp);
     const desired = await Promise.all(pods.filter((p) => !p.metadata?.deletionTimestamp).map((p) => this.desired(p)));
-    const started = Date.now();
-    const r = await reconciler.sync(desired, collectGarbage);
-    const changed = r.created.length + r.recreated.length + r.removed.length;
-    if (changed || r.failed.length) logger.info('reconciled', { reason, ms: Date.now() - started, ...r });
+    const r = await reconciler.sync(desired, collectGarbage, reason);
     const live = new Set(pods.map((p) => p.metadata?.uid ?? ''));
     for (const k of this.envCache.keys()) if (!live.has(k.split('/')[0] ?? '')) this.envCache.delete(k);
     for (const uid of this.written.keys()) if (!live.has(uid)) this.written.delete(uid);

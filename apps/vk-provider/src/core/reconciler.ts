@@ -74,14 +74,20 @@ export class Reconciler {
     for (const r of this.records.values()) r.registered = undefined;
   }
 
-  /** One pass; passes never overlap. `collectGarbage` also lets ipam and volumes drop what no pod owns. */
-  sync(pods: DesiredPod[], collectGarbage = false): Promise<SyncResult> {
+  /**
+   * One pass; passes never overlap. `collectGarbage` also lets ipam and volumes drop what no pod owns.
+   * A pass that changed or failed something is logged as `reconciled` with `reason`.
+   */
+  sync(pods: DesiredPod[], collectGarbage = false, reason = 'sync'): Promise<SyncResult> {
     const run = this.running
       .catch(() => undefined)
       .then(async () => {
         const started = performance.now();
         const result = await this.pass(pods, collectGarbage);
-        this.o.metrics?.observe(result, (performance.now() - started) / 1000);
+        const ms = performance.now() - started;
+        this.o.metrics?.observe(result, ms / 1000);
+        const changed = result.created.length + result.recreated.length + result.removed.length + result.failed.length;
+        if (changed) this.o.logger.info('reconciled', { reason, ms: Math.round(ms), ...result });
         return result;
       });
     this.running = run;

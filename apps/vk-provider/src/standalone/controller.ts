@@ -40,10 +40,7 @@ export class StandaloneController {
     if (source.state.error) logger.error('pods file not loaded; keeping the previous pods', { path: source.state.path, error: source.state.error });
     if (!file) return { failed: false };
     for (const e of file.errors) logger.warn('pods file entry ignored', { path: source.state.path, error: e });
-    const started = Date.now();
-    const r = await reconciler.sync(file.pods, collectGarbage);
-    const changed = r.created.length + r.recreated.length + r.removed.length;
-    if (changed || r.failed.length) logger.info('reconciled', { reason, ms: Date.now() - started, ...r });
+    const r = await reconciler.sync(file.pods, collectGarbage, reason);
     return { failed: r.failed.length > 0 };
   }
 }
