@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { containerName } from '../core/naming';
 import { LogsNotFound, startKubeletApi, type KubeletApi } from './kubelet-api';
-import { startTestRouter } from './test-router';
+import { startTestRouter, type TestRouter } from './test-router';
 
 // --- certificates (openssl, as an operator would make them) ---
 function openssl(args: string[]): void {
@@ -57,7 +57,7 @@ const ROS_NAME = containerName('default', 'web', 'app');
 
 describe('kubelet API (HTTPS, simulator 7.21 behind it)', () => {
   let dir: string;
-  let sim: Simulator;
+  let testRouter: TestRouter | undefined;
   let admin: string;
   let router: RouterOsClient;
   let api: KubeletApi;
@@ -108,7 +108,8 @@ describe('kubelet API (HTTPS, simulator 7.21 behind it)', () => {
     makeCert(dir, 'stranger', 'other-ca', '/CN=kube-apiserver-kubelet-client/O=system:masters', CLIENT_EXT);
 
     const t = await startTestRouter('7.21');
-    ({ sim, router } = t);
+    testRouter = t;
+    ({ router } = t);
     admin = t.urls.admin;
     await t.addContainer({ name: ROS_NAME, veth: 'veth-web', address: '127.0.96.2/24', logging: true });
     await output(['first line', 'second line', 'third line']);
@@ -129,8 +130,7 @@ describe('kubelet API (HTTPS, simulator 7.21 behind it)', () => {
   afterAll(async () => {
     await api?.close();
     await openApi?.close();
-    router?.close();
-    await sim?.stop();
+    await testRouter?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
-import type { Simulator } from '@mikrotik-kube/routeros-sim';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import winston from 'winston';
 import { containerName } from '../core/naming';
 import { startKubeletApi, type KubeletApi } from './kubelet-api';
 import { kubeletAuth, requestAttributes } from './kubelet-auth';
-import { startTestRouter } from './test-router';
+import { startTestRouter, type TestRouter } from './test-router';
 
 const NODE = 'router-1';
 const POD: V1Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name: 'web', uid: 'u-1' }, spec: { nodeName: NODE, containers: [{ name: 'app', image: 'x' }] } };
@@ -43,7 +42,7 @@ describe.skipIf(skip)(`kubelet API webhook auth (real control plane, simulator 7
   let cp: ControlPlane;
   let kc: KubeConfig;
   let dir: string;
-  let sim: Simulator;
+  let testRouter: TestRouter | undefined;
   let router: RouterOsClient;
   let api: KubeletApi;
   let token: string;
@@ -93,7 +92,8 @@ describe.skipIf(skip)(`kubelet API webhook auth (real control plane, simulator 7
     execFileSync('openssl', ['x509', '-req', '-in', join(dir, 'other-node.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-CAserial', join(dir, 'ca.srl'), '-sha256', '-days', '1', '-extfile', join(dir, 'client.ext'), '-out', p('other-node.crt')], { stdio: 'pipe' });
 
     const t = await startTestRouter('7.23');
-    ({ sim, router } = t);
+    testRouter = t;
+    ({ router } = t);
     const ros = containerName('default', 'web', 'app');
     await t.addContainer({ name: ros, veth: 'veth-web', address: '127.0.98.2/24', logging: true });
     const out = await fetch(`${t.urls.admin}/containers/${ros}/output`, { method: 'POST', body: JSON.stringify({ lines: ['hello from the router'] }) });
@@ -122,8 +122,7 @@ describe.skipIf(skip)(`kubelet API webhook auth (real control plane, simulator 7
 
   afterAll(async () => {
     await api?.close();
-    router?.close();
-    await sim?.stop();
+    await testRouter?.stop();
     await cp?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);

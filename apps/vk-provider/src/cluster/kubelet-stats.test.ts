@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
-import type { Simulator } from '@mikrotik-kube/routeros-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { containerName } from '../core/naming';
 import { startKubeletApi, type KubeletApi } from './kubelet-api';
-import { startTestRouter } from './test-router';
+import { startTestRouter, type TestRouter } from './test-router';
 import type { Summary } from './stats-summary';
 
 const pod = (name: string, containers: string[]): V1Pod => ({
@@ -33,7 +32,7 @@ function samples(text: string, family: string): Map<string, { value: number; ts:
 
 describe('kubelet usage routes (HTTPS, simulator 7.23 behind it)', () => {
   let dir: string;
-  let sim: Simulator;
+  let testRouter: TestRouter | undefined;
   let admin: string;
   let router: RouterOsClient;
   let api: KubeletApi;
@@ -55,7 +54,8 @@ describe('kubelet usage routes (HTTPS, simulator 7.23 behind it)', () => {
     dir = mkdtempSync(join(tmpdir(), 'kubelet-stats-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'server.key'), '-out', join(dir, 'server.crt'), '-days', '1', '-subj', '/CN=router-1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
     const t = await startTestRouter('7.23', { maxAttempts: 1 });
-    ({ sim, router } = t);
+    testRouter = t;
+    ({ router } = t);
     admin = t.urls.admin;
     let n = 0;
     for (const [p, c, start] of [['web', 'app', true], ['web', 'side', true], ['db', 'pg', false]] as const) {
@@ -82,8 +82,7 @@ describe('kubelet usage routes (HTTPS, simulator 7.23 behind it)', () => {
 
   afterAll(async () => {
     await api?.close();
-    router?.close();
-    await sim?.stop();
+    await testRouter?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

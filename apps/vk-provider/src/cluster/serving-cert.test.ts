@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { containerName } from '../core/naming';
 import { LogsNotFound, startKubeletApi, type KubeletApi } from './kubelet-api';
-import { startTestRouter } from './test-router';
+import { startTestRouter, type TestRouter } from './test-router';
 import { KUBELET_SERVING_SIGNER, loadServingCertificate, renewalTime, renewServingCertificate, type ServingCert } from './serving-cert';
 
 const skip = requireControlPlane() ?? (testenvBin('kubectl') ? undefined : 'kubectl is not built (bash tools/testenv/build.sh)');
@@ -31,6 +31,7 @@ describe.skipIf(!!skip)(`kubelet serving certificate via CSR, and kubectl logs t
   let kc: KubeConfig;
   let certs: CertificatesV1Api;
   let core: CoreV1Api;
+  let testRouter: TestRouter | undefined;
   let sim: Simulator;
   let router: RouterOsClient;
   let api: KubeletApi | undefined;
@@ -64,8 +65,7 @@ describe.skipIf(!!skip)(`kubelet serving certificate via CSR, and kubectl logs t
 
   afterAll(async () => {
     await api?.close();
-    router?.close();
-    await sim?.stop();
+    await testRouter?.stop();
     await cp?.stop();
   }, 60_000);
 
@@ -103,6 +103,7 @@ describe.skipIf(!!skip)(`kubelet serving certificate via CSR, and kubectl logs t
 
   it('kubectl logs reaches the pod through the API server with its kubelet client certificate', async () => {
     const t = await startTestRouter('7.21');
+    testRouter = t;
     ({ sim, router } = t);
     const ros = containerName('default', 'logger', 'app');
     await t.addContainer({ name: ros, veth: 'veth-logger', address: '127.0.97.2/24', logging: true });

@@ -12,6 +12,8 @@ export interface TestRouter {
   router: RouterOsClient;
   /** Adds a container from disk1/app.tar on a new veth and waits until it is stopped or (start) running; returns its id. */
   addContainer(c: { name: string; veth: string; address: string; logging?: boolean; start?: boolean }): Promise<string>;
+  /** Closes the client and stops the simulator. */
+  stop(): Promise<void>;
 }
 
 export async function startTestRouter(version: string, client: Partial<RouterOsClientOptions> = {}): Promise<TestRouter> {
@@ -34,6 +36,10 @@ export async function startTestRouter(version: string, client: Partial<RouterOsC
         await router.containers.waitFor(c.id, ['running'], { intervalMs: 20 });
       }
       return c.id;
+    },
+    async stop() {
+      router.close();
+      await sim.stop();
     },
   };
 }
