@@ -6,13 +6,7 @@ import { leaderIdentity } from '@mikrotik-kube/leader-election';
 import { contracts } from '@mikrotik-kube/proto';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { createService } from '@mikrotik-kube/service-kit';
-import { configSchema, type SupervisorConfig } from './config';
-import { createElector } from './leader';
-import { SupervisorMetrics } from './metrics';
-import { RouterOsRouter } from './routeros-router';
-import { supervisorService } from './service';
-import { StateFile } from './state-file';
-import { Supervisor } from './supervisor';
+import { configSchema, createElector, RouterOsRouter, StateFile, Supervisor, type SupervisorConfig, SupervisorMetrics, supervisorService } from '@mikrotik-kube/boot-supervisor';
 
 const svc = createService<SupervisorConfig>({ name: 'boot-supervisor', envPrefix: 'BOOT_SUPERVISOR_', schema: configSchema });
 const { config, logger, shutdown } = svc;

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { LeaseElector, SoloElector } from '../src/leader';
+import { LeaseElector, SoloElector } from '@mikrotik-kube/boot-supervisor';
 import { SimRouter, startSupervisor, unit, type SupervisorProcess } from './harness';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -4,14 +4,7 @@ import { GrpcServer } from '@mikrotik-kube/grpc-kit';
 import { contracts } from '@mikrotik-kube/proto';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { ConfigError, createService } from '@mikrotik-kube/service-kit';
-import { Allocator } from './allocator';
-import { type IpamConfig, ipamSchema } from './config';
-import { registerIpamMetrics } from './metrics';
-import { type Network, parseNetworks } from './network';
-import { Reconciler } from './reconcile';
-import { restRouter } from './router-rest';
-import { ipamHandlers } from './service';
-import { syncUntilDone } from './startup';
+import { Allocator, type IpamConfig, ipamHandlers, ipamSchema, type Network, parseNetworks, Reconciler, registerIpamMetrics, restRouter, syncUntilDone } from '@mikrotik-kube/ipam';
 
 const svc = createService<IpamConfig>({ name: 'ipam', envPrefix: 'IPAM_', schema: ipamSchema });
 const { config, logger } = svc;

@@ -4,16 +4,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createService } from '@mikrotik-kube/service-kit';
-import { foldRepeatedFlag, parseListen, registrySchema, resolveUpstreams, type RegistryConfig } from './config';
-import { HtpasswdAuth } from './http/auth';
-import type { HandlerDeps } from './http/deps';
-import { createRegistryServer } from './http/server';
-import { createRegistryMetrics } from './metrics';
-import { BlobFetcher } from './proxy/blob-fetcher';
-import { ProxyBlobStore } from './proxy/proxy-blob-store';
-import { ProxyManifestStore } from './proxy/proxy-manifest-store';
-import { UpstreamResolver } from './proxy/upstreams';
-import { openFsStorage } from './storage/fs-storage';
+import { BlobFetcher, createRegistryMetrics, createRegistryServer, foldRepeatedFlag, type HandlerDeps, HtpasswdAuth, openFsStorage, parseListen, ProxyBlobStore, ProxyManifestStore, type RegistryConfig, registrySchema, resolveUpstreams, UpstreamResolver } from '@mikrotik-kube/registry';
 
 const svc = createService<RegistryConfig>({
   name: 'registry',

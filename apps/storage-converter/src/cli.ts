@@ -6,11 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RegistryClient, apiHost } from '@mikrotik-kube/oci';
-import { Converter } from './converter';
-import { StorageError } from './errors';
-import { ImageSource, parseImage } from './image-source';
-import { parseRouterArch } from './platform';
-import { progressPrinter } from './progress-bar';
+import { Converter, ImageSource, parseImage, parseRouterArch, progressPrinter, StorageError } from '@mikrotik-kube/storage-converter';
 
 const USAGE = 'usage: convert <image> --arch arm64|arm|x86 -o <out.tar> [--registry URL] [--username USER] [--arm-variants v7,v6,v5]';
 

@@ -3,7 +3,7 @@
 // reads GET /api/v1/pods from vk-provider's ops port and prints the pods in boot order.
 import { parseArgs } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
-import { renderStatus } from './standalone/status-table';
+import { renderStatus } from '@mikrotik-kube/vk-provider';
 
 const USAGE = 'usage: mkube status [--url http://127.0.0.1:8080] [--json]\n';
 

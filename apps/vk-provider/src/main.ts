@@ -6,27 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { LeaderElector, leaderIdentity } from '@mikrotik-kube/leader-election';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { createService } from '@mikrotik-kube/service-kit';
-import { grpcPodServices } from './clients/grpc-services';
-import { type ClusterNode, startClusterNode } from './cluster/cluster-node';
-import { resolvePodEnv } from './cluster/env-sources';
-import { EventRecorder } from './cluster/events';
-import { kubeClients, kubeEnvLookups } from './cluster/kube';
-import { type Kubelet, prepareKubelet } from './cluster/kubelet';
-import { leaderLeaseName } from './cluster/leader-lease';
-import { routerAddress } from './cluster/node-shape';
-import { ClusterPods } from './cluster/pod-controller';
-import { PodInformer } from './cluster/pod-informer';
-import { kubeletSources } from './cluster/pod-logs';
-import { type VkConfig, vkSchema } from './config';
-import { PodLifecycle } from './core/pod-lifecycle';
-import { reportPods } from './core/pod-status';
-import { Reconciler } from './core/reconciler';
-import type { PodEvents, UnitStatus } from './core/services';
-import { reconcileMetrics } from './core/metrics';
-import { UnitWatch } from './core/unit-watch';
-import { StandaloneController } from './standalone/controller';
-import { PodFileSource } from './standalone/pod-file';
-import { statusRoutes } from './standalone/status-routes';
+import { type ClusterNode, ClusterPods, EventRecorder, grpcPodServices, kubeClients, kubeEnvLookups, type Kubelet, kubeletSources, leaderLeaseName, type PodEvents, PodFileSource, PodInformer, PodLifecycle, prepareKubelet, reconcileMetrics, Reconciler, reportPods, resolvePodEnv, routerAddress, StandaloneController, startClusterNode, statusRoutes, type UnitStatus, UnitWatch, type VkConfig, vkSchema } from '@mikrotik-kube/vk-provider';
 
 // --kubeconfig and --node-name as virtual-kubelet's command line has them.
 const flagAliases = { kubeconfig: 'cluster.kubeconfig', 'node-name': 'cluster.node-name' };

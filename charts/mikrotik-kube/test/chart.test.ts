@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { generateValuesTypes, outputPath, schemaPath, type Schema } from '../tools/gen-values-types';
 import { chartDir, find, helm, one, template, valuesFile, type K8sObject } from './helm';
 import type { ValuesOverride } from './values.generated';
-import { vkSchema, type VkConfig } from '../../../apps/vk-provider/src/config';
+import { vkSchema, type VkConfig } from '@mikrotik-kube/vk-provider';
 
 const skip = requireTestPeers('helm');
 const ciFiles = readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
@@ -321,11 +321,11 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
   // Each service's rendered config file, args and env go through the service's own loader and
   // schema — what the container would do on start — so a key the chart renders wrong fails here.
   const services: Array<{ name: string; key: string; prefix: string; schema: () => Promise<JsonSchema>; kind?: string }> = [
-    { name: 'vk-provider', key: 'vkProvider', prefix: 'VK_PROVIDER_', schema: async () => (await import('../../../apps/vk-provider/src/config')).vkSchema },
-    { name: 'ipam', key: 'ipam', prefix: 'IPAM_', schema: async () => (await import('../../../apps/ipam/src/config')).ipamSchema },
-    { name: 'storage-converter', key: 'storageConverter', prefix: 'STORAGE_CONVERTER_', schema: async () => (await import('../../../apps/storage-converter/src/config')).storageSchema },
-    { name: 'boot-supervisor', key: 'bootSupervisor', prefix: 'BOOT_SUPERVISOR_', schema: async () => (await import('../../../apps/boot-supervisor/src/config')).configSchema },
-    { name: 'registry', key: 'registry', prefix: 'REGISTRY_', schema: async () => (await import('../../../apps/registry/src/config')).registrySchema },
+    { name: 'vk-provider', key: 'vkProvider', prefix: 'VK_PROVIDER_', schema: async () => (await import('@mikrotik-kube/vk-provider')).vkSchema },
+    { name: 'ipam', key: 'ipam', prefix: 'IPAM_', schema: async () => (await import('@mikrotik-kube/ipam')).ipamSchema },
+    { name: 'storage-converter', key: 'storageConverter', prefix: 'STORAGE_CONVERTER_', schema: async () => (await import('@mikrotik-kube/storage-converter')).storageSchema },
+    { name: 'boot-supervisor', key: 'bootSupervisor', prefix: 'BOOT_SUPERVISOR_', schema: async () => (await import('@mikrotik-kube/boot-supervisor')).configSchema },
+    { name: 'registry', key: 'registry', prefix: 'REGISTRY_', schema: async () => (await import('@mikrotik-kube/registry')).registrySchema },
     { name: 'csi-controller', key: 'csiController', prefix: 'CSI_CONTROLLER_', schema: async () => (await import('../../../apps/csi-controller/src/config')).controllerSchema },
     { name: 'csi-node', key: 'csiNode', prefix: 'CSI_NODE_', schema: async () => (await import('../../../apps/csi-node/src/config')).configSchema, kind: 'DaemonSet' },
   ];
@@ -370,7 +370,7 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
         if (s.name === 'vk-provider' && loaded.config.standalone) {
           expect((loaded.config as unknown as VkConfig).kubelet.enabled).toBe(false);
           // The pods file the chart renders parses with vk-provider's own reader, without errors.
-          const { parsePodFile } = await import('../../../apps/vk-provider/src/standalone/pod-file');
+          const { parsePodFile } = await import('@mikrotik-kube/vk-provider');
           const pods = one(objs, 'ConfigMap', `${P}-boot-order`) as unknown as { data: Record<string, string> };
           const parsed = parsePodFile(pods.data['boot-order.yaml'] ?? '');
           expect(parsed.errors).toEqual([]);
