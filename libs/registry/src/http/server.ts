@@ -62,6 +62,11 @@ export function createRegistryServer(opts: ServerOptions): Server {
       const ctx: RequestContext = { req, res, method, path, query, name: route.name, param: route.param };
       await handlers[route.route](ctx, deps);
     } catch (err) {
+      if (!req.complete && req.destroyed) {
+        // The client went away mid-body; its upload was already cut back, nobody is left to answer.
+        logger.info('client dropped the request', { method, path, error: (err as Error).message });
+        return;
+      }
       if (res.headersSent) {
         logger.warn('request failed after the response started', { method, path, error: (err as Error).message });
         res.destroy();

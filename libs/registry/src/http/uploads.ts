@@ -1,5 +1,6 @@
 // Blob uploads: POST (session, monolithic with ?digest=, or cross-repository
 // ?mount=&from=), PATCH chunks with Content-Range, PUT to close, GET status, DELETE.
+import { pipeline, type Readable } from 'node:stream';
 import { isValidRepositoryName } from '@mikrotik-kube/oci';
 import { RegistryError } from '../errors';
 import { checkDigest, countBytes } from './blobs';
@@ -30,6 +31,17 @@ function parseContentRange(header: string | undefined): { start: number; length:
   return { start, length: end - start + 1 };
 }
 
+/**
+ * The request body, metered. `pipeline` (not `req.pipe`) passes a client's abort on
+ * as an error, so the store's write fails, its file is closed and cut back, and the
+ * session is free for a retry instead of waiting forever on a body that never ends.
+ */
+function requestBody(ctx: RequestContext, deps: HandlerDeps): Readable {
+  const meter = countBytes(deps.metrics.bytesIn);
+  pipeline(ctx.req, meter, () => undefined);
+  return meter;
+}
+
 export async function handleUploads(ctx: RequestContext, deps: HandlerDeps): Promise<void> {
   if (ctx.method !== 'POST') throw new RegistryError('UNSUPPORTED', `${ctx.method} is not supported on uploads`);
   const mount = ctx.query.get('mount');
@@ -48,7 +60,7 @@ export async function handleUploads(ctx: RequestContext, deps: HandlerDeps): Pro
     const digest = checkDigest(digestParam);
     const id = await deps.uploads.create(ctx.name);
     try {
-      await deps.uploads.append(ctx.name, id, ctx.req.pipe(countBytes(deps.metrics.bytesIn)));
+      await deps.uploads.append(ctx.name, id, requestBody(ctx, deps));
       await deps.uploads.commit(ctx.name, id, digest);
     } catch (err) {
       await deps.uploads.cancel(ctx.name, id).catch(() => undefined);
@@ -77,7 +89,7 @@ export async function handleUpload(ctx: RequestContext, deps: HandlerDeps): Prom
     case 'PATCH': {
       const range = parseContentRange(ctx.req.headers['content-range']);
       try {
-        const st = await deps.uploads.append(ctx.name, id, ctx.req.pipe(countBytes(deps.metrics.bytesIn)), range?.start, range?.length);
+        const st = await deps.uploads.append(ctx.name, id, requestBody(ctx, deps), range?.start, range?.length);
         send(ctx.res, 202, uploadHeaders(ctx.name, id, st.size));
       } catch (err) {
         if (err instanceof RegistryError && err.status === 416) {
@@ -93,7 +105,7 @@ export async function handleUpload(ctx: RequestContext, deps: HandlerDeps): Prom
       if (digestParam === null) throw new RegistryError('DIGEST_INVALID', 'PUT needs a ?digest= parameter');
       const digest = checkDigest(digestParam);
       const range = parseContentRange(ctx.req.headers['content-range']);
-      await deps.uploads.append(ctx.name, id, ctx.req.pipe(countBytes(deps.metrics.bytesIn)), range?.start, range?.length);
+      await deps.uploads.append(ctx.name, id, requestBody(ctx, deps), range?.start, range?.length);
       try {
         await deps.uploads.commit(ctx.name, id, digest);
       } catch (err) {
