@@ -51,7 +51,7 @@ export function createRegistryServer(opts: ServerOptions): Server {
         return;
       }
       routeName = route.route;
-      if (auth) auth.check(req, route.route === 'base');
+      if (auth) await auth.check(req, route.route === 'base');
       if (route.route === 'base') {
         send(res, 200, { 'content-type': 'application/json' }, '{}');
         return;
