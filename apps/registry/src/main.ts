@@ -3,8 +3,8 @@
 // http.port. `--gc [--dry-run]` runs one garbage collection and exits.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createService } from '@mikrotik-kube/service-kit';
-import { BlobFetcher, createRegistryMetrics, createRegistryServer, foldRepeatedFlag, type HandlerDeps, HtpasswdAuth, openFsStorage, parseListen, ProxyBlobStore, ProxyManifestStore, type RegistryConfig, registrySchema, resolveUpstreams, UpstreamResolver } from '@mikrotik-kube/registry';
+import { ConfigError, createService } from '@mikrotik-kube/service-kit';
+import { BlobFetcher, createRegistryMetrics, createRegistryServer, foldRepeatedFlag, type HandlerDeps, HtpasswdAuth, openFsStorage, parseListen, ProxyBlobStore, ProxyManifestStore, type RegistryConfig, registrySchema, resolveUpstreams, type UpstreamConfig, UpstreamResolver } from '@mikrotik-kube/registry';
 
 const svc = createService<RegistryConfig>({
   name: 'registry',
@@ -14,6 +14,15 @@ const svc = createService<RegistryConfig>({
   extraFlags: { gc: 'boolean', 'dry-run': 'boolean' },
 });
 const { config, logger } = svc;
+
+let upstreamConfigs: UpstreamConfig[];
+try {
+  upstreamConfigs = resolveUpstreams(config);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`registry: ${err.message}\n`);
+  process.exit(2);
+}
 
 const storage = await openFsStorage(
   config.storageDir,
@@ -29,7 +38,7 @@ if (svc.extras.gc) {
 }
 
 const metrics = createRegistryMetrics(svc.metrics);
-const upstreams = new UpstreamResolver(resolveUpstreams(config), 'mikrotik-kube-registry');
+const upstreams = new UpstreamResolver(upstreamConfigs, 'mikrotik-kube-registry');
 const fetcher = new BlobFetcher(storage.paths, storage.blobs, (upstream, err) => {
   metrics.upstreamErrors.inc({ upstream });
   logger.warn('upstream blob fetch failed', { upstream, error: err.message });
@@ -79,5 +88,5 @@ if (config.gc.intervalSeconds > 0) {
 await svc.startOps();
 const addr = server.address() as AddressInfo;
 const url = `${config.tls.certFile ? 'https' : 'http'}://${addr.address}:${addr.port}`;
-logger.info('registry listening', { url, storageDir: config.storageDir, upstreams: resolveUpstreams(config).map((u) => u.name) });
+logger.info('registry listening', { url, storageDir: config.storageDir, upstreams: upstreamConfigs.map((u) => u.name) });
 svc.markReady();

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaType, digestOf } from '@mikrotik-kube/oci';
+import { startTsProcess } from '@mikrotik-kube/test-support';
 import { buildImage, skopeo, startDockerRegistry, startRegistry, startTokenGate, tempDir, type RunningRegistry, type TokenGate } from './helpers';
 
 async function metric(reg: RunningRegistry, name: string, labels: string): Promise<number> {
@@ -70,6 +71,21 @@ describe('pull-through cache of docker-registry', () => {
     expect(tags.tags).toEqual(['v1']);
     expect(await metric(cache, 'registry_upstream_errors_total', 'upstream="up"')).toBeGreaterThan(0);
   }, 180_000);
+});
+
+describe('upstream credentials', () => {
+  it('are refused in an upstream url, without echoing them, pointing to passwordFile', async () => {
+    const dir = tempDir('cred-url');
+    const config = join(dir, 'registry.yaml');
+    writeFileSync(config, ['upstreams:', '  - name: private', '    url: http://puller:s3cr3t-pw@127.0.0.1:9'].join('\n'));
+    for (const args of [['--upstream', 'hub=https://me:s3cr3t-pw@registry-1.docker.io'], ['--config', config]]) {
+      const proc = startTsProcess('apps/registry/src/main.ts', { args: ['--storage-dir', join(dir, 'storage'), '--http.port', '0', ...args] });
+      const { code } = await proc.exited;
+      expect(code, proc.output()).toBe(2);
+      expect(proc.output()).toMatch(/credentials.*passwordFile/);
+      expect(proc.output()).not.toContain('s3cr3t-pw');
+    }
+  }, 60_000);
 });
 
 describe('pull-through cache of docker-registry with htpasswd auth', () => {

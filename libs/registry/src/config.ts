@@ -1,6 +1,6 @@
 // The registry's configuration schema (YAML < env REGISTRY_* < flags) and the
 // `--upstream name=url` shorthand, which may be repeated or comma-separated.
-import { serviceSchema, type BaseConfig, type JsonSchema } from '@mikrotik-kube/service-kit';
+import { ConfigError, serviceSchema, type BaseConfig, type ConfigIssue, type JsonSchema } from '@mikrotik-kube/service-kit';
 
 export interface UpstreamConfig {
   /** Local namespace prefix that selects this upstream (`dockerhub/alpine` → dockerhub). */
@@ -99,19 +99,42 @@ export function foldRepeatedFlag(argv: string[], flag: string): string[] {
   return values.length ? [...rest, flag, values.join(',')] : rest;
 }
 
-/** All upstreams: the YAML list plus `name=url` shorthands (prefix = name). */
+/** Whether a URL carries `user:password@`; unparsable URLs are the schema's business. */
+function hasUserinfo(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * All upstreams: the YAML list plus `name=url` shorthands (prefix = name). Throws
+ * ConfigError for credentials written into a URL: URLs end up in logs and error
+ * messages, so credentials go in `username` + `passwordFile` (the message never repeats them).
+ */
 export function resolveUpstreams(config: RegistryConfig): UpstreamConfig[] {
   const short = config.upstream.map((s): UpstreamConfig => {
     const eq = s.indexOf('=');
     return { name: s.slice(0, eq), url: s.slice(eq + 1), mirror: false, tagTtlSeconds: 300 };
   });
   const all = [...config.upstreams, ...short];
+  const issues: ConfigIssue[] = [];
   const names = new Set<string>();
   for (const u of all) {
-    if (names.has(u.name)) throw new Error(`upstream ${u.name} is configured twice`);
+    if (names.has(u.name)) issues.push({ field: 'upstreams', source: u.name, message: `upstream ${u.name} is configured twice` });
     names.add(u.name);
+    if (hasUserinfo(u.url)) {
+      issues.push({
+        field: 'upstreams.url',
+        source: u.name,
+        message: 'credentials in the url are refused (they would be logged); set username and passwordFile instead',
+      });
+    }
   }
-  if (all.filter((u) => u.mirror).length > 1) throw new Error('only one upstream may be the mirror');
+  if (all.filter((u) => u.mirror).length > 1) issues.push({ field: 'upstreams', source: 'mirror', message: 'only one upstream may be the mirror' });
+  if (issues.length) throw new ConfigError(issues);
   return all;
 }
 

@@ -1,6 +1,6 @@
 // The registry service's modules; apps/registry wires them into its process (and the all-in-one entry can host them too).
 export { foldRepeatedFlag, parseListen, registrySchema, resolveUpstreams } from './config';
-export type { RegistryConfig } from './config';
+export type { RegistryConfig, UpstreamConfig } from './config';
 export { HtpasswdAuth } from './http/auth';
 export type { HandlerDeps } from './http/deps';
 export { createRegistryServer } from './http/server';
