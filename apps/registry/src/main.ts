@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, createService } from '@mikrotik-kube/service-kit';
-import { BlobFetcher, createRegistryMetrics, createRegistryServer, foldRepeatedFlag, type HandlerDeps, HtpasswdAuth, openFsStorage, parseListen, ProxyBlobStore, ProxyManifestStore, type RegistryConfig, registrySchema, resolveUpstreams, type UpstreamConfig, UpstreamResolver } from '@mikrotik-kube/registry';
+import { BlobFetcher, createRegistryMetrics, createRegistryServer, foldRepeatedFlag, type HandlerDeps, HtpasswdAuth, openFsStorage, parseListen, ProxyBlobStore, ProxyManifestStore, type RegistryConfig, registrySchema, removeLeftovers, resolveUpstreams, type UpstreamConfig, UpstreamResolver } from '@mikrotik-kube/registry';
 
 const svc = createService<RegistryConfig>({
   name: 'registry',
@@ -37,6 +37,7 @@ if (svc.extras.gc) {
   process.exit(0);
 }
 
+await removeLeftovers(storage.paths, logger);
 const metrics = createRegistryMetrics(svc.metrics);
 const upstreams = new UpstreamResolver(upstreamConfigs, 'mikrotik-kube-registry');
 const fetcher = new BlobFetcher(storage.paths, storage.blobs, (upstream, err) => {

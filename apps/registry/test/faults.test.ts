@@ -1,6 +1,6 @@
 // Faults a client or a crash can cause: requests dropped mid-body, a kill -9 in
 // the middle of a write. None may wedge a session, leak descriptors or leave files.
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,4 +74,30 @@ describe('a client dropping its connection mid-body', () => {
     const res = await fetch(`${reg.url}/v2/drop/mono/blobs/uploads/?digest=${digest}`, { method: 'POST', body });
     expect(res.status).toBe(201);
   }, 60_000);
+});
+
+describe('a kill -9 in the middle of a write', () => {
+  it('leaves temp files that the next start removes, and nothing else', async () => {
+    const first = await startRegistry();
+    const layer = Buffer.from('kill -9 layer');
+    expect((await fetch(`${first.url}/v2/crash/app/blobs/uploads/?digest=${digestOf(layer)}`, { method: 'POST', body: layer })).status).toBe(201);
+    await first.proc.stop('SIGKILL');
+    // What writeFileAtomic and the upstream fetcher leave when killed between write and rename.
+    const root = first.storageDir;
+    const tags = join(root, 'repositories', 'crash', 'app', '_manifests', 'tags');
+    mkdirSync(tags, { recursive: true });
+    const leftovers = [join(tags, '.tmp-0a1b2c3d4e5f'), join(root, 'repositories', 'crash', 'app', '.tmp-ffeeddccbbaa'), join(root, 'tmp', 'fetch-1234')];
+    const blobDir = readdirSync(join(root, 'blobs', 'sha256'))[0] as string;
+    leftovers.push(join(root, 'blobs', 'sha256', blobDir, '.tmp-001122334455'));
+    for (const f of leftovers) writeFileSync(f, 'partial');
+    const second = await startRegistry([], root);
+    try {
+      for (const f of leftovers) expect(existsSync(f), f).toBe(false);
+      expect(second.proc.output()).toMatch(/"count":4.*removed leftover temp files/);
+      const head = await fetch(`${second.url}/v2/crash/app/blobs/${digestOf(layer)}`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+    } finally {
+      await second.stop();
+    }
+  }, 90_000);
 });

@@ -9,4 +9,4 @@ export { BlobFetcher } from './proxy/blob-fetcher';
 export { ProxyBlobStore } from './proxy/proxy-blob-store';
 export { ProxyManifestStore } from './proxy/proxy-manifest-store';
 export { UpstreamResolver } from './proxy/upstreams';
-export { openFsStorage } from './storage/fs-storage';
+export { openFsStorage, removeLeftovers } from './storage/fs-storage';

@@ -1,7 +1,9 @@
 // Opens the filesystem storage: the blob, upload and manifest stores over one root.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { FsBlobStore } from './blob-store';
+import { listDir, removeTempFiles } from './fs-util';
 import { GarbageCollector } from './gc';
 import { FsManifestStore } from './manifest-store';
 import { StoragePaths } from './paths';
@@ -34,4 +36,18 @@ export async function openFsStorage(root: string, limits: StorageLimits, logger?
     uploads: new FsUploadStore(paths, blobs, limits.maxBlobBytes),
     gc: new GarbageCollector(paths, blobs, manifests, logger),
   };
+}
+
+/**
+ * Removes what a kill -9 between a temp file's write and its rename left behind
+ * (nothing reads those again). Only at the start of the registry that owns the
+ * storage: an offline `--gc` may run beside a live registry and its writes.
+ */
+export async function removeLeftovers(paths: StoragePaths, logger: Logger): Promise<void> {
+  let leftovers = await removeTempFiles([paths.repositoriesDir(), paths.blobsDir()]);
+  for (const name of await listDir(paths.tmpDir())) {
+    await rm(join(paths.tmpDir(), name), { recursive: true, force: true });
+    leftovers++;
+  }
+  if (leftovers) logger.info('removed leftover temp files', { count: leftovers });
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
@@ -23,10 +23,33 @@ export async function fsyncFile(path: string): Promise<void> {
   }
 }
 
+/** Names writeFileAtomic gives files before their rename; only a crash leaves them behind. */
+const TEMP_PREFIX = '.tmp-';
+
+/** Removes the temp files writeFileAtomic left under `dirs` when the process died; returns how many. */
+export async function removeTempFiles(dirs: string[]): Promise<number> {
+  let removed = 0;
+  for (const dir of dirs) {
+    let entries: string[];
+    try {
+      entries = await readdir(dir, { recursive: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    for (const rel of entries) {
+      if (!basename(rel).startsWith(TEMP_PREFIX)) continue;
+      await rm(join(dir, rel), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
+  const tmp = join(dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(data);
