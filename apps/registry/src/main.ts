@@ -37,7 +37,9 @@ if (svc.extras.gc) {
   process.exit(0);
 }
 
-await removeLeftovers(storage.paths, logger);
+// A minute untouched: far longer than a write-then-rename, and an upstream fetch writes continuously.
+const leftoverGraceMs = 60_000;
+await removeLeftovers(storage.paths, logger, leftoverGraceMs);
 const metrics = createRegistryMetrics(svc.metrics);
 const upstreams = new UpstreamResolver(upstreamConfigs, 'mikrotik-kube-registry');
 const fetcher = new BlobFetcher(storage.paths, storage.blobs, (upstream, err) => {
@@ -72,6 +74,7 @@ const purgeTimer = setInterval(
     storage.uploads
       .purgeStale(config.uploadTtlSeconds * 1000)
       .then((n) => n && logger.info('expired stale upload sessions', { count: n }))
+      .then(() => removeLeftovers(storage.paths, logger, leftoverGraceMs))
       .catch((err: Error) => logger.error('upload purge failed', { error: err.message }));
   },
   Math.min(config.uploadTtlSeconds * 1000, 3600_000),

@@ -1,6 +1,6 @@
 // Faults a client or a crash can cause: requests dropped mid-body, a kill -9 in
 // the middle of a write. None may wedge a session, leak descriptors or leave files.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,10 +89,15 @@ describe('a kill -9 in the middle of a write', () => {
     const leftovers = [join(tags, '.tmp-0a1b2c3d4e5f'), join(root, 'repositories', 'crash', 'app', '.tmp-ffeeddccbbaa'), join(root, 'tmp', 'fetch-1234')];
     const blobDir = readdirSync(join(root, 'blobs', 'sha256'))[0] as string;
     leftovers.push(join(root, 'blobs', 'sha256', blobDir, '.tmp-001122334455'));
-    for (const f of leftovers) writeFileSync(f, 'partial');
+    const fresh = join(tags, '.tmp-beingwritten');
+    for (const f of [...leftovers, fresh]) writeFileSync(f, 'partial');
+    // Older than the grace a writer gets; the fresh one may belong to a live replica on shared storage.
+    const past = new Date(Date.now() - 5 * 60_000);
+    for (const f of leftovers) utimesSync(f, past, past);
     const second = await startRegistry([], root);
     try {
       for (const f of leftovers) expect(existsSync(f), f).toBe(false);
+      expect(existsSync(fresh)).toBe(true);
       expect(second.proc.output()).toMatch(/"count":4.*removed leftover temp files/);
       const head = await fetch(`${second.url}/v2/crash/app/blobs/${digestOf(layer)}`, { method: 'HEAD' });
       expect(head.status).toBe(200);

@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { FsBlobStore } from './blob-store';
-import { listDir, removeTempFiles } from './fs-util';
+import { listDir, removeTempFiles, untouchedSince } from './fs-util';
 import { GarbageCollector } from './gc';
 import { FsManifestStore } from './manifest-store';
 import { StoragePaths } from './paths';
@@ -40,12 +40,14 @@ export async function openFsStorage(root: string, limits: StorageLimits, logger?
 
 /**
  * Removes what a kill -9 between a temp file's write and its rename left behind
- * (nothing reads those again). Only at the start of the registry that owns the
- * storage: an offline `--gc` may run beside a live registry and its writes.
+ * (nothing reads those again), once untouched for `graceMs`: replicas sharing the
+ * storage and an offline `--gc` may be writing theirs right now.
  */
-export async function removeLeftovers(paths: StoragePaths, logger: Logger): Promise<void> {
-  let leftovers = await removeTempFiles([paths.repositoriesDir(), paths.blobsDir()]);
+export async function removeLeftovers(paths: StoragePaths, logger: Logger, graceMs: number): Promise<void> {
+  const before = Date.now() - graceMs;
+  let leftovers = await removeTempFiles([paths.repositoriesDir(), paths.blobsDir()], before);
   for (const name of await listDir(paths.tmpDir())) {
+    if (!(await untouchedSince(join(paths.tmpDir(), name), before))) continue;
     await rm(join(paths.tmpDir(), name), { recursive: true, force: true });
     leftovers++;
   }

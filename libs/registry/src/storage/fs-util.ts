@@ -26,8 +26,12 @@ export async function fsyncFile(path: string): Promise<void> {
 /** Names writeFileAtomic gives files before their rename; only a crash leaves them behind. */
 const TEMP_PREFIX = '.tmp-';
 
-/** Removes the temp files writeFileAtomic left under `dirs` when the process died; returns how many. */
-export async function removeTempFiles(dirs: string[]): Promise<number> {
+/**
+ * Removes the temp files writeFileAtomic left under `dirs` when the process died,
+ * if untouched since `before` (ms epoch: a live writer renames its file within
+ * milliseconds); returns how many.
+ */
+export async function removeTempFiles(dirs: string[], before: number): Promise<number> {
   let removed = 0;
   for (const dir of dirs) {
     let entries: string[];
@@ -38,12 +42,21 @@ export async function removeTempFiles(dirs: string[]): Promise<number> {
       throw err;
     }
     for (const rel of entries) {
-      if (!basename(rel).startsWith(TEMP_PREFIX)) continue;
+      if (!basename(rel).startsWith(TEMP_PREFIX) || !(await untouchedSince(join(dir, rel), before))) continue;
       await rm(join(dir, rel), { force: true });
       removed++;
     }
   }
   return removed;
+}
+
+/** Whether `path` exists and was last modified before `before`. */
+export async function untouchedSince(path: string, before: number): Promise<boolean> {
+  try {
+    return (await stat(path)).mtimeMs < before;
+  } catch {
+    return false;
+  }
 }
 
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
