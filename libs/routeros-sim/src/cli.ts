@@ -27,11 +27,13 @@ async function main(): Promise<void> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'request-limit-ms': { type: 'string' },
+      containers: { type: 'string', default: 'emulated' },
       ...Object.fromEntries(Object.keys(FAULT_FLAGS).map((k) => [k, { type: 'string' as const }])),
     },
     strict: true,
   });
   if (!['arm64', 'arm', 'x86'].includes(values.arch)) throw new Error('--arch must be arm64, arm or x86');
+  if (!['real', 'auto', 'emulated'].includes(values.containers)) throw new Error('--containers must be real, auto or emulated');
   if (!!values['tls-cert'] !== !!values['tls-key']) throw new Error('--tls-cert and --tls-key go together');
   const faults: Record<string, number> = {};
   for (const [flag, key] of Object.entries(FAULT_FLAGS)) {
@@ -48,11 +50,15 @@ async function main(): Promise<void> {
     arch: values.arch as SimArch,
     faults,
     requestLimitMs: num('request-limit-ms', values['request-limit-ms']),
+    containers: values.containers as 'real' | 'auto' | 'emulated',
     tls: values['tls-cert'] && values['tls-key'] ? { cert: values['tls-cert'], key: values['tls-key'] } : undefined,
   });
   const urls = await sim.start();
   const line = Object.entries(urls).map(([k, v]) => `${k}=${v}`).join(' ');
-  process.stdout.write(`routeros-sim ready ${line} version=${sim.state.profile.version} arch=${values.arch}\n`);
+  const mode = sim.containerMode;
+  if (mode.mode === 'emulated' && values.containers !== 'emulated') process.stderr.write(`routeros-sim: containers are emulated (no processes run): ${mode.reason}\n`);
+  const containers = mode.mode === 'real' ? 'real' : 'emulated';
+  process.stdout.write(`routeros-sim ready ${line} containers=${containers} version=${sim.state.profile.version} arch=${values.arch}\n`);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -20,3 +20,6 @@ export { diskPlugin } from './disk/plugin';
 export type { DiskPluginOptions } from './disk/plugin';
 export { parseCli } from './ssh/cli-parser';
 export type { Command as CliCommand } from './ssh/cli-parser';
+export type { LayerEntry } from './fixtures/image-builder';
+export { busyboxImage, busyboxLayer, busyboxUnavailable } from './fixtures/busybox-image';
+export type { RuntimeMode } from './containers/runtime';

@@ -22,6 +22,8 @@ import { toolMenu } from './menus/fetch';
 import { RestFace } from './rest/http';
 import { handleAdmin } from './admin/routes';
 import { builtinPlugins } from './plugins';
+import { RuncEngine, realRuntimeUnavailable } from './containers/real/runc-engine';
+import type { RuntimeMode } from './containers/runtime';
 import type { SimContext, SimPlugin, StartedPlugin } from './plugin';
 
 export interface SimulatorOptions {
@@ -47,6 +49,12 @@ export interface SimulatorOptions {
   requestLimitMs?: number;
   /** Plugins to load; defaults to `builtinPlugins` (src/plugins.ts). */
   plugins?: SimPlugin[];
+  /**
+   * How containers run: `real` (runc, real network namespaces; fails to start if this host
+   * cannot), `auto` (real when possible, else the emulation, saying why), `emulated`
+   * (default: state machine plus admin-injected listeners, no processes).
+   */
+  containers?: 'real' | 'auto' | 'emulated';
 }
 
 export interface SimulatorUrls {
@@ -131,6 +139,7 @@ export class Simulator {
     await once(this.server, 'listening');
     const port = (this.server.address() as AddressInfo).port;
     syncFiles(this.context, this.context.files);
+    await this.startEngine();
     this.context.containers.resume();
     const base = `${tls ? 'https' : 'http'}://${host}:${port}`;
     const urls: SimulatorUrls = { rest: `${base}/rest`, admin: `${base}/_sim` };
@@ -141,6 +150,24 @@ export class Simulator {
       Object.assign(urls, s.urls ?? {});
     }
     return urls;
+  }
+
+  /** How this simulator runs containers (shown by `GET /_sim/runtime` and the CLI's ready line). */
+  get containerMode(): RuntimeMode {
+    return this.context.containers.mode;
+  }
+
+  private async startEngine(): Promise<void> {
+    const want = this.options.containers ?? 'emulated';
+    if (want === 'emulated') return this.context.containers.useEngine(undefined, 'emulated by request');
+    const why = realRuntimeUnavailable();
+    if (why) {
+      if (want === 'real') throw new Error(`cannot run containers for real: ${why}`);
+      this.context.log('system,warning', `containers are emulated (no processes run): ${why}`);
+      return this.context.containers.useEngine(undefined, why);
+    }
+    const { state, files, dataDir } = this.context;
+    this.context.containers.useEngine(await RuncEngine.create({ ctx: { state, profile: state.profile }, files, dataDir }));
   }
 
   /** A bug in the simulator must not take the process (and every test using it) down. */

@@ -57,6 +57,7 @@ export async function handleAdmin(ctx: SimContext, rest: RestFace, req: Incoming
       if (m === 'PUT' || m === 'POST' || m === 'PATCH') updateFaults(ctx.faults, body);
       return send(res, ctx.faults, 200);
     }
+    if (parts[0] === 'runtime' && parts.length === 1) return send(res, ctx.containers.mode, 200);
     if (parts[0] === 'stats') {
       if (parts[1] === 'reset' && m === 'POST') rest.resetStats();
       return send(res, rest.stats, 200);

@@ -1,7 +1,9 @@
 // Checks a `file=` image tarball the way RouterOS does (routeros-reference.md §2.7): a
 // single-platform docker-archive (`manifest.json` + config + layers) for the router's
 // architecture. OCI layouts and multi-image archives fail like on the router.
-import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -19,21 +21,44 @@ export interface ImageInfo {
   config: ImageConfig;
   repoTag: string;
   layers: string[];
+  /** Where each layer's blob was saved (same order), when the caller asked for the blobs. */
+  layerFiles?: string[];
 }
 
 export class ImageError extends Error {}
 
 const SMALL = 4 * 1024 * 1024;
 
-/** Reads the archive and returns its single image, or throws ImageError with the router's text. */
-export async function readDockerArchive(path: string): Promise<ImageInfo> {
+const blobName = (entry: string) => `blob-${createHash('sha256').update(entry).digest('hex')}`;
+
+/**
+ * Reads the archive and returns its single image, or throws ImageError with the router's text.
+ * With `blobDir`, every member is also saved there, so the layers can be applied in order.
+ */
+export async function readDockerArchive(path: string, blobDir?: string): Promise<ImageInfo> {
+  if (blobDir) mkdirSync(blobDir, { recursive: true });
   const small = new Map<string, Buffer>();
   const names = new Set<string>();
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     const name = header.name.replace(/^\.\//, '');
     names.add(name);
-    if (header.type === 'file' && (header.size ?? 0) <= SMALL) {
+    if (header.type === 'file' && blobDir) {
+      const out = createWriteStream(join(blobDir, blobName(name)));
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (c: unknown) => {
+        size += (c as Buffer).length;
+        if (size <= SMALL) chunks.push(c as Buffer);
+      });
+      pipeline(stream, out).then(
+        () => {
+          if (size <= SMALL) small.set(name, Buffer.concat(chunks));
+          next();
+        },
+        (e: unknown) => next(e as Error),
+      );
+    } else if (header.type === 'file' && (header.size ?? 0) <= SMALL) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('end', () => {
@@ -73,7 +98,8 @@ export async function readDockerArchive(path: string): Promise<ImageInfo> {
   } catch {
     throw new ImageError(NO_MANIFEST);
   }
-  return { config, repoTag: entry.RepoTags?.[0] ?? '', layers };
+  const layerFiles = blobDir ? layers.map((l) => join(blobDir, blobName(l))) : undefined;
+  return { config, repoTag: entry.RepoTags?.[0] ?? '', layers, ...(layerFiles ? { layerFiles } : {}) };
 }
 
 async function firstBytes(path: string): Promise<Buffer> {

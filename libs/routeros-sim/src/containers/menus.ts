@@ -33,12 +33,12 @@ const FLAGS: ContainerStatus[] = ['stopped', 'starting', 'running', 'stopping', 
  * the 7.23/7.24 reference, no units): our choice, documented in the README, is bytes and a
  * percentage of the whole router's CPU like `cpu-load`, both plain numbers, 0 unless running.
  */
-function renderContainer(row: Row, ctx: MenuContext): Row {
+function renderContainer(row: Row, ctx: MenuContext, runtime: ContainerRuntime): Row {
   const status = (row['_status'] ?? 'stopped') as ContainerStatus;
   const out: Row = { ...row };
   if (ctx.profile.at('7.23')) {
     const running = status === 'running';
-    out['memory-current'] = running ? (row['_memory'] ?? DEFAULT_MEMORY_BYTES) : '0';
+    out['memory-current'] = running ? (runtime.memoryOf(row) ?? DEFAULT_MEMORY_BYTES) : '0';
     out['cpu-usage'] = running ? (row['_cpu'] ?? DEFAULT_CPU_PERCENT) : '0';
   }
   if (!ctx.profile.containerStatusFlags) return { ...out, status };
@@ -72,7 +72,7 @@ export function containerMenu(runtime: () => ContainerRuntime): MenuSpec {
     args: containerArgs,
     required: () => ['interface'],
     defaults: () => ({ logging: 'false', 'start-on-boot': 'false', 'stop-signal': '15', 'root-dir': '', _status: 'extracting' }),
-    render: renderContainer,
+    render: (row, ctx) => renderContainer(row, ctx, runtime()),
     hooks: {
       validateAdd: (a, ctx) => {
         if (!a['file'] && !a['remote-image']) throw badRequest('failure: remote-image or file must be specified');

@@ -141,5 +141,6 @@ export async function pullImage(ref: ImageRef, arch: string, creds: Creds, dir: 
     layers.push(l.digest);
     log(`layer ${l.digest} downloaded`);
   }
-  return { config, repoTag: `${ref.registry.replace(/^https?:\/\//, '')}/${ref.repository}:${ref.reference}`, layers };
+  const layerFiles = layers.map((d) => join(dir, d.replace(':', '-')));
+  return { config, repoTag: `${ref.registry.replace(/^https?:\/\//, '')}/${ref.repository}:${ref.reference}`, layers, layerFiles };
 }

@@ -12,6 +12,8 @@ import { appendBounded, appendLog, rosTime, type SimArch } from '../menus/system
 import { ImageError, ociArch, readDockerArchive, type ImageInfo } from './image-archive';
 import { ContainerListener, loopbackAddress, type ListenSpec } from './listener';
 import { parseRemoteImage, pullImage } from './registry-pull';
+import type { RuncEngine } from './real/runc-engine';
+import type { ImageDefaults } from './real/launch-plan';
 
 export type ContainerStatus = 'extracting' | 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
 
@@ -29,12 +31,36 @@ export interface RuntimeOptions {
   imagesDir: string;
 }
 
+/** How containers run: real processes under runc, or the listener emulation (and why). */
+export interface RuntimeMode {
+  mode: 'real' | 'emulated';
+  reason?: string;
+}
+
 export class ContainerRuntime {
   private readonly timers = new Map<string, Set<NodeJS.Timeout>>();
   private readonly listeners = new Map<string, ContainerListener>();
   private closed = false;
+  private engine: RuncEngine | undefined;
+  private modeInfo: RuntimeMode = { mode: 'emulated', reason: 'not requested' };
 
   constructor(private readonly o: RuntimeOptions) {}
+
+  /** Runs containers for real from now on (before `resume()`), or labels the emulation with its reason. */
+  useEngine(engine: RuncEngine | undefined, reason?: string): void {
+    this.engine = engine;
+    this.modeInfo = engine ? { mode: 'real' } : { mode: 'emulated', ...(reason ? { reason } : {}) };
+  }
+
+  get mode(): RuntimeMode {
+    return this.modeInfo;
+  }
+
+  /** What `memory-current` shows for a running container: its cgroup's usage when real. */
+  memoryOf(row: Row): string | undefined {
+    const real = this.engine?.memoryBytes(row);
+    return real !== undefined ? String(real) : row['_memory'];
+  }
 
   private get menu() {
     return this.o.ctx.state.menu(MENU);
@@ -88,7 +114,13 @@ export class ContainerRuntime {
         if (arch && arch !== ociArch(this.o.arch)) throw new ImageError(`image architecture ${arch} does not match ${ociArch(this.o.arch)}`);
         if (!this.menu.lookup(id)) return;
         const cfg = info.config.config ?? {};
+        if (this.engine) {
+          await this.engine.unpack(row, info);
+          rmSync(join(this.o.imagesDir, id.slice(1)), { recursive: true, force: true });
+          if (!this.menu.lookup(id)) return;
+        }
         this.menu.update(id, {
+          _image: JSON.stringify(cfg),
           _status: 'stopped',
           os: info.config.os ?? 'linux',
           arch: arch ?? ociArch(this.o.arch),
@@ -98,7 +130,7 @@ export class ContainerRuntime {
           'default-workdir': cfg.WorkingDir ?? '',
           'default-user': cfg.User ?? '',
         });
-        if (row['root-dir']) this.o.files.mkdir(row['root-dir']);
+        if (row['root-dir'] && !this.engine) this.o.files.mkdir(row['root-dir']);
         this.log(`${name}: import successful`);
       } catch (e) {
         if (!this.menu.lookup(id)) return;
@@ -113,7 +145,8 @@ export class ContainerRuntime {
   private async loadImage(row: Row): Promise<ImageInfo> {
     if (row['file']) {
       if (!this.o.files.stat(row['file'])) throw new ImageError('could not open image file');
-      return readDockerArchive(this.o.files.resolve(row['file']));
+      const blobs = this.engine ? join(this.o.imagesDir, (row['.id'] as string).slice(1)) : undefined;
+      return readDockerArchive(this.o.files.resolve(row['file']), blobs);
     }
     const cfg = this.o.ctx.state.menu('container/config').rows()[0] ?? {};
     const ref = parseRemoteImage(row['remote-image'] ?? '', cfg['registry-url'] ?? '');
@@ -145,7 +178,8 @@ export class ContainerRuntime {
         return;
       }
       this.menu.update(id, { _status: 'running', _startedAt: String(Date.now()) });
-      await this.openListener(id);
+      if (this.engine) this.launch(id, current);
+      else await this.openListener(id);
       const crash = this.o.faults.crashAfterMs;
       if (crash > 0) this.after(id, crash, () => this.crash(id, 255));
     });
@@ -157,6 +191,12 @@ export class ContainerRuntime {
     const s = row['_status'];
     if (s !== 'running' && s !== 'starting') return;
     this.menu.update(id, { _status: 'stopping' });
+    const engine = this.engine;
+    if (engine?.isRunning(row)) {
+      // The exit handler of launch() moves it to stopped.
+      void engine.stop(row);
+      return;
+    }
     this.after(id, TRANSITION_MS, async () => {
       await this.closeListener(id);
       if (this.menu.lookup(id)) this.menu.update(id, { _status: 'stopped' });
@@ -168,6 +208,11 @@ export class ContainerRuntime {
     const row = this.menu.find(ref);
     const id = row['.id'] as string;
     if (row['_status'] !== 'running' && row['_status'] !== 'starting') throw badRequest('failure: container is not running');
+    if (this.engine?.isRunning(row)) {
+      // A real process: SIGKILL it; its exit is logged with the status it really had.
+      await this.engine.kill(row);
+      return;
+    }
     await this.closeListener(id);
     this.menu.update(id, { _status: 'stopped' });
     const exit = `*** error: exited with status ${exitCode}`;
@@ -186,11 +231,13 @@ export class ContainerRuntime {
     this.timers.delete(id);
     void this.closeListener(id);
     rmSync(join(this.o.imagesDir, id.slice(1)), { recursive: true, force: true });
+    this.engine?.discard(row);
   }
 
   /** Sets what a container answers on its veth address while it runs (admin endpoint). */
   async setListen(ref: string, spec: ListenSpec | undefined): Promise<void> {
     const row = this.menu.find(ref);
+    if (this.engine) throw badRequest('containers run for real here: the container\'s own process answers on its address');
     if (spec && !this.vethAddress(row)) throw badRequest('container has no veth address in 127.0.0.0/8');
     // Kept in the row (hidden) so a restarted simulator serves it again.
     this.menu.update(row['.id'] as string, { _listen: spec ? JSON.stringify(spec) : '' });
@@ -222,6 +269,44 @@ export class ContainerRuntime {
     for (const set of this.timers.values()) for (const t of set) clearTimeout(t);
     this.timers.clear();
     await Promise.all([...this.listeners.keys()].map((id) => this.closeListener(id)));
+    await this.engine?.close();
+  }
+
+  /**
+   * Starts the real process. Its lines go to the logs when `logging=yes`; its end moves the
+   * container to stopped: a start failure or an exit the user did not ask for is logged as
+   * RouterOS logs it (`*** error: start failed: …`, `*** error: exited with status N`).
+   */
+  private launch(id: string, row: Row): void {
+    const engine = this.engine as RuncEngine;
+    const name = row['name'] ?? id;
+    let image: ImageDefaults = {};
+    try {
+      image = JSON.parse(row['_image'] || '{}') as ImageDefaults;
+    } catch {
+      // an image imported by an older simulator: no defaults
+    }
+    let running;
+    try {
+      running = engine.start(row, image, (line) => {
+        const r = this.menu.lookup(id);
+        if (r?.['logging'] === 'true') this.containerLog(r, line);
+      });
+    } catch (e) {
+      this.menu.update(id, { _status: 'stopped' });
+      const msg = `*** error: start failed: ${(e as Error).message}`;
+      this.containerLog(row, msg, `${name}: ${msg}`);
+      return;
+    }
+    void running.done.then((r) => {
+      const now = this.menu.lookup(id);
+      // A simulator stopping is a router shutting down: the state stays as it was for the reboot.
+      if (!now || this.closed) return;
+      const asked = now['_status'] === 'stopping';
+      this.menu.update(id, { _status: 'stopped' });
+      const msg = r.startError ? `*** error: start failed: ${r.startError}` : !asked && r.status !== 0 ? `*** error: exited with status ${r.status}` : undefined;
+      if (msg) this.containerLog(now, msg, `${name}: ${msg}`);
+    });
   }
 
   private vethAddress(row: Row): string | undefined {

@@ -1,6 +1,6 @@
 // The router's files as real files under <dataDir>/files. Names are RouterOS paths
 // (`disk1/images/app.tar`); anything that could leave the root is refused.
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -52,7 +52,8 @@ export class FileStore {
         if (d.name.endsWith('.sim-partial')) continue;
         const full = join(dir, d.name);
         const name = relative(this.root, full).split(sep).join('/');
-        const s = statSync(full);
+        // lstat: a container's root-dir holds symlinks that may dangle or point anywhere.
+        const s = lstatSync(full);
         out.push({ name, type: d.isDirectory() ? 'directory' : 'file', size: d.isDirectory() ? 0 : s.size, mtime: s.mtime });
         if (d.isDirectory()) walk(full);
       }
