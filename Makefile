@@ -10,6 +10,16 @@ export npm_config_audit := false
 
 NODE_BIN := node_modules/.bin
 
+# One Node.js line everywhere (.nvmrc): a machine whose node is another version gets the pinned
+# one in .cache/node, first on PATH for every target, npm script, test, benchmark and the demo.
+PINNED_NODE_BIN := $(shell bash tools/setup/node.sh)
+ifneq ($(.SHELLSTATUS),0)
+$(error cannot provide node $(shell cat .nvmrc) (see the message above))
+endif
+ifneq ($(PINNED_NODE_BIN),)
+export PATH := $(PINNED_NODE_BIN):$(PATH)
+endif
+
 .PHONY: test demo install deps gen typecheck lint build testenv sanity bench images clean
 
 ## test: install everything, build, lint, type-check and run every test suite
@@ -21,7 +31,7 @@ demo: install gen
 	@node --import tsx tools/demo/demo.ts
 
 install: node_modules/.install-stamp
-node_modules/.install-stamp: package.json package-lock.json
+node_modules/.install-stamp: package.json package-lock.json .nvmrc
 	npm ci --no-audit --no-fund
 	@touch $@
 
