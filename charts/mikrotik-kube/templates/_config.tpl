@@ -95,7 +95,7 @@ routeros:
   {{- end }}
 {{- if .root.Values.registry.enabled }}
 registry:
-  url: {{ printf "http://%s:5000" (include "mikrotik-kube.serviceHost" (dict "root" .root "component" "registry")) | quote }}
+  url: {{ printf "%s://%s:5000" (ternary "https" "http" (ne .root.Values.registry.tls.secret "")) (include "mikrotik-kube.serviceHost" (dict "root" .root "component" "registry")) | quote }}
 {{- else if not (dig "registry" "url" "" .root.Values.storageConverter.config) }}
 {{- fail "storageConverter needs an OCI registry: enable registry or set storageConverter.config.registry.url" }}
 {{- end }}
@@ -125,10 +125,28 @@ leader:
 {{- end }}
 
 {{- define "mikrotik-kube.config.registry" -}}
+{{- $r := .root.Values.registry -}}
 listen: 0.0.0.0:5000
 storageDir: /var/lib/registry
+{{- if $r.auth.htpasswdSecret }}
+auth:
+  htpasswdFile: /etc/mikrotik-kube/registry-auth/htpasswd
+  anonymousRead: {{ $r.auth.anonymousRead }}
+{{- end }}
+{{- if $r.tls.secret }}
+tls:
+  certFile: /etc/mikrotik-kube/registry-tls/tls.crt
+  keyFile: /etc/mikrotik-kube/registry-tls/tls.key
+{{- end }}
+{{- /* An upstream's passwordSecret is mounted (extras.registry); the config names the file. */}}
+{{- $ups := list }}
+{{- range $r.upstreams }}
+{{- $u := omit . "passwordSecret" }}
+{{- if .passwordSecret }}{{ $_ := set $u "passwordFile" (printf "/etc/mikrotik-kube/upstreams/%s/password" .name) }}{{ end }}
+{{- $ups = append $ups $u }}
+{{- end }}
 upstreams:
-{{ toYaml .root.Values.registry.upstreams }}
+{{- toYaml $ups | nindent 2 }}
 {{- end }}
 
 {{- define "mikrotik-kube.config.csiController" -}}

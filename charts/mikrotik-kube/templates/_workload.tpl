@@ -55,16 +55,46 @@ volumeMounts:
 {{- end }}
 
 {{- define "mikrotik-kube.extras.storageConverter" -}}
+{{- $reg := .root.Values.registry -}}
+{{- $ours := $reg.enabled -}}
 ports:
   - name: fetch
     containerPort: 8090
+{{- if and $ours (or $reg.auth.htpasswdSecret $reg.tls.secret) }}
+env:
+  {{- if $reg.auth.htpasswdSecret }}
+  # The registry's own account, from the Secret its htpasswd comes from.
+  - name: STORAGE_CONVERTER_REGISTRY_USERNAME
+    valueFrom:
+      secretKeyRef: {name: {{ $reg.auth.htpasswdSecret }}, key: username}
+  - name: STORAGE_CONVERTER_REGISTRY_PASSWORD
+    valueFrom:
+      secretKeyRef: {name: {{ $reg.auth.htpasswdSecret }}, key: password}
+  {{- end }}
+  {{- if $reg.tls.secret }}
+  - name: NODE_EXTRA_CA_CERTS
+    value: /etc/mikrotik-kube/registry-ca/ca.crt
+  {{- end }}
+{{- end }}
 volumes:
   - name: cache
     emptyDir:
       sizeLimit: {{ .root.Values.storageConverter.cacheSize }}
+  {{- if and $ours $reg.tls.secret }}
+  - name: registry-ca
+    secret:
+      secretName: {{ $reg.tls.secret }}
+      items:
+        - {key: ca.crt, path: ca.crt}
+  {{- end }}
 volumeMounts:
   - name: cache
     mountPath: /var/cache/storage-converter
+  {{- if and $ours $reg.tls.secret }}
+  - name: registry-ca
+    mountPath: /etc/mikrotik-kube/registry-ca
+    readOnly: true
+  {{- end }}
 {{- end }}
 
 {{- define "mikrotik-kube.extras.bootSupervisor" -}}
@@ -89,9 +119,54 @@ volumes:
     {{- else }}
     emptyDir: {}
     {{- end }}
+  {{- with .root.Values.registry.auth.htpasswdSecret }}
+  - name: registry-auth
+    secret:
+      secretName: {{ . }}
+      # 0440: readable by the pod's group (fsGroup) only.
+      defaultMode: 288
+      items:
+        - {key: htpasswd, path: htpasswd}
+  {{- end }}
+  {{- with .root.Values.registry.tls.secret }}
+  - name: registry-tls
+    secret:
+      secretName: {{ . }}
+      defaultMode: 288
+      items:
+        - {key: tls.crt, path: tls.crt}
+        - {key: tls.key, path: tls.key}
+  {{- end }}
+  {{- range .root.Values.registry.upstreams }}
+  {{- if .passwordSecret }}
+  - name: upstream-{{ .name }}
+    secret:
+      secretName: {{ .passwordSecret }}
+      defaultMode: 288
+      items:
+        - {key: password, path: password}
+  {{- end }}
+  {{- end }}
 volumeMounts:
   - name: data
     mountPath: /var/lib/registry
+  {{- if .root.Values.registry.auth.htpasswdSecret }}
+  - name: registry-auth
+    mountPath: /etc/mikrotik-kube/registry-auth
+    readOnly: true
+  {{- end }}
+  {{- if .root.Values.registry.tls.secret }}
+  - name: registry-tls
+    mountPath: /etc/mikrotik-kube/registry-tls
+    readOnly: true
+  {{- end }}
+  {{- range .root.Values.registry.upstreams }}
+  {{- if .passwordSecret }}
+  - name: upstream-{{ .name }}
+    mountPath: /etc/mikrotik-kube/upstreams/{{ .name }}
+    readOnly: true
+  {{- end }}
+  {{- end }}
 {{- end }}
 
 {{/* Mounts every service with a RouterOS connection gets (the CA bundle when given). */}}

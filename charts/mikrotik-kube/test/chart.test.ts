@@ -31,7 +31,7 @@ interface Container {
 }
 interface PodSpec {
   containers: Container[];
-  volumes?: Array<{ name: string; hostPath?: { path: string }; configMap?: { name: string } }>;
+  volumes?: Array<{ name: string; hostPath?: { path: string }; configMap?: { name: string }; secret?: unknown }>;
   securityContext?: Record<string, unknown>;
   serviceAccountName?: string;
   hostNetwork?: boolean;
@@ -337,6 +337,62 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
       return d ? (parseAllDocuments(d.data['config.yaml'] ?? '')[0]?.toJS() as { standalone: boolean }).standalone : undefined;
     });
     expect(modes).toEqual(expect.arrayContaining([true, false]));
+  });
+
+  it('registry: htpasswd, TLS and upstream passwords from Secrets; storage-converter logs in with https and the CA', async () => {
+    const objs = template([
+      minimal,
+      {
+        registry: {
+          auth: { htpasswdSecret: 'reg-users', anonymousRead: true },
+          tls: { secret: 'reg-tls' },
+          upstreams: [{ name: 'dockerhub', url: 'https://registry-1.docker.io', username: 'me', passwordSecret: 'hub-pw' }],
+        },
+      },
+    ]);
+    const text = (one(objs, 'ConfigMap', `${P}-registry-config`) as unknown as { data: Record<string, string> }).data['config.yaml'] ?? '';
+    const cfg = parseAllDocuments(text)[0]?.toJS() as Record<string, unknown>;
+    expect(cfg.auth).toEqual({ htpasswdFile: '/etc/mikrotik-kube/registry-auth/htpasswd', anonymousRead: true });
+    expect(cfg.tls).toEqual({ certFile: '/etc/mikrotik-kube/registry-tls/tls.crt', keyFile: '/etc/mikrotik-kube/registry-tls/tls.key' });
+    expect(cfg.upstreams).toEqual([{ name: 'dockerhub', url: 'https://registry-1.docker.io', username: 'me', passwordFile: '/etc/mikrotik-kube/upstreams/dockerhub/password' }]);
+    const dir = mkdtempSync(join(tmpdir(), 'mk-cfg-'));
+    try {
+      writeFileSync(join(dir, 'config.yaml'), text);
+      const { registrySchema, resolveUpstreams } = await import('@mikrotik-kube/registry');
+      const loaded = loadConfig<Record<string, unknown>>({ schema: registrySchema, argv: ['--config', join(dir, 'config.yaml')], env: {}, envPrefix: 'REGISTRY_' });
+      expect(resolveUpstreams(loaded.config as never)).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const reg = one(objs, 'Deployment', `${P}-registry`);
+    const secrets = Object.fromEntries((podSpec(reg).volumes ?? []).flatMap((v) => ('secret' in v ? [[v.name, v.secret]] : [])));
+    expect(secrets).toEqual({
+      'registry-auth': { secretName: 'reg-users', defaultMode: 0o440, items: [{ key: 'htpasswd', path: 'htpasswd' }] },
+      'registry-tls': { secretName: 'reg-tls', defaultMode: 0o440, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] },
+      'upstream-dockerhub': { secretName: 'hub-pw', defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] },
+    });
+    expect(container(reg, 'registry').volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'registry-auth', mountPath: '/etc/mikrotik-kube/registry-auth', readOnly: true },
+        { name: 'registry-tls', mountPath: '/etc/mikrotik-kube/registry-tls', readOnly: true },
+        { name: 'upstream-dockerhub', mountPath: '/etc/mikrotik-kube/upstreams/dockerhub', readOnly: true },
+      ]),
+    );
+    // storage-converter pushes and pulls with the Secret's own account, over https, trusting the Secret's CA.
+    const sc = one(objs, 'Deployment', `${P}-storage-converter`);
+    const scCfg = parseAllDocuments((one(objs, 'ConfigMap', `${P}-storage-converter-config`) as unknown as { data: Record<string, string> }).data['config.yaml'] ?? '')[0]?.toJS() as { registry: { url: string } };
+    expect(scCfg.registry.url).toBe(`https://${P}-registry.mk-system.svc:5000`);
+    const env = Object.fromEntries((container(sc, 'storage-converter').env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.secretKeyRef]));
+    expect(env).toMatchObject({
+      STORAGE_CONVERTER_REGISTRY_USERNAME: { name: 'reg-users', key: 'username' },
+      STORAGE_CONVERTER_REGISTRY_PASSWORD: { name: 'reg-users', key: 'password' },
+      NODE_EXTRA_CA_CERTS: '/etc/mikrotik-kube/registry-ca/ca.crt',
+    });
+    expect((podSpec(sc).volumes ?? []).find((v) => v.name === 'registry-ca')).toEqual({ name: 'registry-ca', secret: { secretName: 'reg-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    // Without those values: no auth, no TLS, anonymous upstreams (as before).
+    const plain = parseAllDocuments((one(template([minimal]), 'ConfigMap', `${P}-registry-config`) as unknown as { data: Record<string, string> }).data['config.yaml'] ?? '')[0]?.toJS() as Record<string, unknown>;
+    expect(plain.auth).toBeUndefined();
+    expect(plain.tls).toBeUndefined();
   });
 
   it.each(ciFiles.filter((f) => f !== 'existing-secrets-values.yaml'))('rendered service configs load with the services own schemas (%s)', async (ci) => {

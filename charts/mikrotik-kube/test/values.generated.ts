@@ -230,12 +230,25 @@ export interface Values {
     enabled: boolean;
     /** replicas of its Deployment */
     replicas?: number;
+    auth?: {
+      /** Secret with keys htpasswd (bcrypt), username and password (storage-converter's login) */
+      htpasswdSecret?: string;
+      anonymousRead?: boolean;
+    };
+    tls?: {
+      /** kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt */
+      secret?: string;
+    };
     upstreams?: Array<{
       name: string;
+      /** no credentials in the URL: username + passwordSecret */
       url: string;
       mirror?: boolean;
       libraryDefault?: boolean;
       tagTtlSeconds?: number;
+      username?: string;
+      /** Secret with key password, mounted as the upstream's passwordFile */
+      passwordSecret?: string;
     }>;
     persistence?: {
       enabled?: boolean;
