@@ -1,6 +1,6 @@
 // Volume and snapshot identifiers, NQNs and backing-file paths, following the existing
 // rds-csi driver (prior-art §1.5) so volumes it created keep working after a switch:
-//   volume id = CreateVolume name ("pvc-<uuid>"), slot = volume id,
+//   volume id = CreateVolume name ("pvc-<uuid>"; other names: a derived lower-case id), slot = volume id,
 //   NQN = "<nqnPrefix>:" + lower-cased volume id, file = "<volumePath>/<volume id>.img",
 //   snapshot id = "snap-<uuid5(DNS, name)>-at-<first 10 hex digits of that uuid>".
 import { createHash } from 'node:crypto';
@@ -10,7 +10,9 @@ export const DEFAULT_VOLUME_PATH = '/storage-pool/metal-csi';
 /** Longest id we create: `<id>.img` must fit a 128-character RouterOS file name segment. */
 export const MAX_ID_LENGTH = 124;
 
-const PLAIN_ID = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+// Lower case only: the NQN is lower-cased (as the upstream driver does), so a plain id with
+// capitals would share its NQN with every case variant of itself.
+const PLAIN_ID = /^[a-z0-9][a-z0-9-]*$/;
 const VOLUME_ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const SNAPSHOT_ID = /^snap-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(-at-[0-9a-f]+)?$/;
 const DNS_NAMESPACE = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
@@ -18,13 +20,14 @@ const DNS_NAMESPACE = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
- * The volume id for a CreateVolume name: the name itself when it is a safe slot (every
- * Kubernetes "pvc-<uuid>"), else a stable derived id (`<safe prefix>-<hash>`), so a retried
- * CreateVolume with the same name always finds the same disk.
+ * The volume id for a CreateVolume name: the name itself when it is a safe lower-case slot
+ * (every Kubernetes "pvc-<uuid>"), else a stable derived id (`<safe lower-case prefix>-<hash
+ * of the exact name>`), so a retried CreateVolume with the same name always finds the same
+ * disk and names differing only by case get different disks and NQNs.
  */
 export function volumeIdForName(name: string): string {
   if (PLAIN_ID.test(name) && name.length <= MAX_ID_LENGTH) return name;
-  const safe = name.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, 64) || 'vol';
+  const safe = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, 64) || 'vol';
   return `${safe}-${sha256(name).slice(0, 16)}`;
 }
 

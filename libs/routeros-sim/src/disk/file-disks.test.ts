@@ -111,3 +111,29 @@ describe('file disks', () => {
     });
   });
 });
+
+describe('NVMe/TCP export names', () => {
+  let dir: string;
+  let sim: Simulator;
+  const disks = () => sim.state.menu('disk');
+  const real = (p: string) => join(dir, 'files', p);
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'disk-nqn-test-'));
+    sim = new Simulator({ dataDir: dir, plugins: [diskPlugin({ poolBytes: 64 * MiB })] });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // The reference does not say what RouterOS does with a duplicate NQN; two disks behind one
+  // NQN would let a node attach another volume's data, so the simulator refuses it.
+  it('refuses a second disk exported under an NQN another disk has, on add and on set', () => {
+    const nqn = 'nqn.2000-02.com.mikrotik:pvc-dup';
+    disks().add({ type: 'file', slot: 'dup1', 'file-path': '/storage-pool/vols/dup1.img', 'file-size': '1M', 'nvme-tcp-export': 'yes', 'nvme-tcp-server-nqn': nqn });
+    expect(detail(() => disks().add({ type: 'file', slot: 'dup2', 'file-path': '/storage-pool/vols/dup2.img', 'file-size': '1M', 'nvme-tcp-export': 'yes', 'nvme-tcp-server-nqn': nqn }))).toBe(
+      'failure: already have disk with such nvme-tcp-server-nqn',
+    );
+    expect(existsSync(real('storage-pool/vols/dup2.img'))).toBe(false);
+    disks().add({ type: 'file', slot: 'dup3', 'file-path': '/storage-pool/vols/dup3.img', 'file-size': '1M' });
+    expect(detail(() => disks().set('dup3', { 'nvme-tcp-server-nqn': nqn }))).toBe('failure: already have disk with such nvme-tcp-server-nqn');
+  });
+
+});

@@ -65,6 +65,16 @@ function cloneFile(src: string, dst: string): void {
   execFileSync('cp', ['--sparse=always', '--reflink=auto', '--', src, dst]);
 }
 
+/**
+ * Refuses an NQN another disk exports under. The reference leaves RouterOS's behaviour
+ * open; two disks behind one NQN would let a node attach the wrong volume, so refuse.
+ */
+function checkNqnFree(ctx: MenuContext, nqn: string | undefined, self?: string): void {
+  if (!nqn) return;
+  const taken = ctx.state.menu(DISK).rows().some((r) => r['.id'] !== self && r['nvme-tcp-server-nqn'] === nqn);
+  if (taken) throw badRequest('failure: already have disk with such nvme-tcp-server-nqn');
+}
+
 export function fileDiskHooks(opts: FileDiskOptions): MenuHooks {
   const { files, pool } = opts;
 
@@ -75,6 +85,7 @@ export function fileDiskHooks(opts: FileDiskOptions): MenuHooks {
 
   return {
     validateAdd(args, ctx) {
+      checkNqnFree(ctx, args['nvme-tcp-server-nqn']);
       if (args['type'] !== 'file') return {};
       const path = args['file-path'];
       if (!path) throw missingArgument('file-path');
@@ -124,7 +135,8 @@ export function fileDiskHooks(opts: FileDiskOptions): MenuHooks {
       }
     },
 
-    validateSet(row, args): Row {
+    validateSet(row, args, ctx): Row {
+      checkNqnFree(ctx, args['nvme-tcp-server-nqn'], row['.id']);
       if (row['type'] !== 'file') return {};
       for (const k of ['type', 'file-path', 'copy-from']) {
         if (args[k] !== undefined && args[k] !== row[k]) throw badRequest(`failure: can not change ${k}`);
