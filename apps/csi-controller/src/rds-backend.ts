@@ -94,11 +94,26 @@ export class RdsBackend {
   }
 
   /** Cheap liveness: true when the SSH link is up, else one round trip. */
+  /**
+   * Whether the RDS answers. A failure is logged when its cause changes (not on every
+   * readiness poll): a wrong host-key pin or password otherwise shows only as a 503.
+   */
   async probe(): Promise<boolean> {
     if (this.client.connection.connected) return true;
-    await this.client.run({ menu: '/system/resource', verb: 'print' }, 5000);
+    try {
+      await this.client.run({ menu: '/system/resource', verb: 'print' }, 5000);
+    } catch (e) {
+      const error = (e as Error).message;
+      if (error !== this.probeError) this.opts.logger.error('rds unreachable', { host: this.opts.client.host, error, ...(e instanceof RdsError ? { kind: e.kind } : {}) });
+      this.probeError = error;
+      throw e;
+    }
+    if (this.probeError !== undefined) this.opts.logger.info('rds reachable again', { host: this.opts.client.host });
+    this.probeError = undefined;
     return true;
   }
+
+  private probeError: string | undefined;
 
   close(): void {
     this.client.close();

@@ -30,6 +30,13 @@ function hostMatches(field: string, host: string, port: number): boolean {
   });
 }
 
+/** A pin as a fingerprint: `SHA256:…` as given, a public-key line by its key. */
+function pinFingerprint(pin: string): string {
+  if (pin.startsWith('SHA256:')) return pin.replace(/=+$/, '');
+  const b64 = pin.split(/\s+/)[1];
+  return b64 ? fingerprint(Buffer.from(b64, 'base64')) : pin;
+}
+
 /** Returns why the key is refused, or undefined when it is accepted. */
 export function checkHostKey(policy: HostKeyPolicy, host: string, port: number, key: Buffer): string | undefined {
   if (policy.allowUnknown) return undefined;
@@ -44,5 +51,8 @@ export function checkHostKey(policy: HostKeyPolicy, host: string, port: number, 
     if (f.length < 3 || f[0]?.startsWith('#') || f[0]?.startsWith('@')) continue;
     if (f[2] === b64 && hostMatches(f[0] as string, host, port)) return undefined;
   }
-  return `host key ${fp} of ${host}:${port} is not pinned`;
+  // Both sides, so whoever reads the log sees what to fix (a re-keyed host or a wrong pin).
+  const pinned = (policy.pins ?? []).map((p) => pinFingerprint(p.trim()));
+  const expected = pinned.length ? `pinned ${pinned.join(', ')}` : policy.knownHosts ? 'no matching known_hosts entry' : 'nothing pinned';
+  return `host key ${fp} of ${host}:${port} is not pinned (${expected})`;
 }

@@ -254,6 +254,13 @@ describe('authentication and host keys', () => {
     expect(await h.client({ hostKey: { knownHosts: `[127.0.0.1]:${h.port} ${pub}\n` } }).routerosVersion()).toMatch(/^7\.21/);
     expect(await h.client({ hostKey: { pins: [pub] } }).routerosVersion()).toMatch(/^7\.21/);
   });
+
+  it('names both fingerprints when the pin is wrong, so the log says what to fix', async () => {
+    const wrong = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const err = (await h.client({ hostKey: { pins: [wrong] } }).routerosVersion().catch((e: unknown) => e)) as Error;
+    expect(err.message).toContain(h.ssh.hostKey().fingerprint);
+    expect(err.message).toContain(`pinned ${wrong}`);
+  });
 });
 
 describe('RouterOS 7.19 (no nvme-tcp-server-nqn)', () => {
