@@ -43,7 +43,12 @@ svc.shutdown.add('fetch server', () => fetchServer.stop());
 deliverers.fetch = new FetchDeliverer(router, fetchServer, delivery.timeoutSeconds * 1000);
 const { sftp } = delivery;
 if (sftp.host && sftp.user) {
+  if (!sftp.hostKey.length && !sftp.insecureSkipHostKey) {
+    process.stderr.write('storage-converter: pin the router\'s SSH host key (delivery.sftp.hostKey SHA256:…) or set delivery.sftp.insecureSkipHostKey\n');
+    process.exit(2);
+  }
   deliverers.sftp = new SftpDeliverer(router, {
+    hostKey: sftp.insecureSkipHostKey ? { allowUnknown: true } : { pins: sftp.hostKey },
     host: sftp.host,
     port: sftp.port,
     username: sftp.user,

@@ -43,6 +43,8 @@ export class Rig {
   sim!: Simulator;
   rest!: string;
   sshPort = 0;
+  /** The simulator's SSH host key fingerprint, which SFTP delivery pins. */
+  sshHostKey = '';
   router!: RouterOsClient;
   registry!: { url: string; host: string; proc: ProcessHandle; client: RegistryClient };
   private readonly procs: ProcessHandle[] = [];
@@ -57,6 +59,7 @@ export class Rig {
     this.sim = new Simulator({ users: { [USER]: PASSWORD }, dataDir: join(this.dir, 'sim'), sshPort: this.sshPort, ...opts });
     const urls = await this.sim.start();
     this.rest = urls.rest;
+    this.sshHostKey = urls['ssh-host-key'] ?? '';
     this.router = new RouterOsClient({ url: this.rest, username: USER, password: PASSWORD, timeoutMs: 30_000 });
   }
 
@@ -92,7 +95,7 @@ export class Rig {
         delivery: {
           mode: 'fetch',
           fetch: { host: '127.0.0.1', port: 0, tokenTtlSeconds: 60 },
-          sftp: { host: '127.0.0.1', port: this.sshPort, user: USER, password: PASSWORD },
+          sftp: { host: '127.0.0.1', port: this.sshPort, user: USER, password: PASSWORD, hostKey: [this.sshHostKey] },
           remote: { registryUrl: this.registry.url },
           ...delivery,
         },

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { dockerArchive, ociArchive } from '@mikrotik-kube/routeros-sim';
-import { type Converter, Rig, archiveEntries, ensure, must, skopeo } from './harness';
+import { type Converter, PASSWORD, Rig, USER, archiveEntries, ensure, must, skopeo } from './harness';
+import { startTsProcess } from '@mikrotik-kube/test-support';
 import { pushImage, tarOf, type PushedImage } from './images';
 import { MediaType, digestOf } from '@mikrotik-kube/oci';
 
@@ -179,6 +180,23 @@ describe('EnsureImage', () => {
     const viaFetch = await ensure(conv.images, { image: ref('apps/big', '1'), architecture: 'arm64', delivery: 'DELIVERY_FETCH' });
     expect(viaFetch.result?.router_file).toBe(r.router_file);
     expect(readFileSync(onRouter).length).toBe(Number(r.size_bytes));
+  }, 120_000);
+
+  it('SFTP delivery pins the router host key: a wrong pin fails naming both keys and leaves no file; no pin refuses to start', async () => {
+    const wrong = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const sftp = { host: '127.0.0.1', port: rig.sshPort, user: USER, password: PASSWORD };
+    const pinned = await rig.startConverter(rig.writeConfig('wrong-pin', { delivery: { mode: 'fetch', fetch: { host: '127.0.0.1', port: 0 }, sftp: { ...sftp, hostKey: [wrong] } } }));
+    await pushImage(rig.registry.client, 'apps/pinned', '1', { platforms: [{ architecture: 'arm64' }], layers: ['gzip'] });
+    const out = await ensure(pinned.images, { image: ref('apps/pinned', '1'), architecture: 'arm64', delivery: 'DELIVERY_SFTP' });
+    expect(out.error?.code).toBe(status.UNAVAILABLE);
+    expect(out.error?.details).toContain(rig.sshHostKey);
+    expect(out.error?.details).toContain(`pinned ${wrong}`);
+    expect(readdirSync(join(rig.simFiles, 'disk1', 'mk-images')).filter((f) => f.includes('pinned'))).toEqual([]);
+    const unpinned = startTsProcess('apps/storage-converter/src/main.ts', {
+      args: ['--config', rig.writeConfig('no-pin', { delivery: { mode: 'fetch', fetch: { host: '127.0.0.1', port: 0 }, sftp } }), '--grpc.port', '0', '--http.port', '0'],
+    });
+    expect((await unpinned.exited).code, unpinned.output()).toBe(2);
+    expect(unpinned.output()).toContain('delivery.sftp.hostKey');
   }, 120_000);
 
   it('in remote mode points the router at our registry and the router pulls the image itself', async () => {

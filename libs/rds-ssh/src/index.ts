@@ -3,7 +3,7 @@ export type { RdsClientOptions, CreateVolumeRequest, CloneVolumeRequest, Snapsho
 export { SshConnection } from './connection';
 export type { SshTarget, ExecResult, ConnectionEvents } from './connection';
 export type { HostKeyPolicy } from './host-key';
-export { fingerprint } from './host-key';
+export { checkHostKey, fingerprint } from './host-key';
 export { RdsError, isRdsError } from './errors';
 export type { RdsErrorKind } from './errors';
 export type { Volume, Capacity, Subvolume } from './records';

@@ -31,7 +31,8 @@ export interface StorageConfig extends BaseConfig {
     mode: DeliveryMode;
     timeoutSeconds: number;
     fetch: { host: string; port: number; publicUrl?: string; tokenTtlSeconds: number };
-    sftp: { host?: string; port: number; user?: string; password?: string; privateKeyFile?: string };
+    /** hostKey: pinned `SHA256:…` fingerprints of the router's SSH key (or insecureSkipHostKey, labs only). */
+    sftp: { host?: string; port: number; user?: string; password?: string; privateKeyFile?: string; hostKey: string[]; insecureSkipHostKey: boolean };
     remote: { registryUrl?: string; username?: string; password?: string };
   };
   volumes: { routerDir: string; orphanGraceSeconds: number };
@@ -109,6 +110,8 @@ export const storageSchema = serviceSchema(
             user: { type: 'string', minLength: 1 },
             password: { type: 'string' },
             privateKeyFile: { type: 'string', minLength: 1 },
+            hostKey: { type: 'array', items: { type: 'string', pattern: '^SHA256:' }, default: [] },
+            insecureSkipHostKey: { type: 'boolean', default: false },
           },
         },
         remote: {

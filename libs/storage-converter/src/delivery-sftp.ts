@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import ssh2 from 'ssh2';
+import { checkHostKey, type HostKeyPolicy } from '@mikrotik-kube/rds-ssh';
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { throttle, type ProgressFn } from './converter';
 import type { Deliverer } from './delivery';
@@ -16,16 +17,17 @@ export interface SftpTarget {
   username: string;
   password?: string;
   privateKey?: Buffer;
-  /** SHA256 host key fingerprint (`SHA256:…`) to pin; unset = accept any (lab use). */
-  hostKeyFingerprint?: string;
+  /** The router's host key, pinned as csi-controller pins the RDS's (allowUnknown only for labs). */
+  hostKey: HostKeyPolicy;
   readyTimeoutMs: number;
 }
 
 function connect(t: SftpTarget): Promise<ssh2.Client> {
   return new Promise((resolve, reject) => {
     const c = new ssh2.Client();
+    let refused: string | undefined;
     c.once('ready', () => resolve(c));
-    c.once('error', reject);
+    c.once('error', (err) => reject(refused ? new Error(refused) : err));
     c.connect({
       host: t.host,
       port: t.port,
@@ -33,8 +35,10 @@ function connect(t: SftpTarget): Promise<ssh2.Client> {
       password: t.password,
       privateKey: t.privateKey,
       readyTimeout: t.readyTimeoutMs,
-      hostHash: 'sha256',
-      hostVerifier: t.hostKeyFingerprint ? (hash: string) => `SHA256:${Buffer.from(hash, 'hex').toString('base64').replace(/=+$/, '')}` === t.hostKeyFingerprint : undefined,
+      hostVerifier: (key: Buffer) => {
+        refused = checkHostKey(t.hostKey, t.host, t.port, key);
+        return refused === undefined;
+      },
     });
   });
 }
