@@ -24,6 +24,8 @@ import { handleAdmin } from './admin/routes';
 import { builtinPlugins } from './plugins';
 import { RuncEngine, realRuntimeUnavailable } from './containers/real/runc-engine';
 import type { RuntimeMode } from './containers/runtime';
+import { RouterNamespace } from './network/router-namespace';
+import { InterfaceSync } from './network/interface-sync';
 import type { SimContext, SimPlugin, StartedPlugin } from './plugin';
 
 export interface SimulatorOptions {
@@ -67,6 +69,9 @@ export class Simulator {
   readonly context: SimContext;
   readonly rest: RestFace;
   private server: Server | undefined;
+  /** The web service as containers see it: inside the router namespace, on the host end of its link. */
+  private routerFacing: Server | undefined;
+  private network: { ns: RouterNamespace; sync: InterfaceSync } | undefined;
   private started: StartedPlugin[] = [];
   private readonly ownsDataDir: boolean;
   private readonly plugins: SimPlugin[];
@@ -119,21 +124,29 @@ export class Simulator {
     return this.context.state;
   }
 
-  async start(): Promise<SimulatorUrls> {
-    const host = this.options.host ?? '127.0.0.1';
-    const handler: Parameters<typeof createHttpServer>[1] = (req, res) => {
+  /** REST, and the admin API only where `admin` (never for containers). */
+  private handler(admin: boolean): Parameters<typeof createHttpServer>[1] {
+    return (req, res) => {
       const url = new URL(req.url ?? '/', 'http://sim');
       if (url.pathname === '/rest' || url.pathname.startsWith('/rest/')) {
         // /file reflects the real files at every request, as the router's listing does.
         if (url.pathname.startsWith('/rest/file')) syncFiles(this.context, this.context.files);
         this.rest.handle(req, res, url).catch((e: unknown) => this.internalError(res, e));
-      } else if (url.pathname.startsWith('/_sim')) handleAdmin(this.context, this.rest, req, res, url).catch((e: unknown) => this.internalError(res, e));
+      } else if (admin && url.pathname.startsWith('/_sim')) handleAdmin(this.context, this.rest, req, res, url).catch((e: unknown) => this.internalError(res, e));
       else res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not Found</body></html>');
     };
+  }
+
+  private webServer(admin: boolean): Server {
     const tls = this.options.tls;
-    this.server = tls
-      ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler)
-      : createHttpServer(handler);
+    const handler = this.handler(admin);
+    return tls ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler) : createHttpServer(handler);
+  }
+
+  async start(): Promise<SimulatorUrls> {
+    const host = this.options.host ?? '127.0.0.1';
+    const tls = this.options.tls;
+    this.server = this.webServer(true);
     this.server.keepAliveTimeout = 60_000;
     this.server.listen(this.options.restPort ?? 0, host);
     await once(this.server, 'listening');
@@ -167,7 +180,33 @@ export class Simulator {
       return this.context.containers.useEngine(undefined, why);
     }
     const { state, files, dataDir } = this.context;
-    this.context.containers.useEngine(await RuncEngine.create({ ctx: { state, profile: state.profile }, files, dataDir }));
+    const engine = await RuncEngine.create({ ctx: { state, profile: state.profile }, files, dataDir });
+    try {
+      const log = (m: string) => this.context.log('system,error', m);
+      const ns = await RouterNamespace.create(engine.instance.prefix, parseInt(engine.instance.id, 16), log);
+      const sync = new InterfaceSync(ns, state, log);
+      this.network = { ns, sync };
+      engine.network = (veth) => sync.network(veth);
+      await sync.start();
+      this.routerFacing = this.webServer(false);
+      this.routerFacing.listen(0, ns.hostAddress);
+      await once(this.routerFacing, 'listening');
+      await ns.publishWebService((this.routerFacing.address() as AddressInfo).port, this.options.tls ? 443 : 80);
+    } catch (e) {
+      await engine.close();
+      this.network = undefined;
+      const reason = `router network namespace: ${(e as Error).message}`;
+      if (want === 'real') throw new Error(`cannot run containers for real: ${reason}`);
+      this.context.log('system,warning', `containers are emulated (no processes run): ${reason}`);
+      return this.context.containers.useEngine(undefined, reason);
+    }
+    this.context.containers.useEngine(engine);
+  }
+
+  /** The router namespace, host link and the networks routed into it (real containers only). */
+  get routerNetwork(): { namespace: string; hostLink: string; hostAddress: string; routerAddress: string } | undefined {
+    const ns = this.network?.ns;
+    return ns ? { namespace: ns.name, hostLink: ns.hostLink, hostAddress: ns.hostAddress, routerAddress: ns.routerAddress } : undefined;
   }
 
   /** A bug in the simulator must not take the process (and every test using it) down. */
@@ -181,6 +220,14 @@ export class Simulator {
     for (const s of this.started.reverse()) await s.stop();
     this.started = [];
     await this.context.containers.close();
+    this.network?.sync.stop();
+    await this.network?.ns.close();
+    this.network = undefined;
+    if (this.routerFacing) {
+      this.routerFacing.closeAllConnections();
+      await new Promise<void>((r) => this.routerFacing?.close(() => r()));
+      this.routerFacing = undefined;
+    }
     if (this.server) {
       this.server.closeAllConnections();
       await new Promise<void>((r) => this.server?.close(() => r()));

@@ -178,7 +178,7 @@ export class ContainerRuntime {
         return;
       }
       this.menu.update(id, { _status: 'running', _startedAt: String(Date.now()) });
-      if (this.engine) this.launch(id, current);
+      if (this.engine) await this.launch(id, current);
       else await this.openListener(id);
       const crash = this.o.faults.crashAfterMs;
       if (crash > 0) this.after(id, crash, () => this.crash(id, 255));
@@ -277,7 +277,7 @@ export class ContainerRuntime {
    * container to stopped: a start failure or an exit the user did not ask for is logged as
    * RouterOS logs it (`*** error: start failed: …`, `*** error: exited with status N`).
    */
-  private launch(id: string, row: Row): void {
+  private async launch(id: string, row: Row): Promise<void> {
     const engine = this.engine as RuncEngine;
     const name = row['name'] ?? id;
     let image: ImageDefaults = {};
@@ -288,10 +288,11 @@ export class ContainerRuntime {
     }
     let running;
     try {
-      running = engine.start(row, image, (line) => {
+      running = await engine.start(row, image, (line) => {
         const r = this.menu.lookup(id);
         if (r?.['logging'] === 'true') this.containerLog(r, line);
       });
+      if (this.menu.lookup(id)?.['_status'] !== 'running') void engine.kill(row);
     } catch (e) {
       this.menu.update(id, { _status: 'stopped' });
       const msg = `*** error: start failed: ${(e as Error).message}`;
@@ -302,7 +303,8 @@ export class ContainerRuntime {
       const now = this.menu.lookup(id);
       // A simulator stopping is a router shutting down: the state stays as it was for the reboot.
       if (!now || this.closed) return;
-      const asked = now['_status'] === 'stopping';
+      // Stopping, or stopped while the start was still under way: someone asked for the end.
+      const asked = now['_status'] !== 'running';
       this.menu.update(id, { _status: 'stopped' });
       const msg = r.startError ? `*** error: start failed: ${r.startError}` : !asked && r.status !== 0 ? `*** error: exited with status ${r.status}` : undefined;
       if (msg) this.containerLog(now, msg, `${name}: ${msg}`);

@@ -26,7 +26,7 @@ export interface EngineOptions {
   files: FileStore;
   dataDir: string;
   /** The network namespace of a veth (undefined: the container gets an empty one). */
-  network?: (veth: string) => ContainerNetwork | undefined;
+  network?: (veth: string) => Promise<ContainerNetwork | undefined>;
 }
 
 export interface RunningContainer {
@@ -114,14 +114,19 @@ export class RuncEngine {
     }
   }
 
-  start(row: Row, image: ImageDefaults, onLine: (line: string) => void): RunningContainer {
+  /** Where containers' veths put them (set once the router namespace exists). */
+  set network(fn: EngineOptions['network']) {
+    this.o.network = fn;
+  }
+
+  async start(row: Row, image: ImageDefaults, onLine: (line: string) => void): Promise<RunningContainer> {
     const id = row['.id'] as string;
     const cid = this.cid(id);
     const bundleDir = this.instance.bundleDir(cid);
     rmSync(bundleDir, { recursive: true, force: true });
     mkdirSync(bundleDir, { recursive: true });
     const veth = (row['interface'] ?? '').split(',')[0] ?? '';
-    const net = this.o.network?.(veth);
+    const net = await this.o.network?.(veth);
     const plan = launchPlan({
       ctx: this.o.ctx,
       files: this.o.files,
