@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { identityHandlers, startCsiServer } from '@mikrotik-kube/csi-common';
 import { contracts } from '@mikrotik-kube/proto';
-import { createService } from '@mikrotik-kube/service-kit';
+import { createService, every } from '@mikrotik-kube/service-kit';
 import { AttachmentReconciler } from './attachment-reconciler';
 import { type ControllerConfig, controllerSchema } from './config';
 import { controllerHandlers } from './controller';
@@ -12,7 +12,6 @@ import { kubeClients, kubeSource } from './kube-client';
 import { kubeNodes, staticNodes } from './nodes';
 import { OrphanReconciler } from './orphan-reconciler';
 import { RdsBackend } from './rds-backend';
-import { every } from './schedule';
 
 const svc = createService<ControllerConfig>({ name: 'csi-controller', envPrefix: 'CSI_CONTROLLER_', schema: controllerSchema });
 const { config, logger } = svc;
@@ -86,11 +85,13 @@ if (kube) {
   const { orphans, attachments } = config.reconcile;
   if (orphans.enabled) {
     const o = new OrphanReconciler({ ...orphans, driverName: config.driverName, rds: backend, core: kube.core, volumeBases: r.volumeBases, logger, metrics: svc.metrics, inflight: ctx.inflight });
-    svc.shutdown.add('orphan reconciler', every(orphans.intervalSeconds * 1000, () => o.run(), logger, 'orphan reconcile'));
+    const loop = every('orphan reconcile', () => orphans.intervalSeconds * 1000, async () => void (await o.run()), logger);
+    svc.shutdown.add('orphan reconciler', () => loop.stop());
   }
   if (attachments.enabled) {
     const a = new AttachmentReconciler({ ...attachments, driverName: config.driverName, rds: backend, core: kube.core, storage: kube.storage, volumeBases: r.volumeBases, logger, metrics: svc.metrics, inflight: ctx.inflight });
-    svc.shutdown.add('attachment reconciler', every(attachments.intervalSeconds * 1000, () => a.run(), logger, 'attachment reconcile'));
+    const loop = every('attachment reconcile', () => attachments.intervalSeconds * 1000, async () => void (await a.run()), logger);
+    svc.shutdown.add('attachment reconciler', () => loop.stop());
   }
 }
 svc.markReady();

@@ -3,7 +3,7 @@
 import { GrpcServer } from '@mikrotik-kube/grpc-kit';
 import { contracts } from '@mikrotik-kube/proto';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
-import { ConfigError, createService } from '@mikrotik-kube/service-kit';
+import { ConfigError, createService, every } from '@mikrotik-kube/service-kit';
 import { Allocator, type IpamConfig, ipamHandlers, ipamSchema, type Network, parseNetworks, Reconciler, registerIpamMetrics, restRouter, syncUntilDone } from '@mikrotik-kube/ipam';
 
 const svc = createService<IpamConfig>({ name: 'ipam', envPrefix: 'IPAM_', schema: ipamSchema });
@@ -39,6 +39,13 @@ svc.shutdown.add('cleanup', () => allocator.cleanup.stop());
 await syncUntilDone(allocator, logger, stopSync.signal);
 if (!stopSync.signal.aborted) {
   allocator.cleanup.start();
+  const repairMs = config.reconcile.repairIntervalSeconds * 1000;
+  if (repairMs > 0) {
+    // Claims another replica left half-made when it died are completed or removed here,
+    // without waiting for that replica to restart or for the next Reconcile.
+    const repair = every('router repair', () => repairMs, async () => void (await allocator.sync({ repair: true })), logger);
+    svc.shutdown.add('router repair', () => repair.stop());
+  }
   grpcServer.setServing(true);
   svc.markReady();
 }

@@ -1,6 +1,7 @@
 // Several ipam replicas on one router, and a replica killed mid-allocation:
 // the router's refusal of duplicate interface names is the only arbiter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@mikrotik-kube/test-support';
 import { type Ipam, Rig } from './harness';
 
 const NET = { name: 'pods', bridge: 'containers', cidr: '10.20.0.0/22', gateway: '10.20.0.1' };
@@ -130,4 +131,34 @@ describe('an ipam process killed mid-allocation', () => {
     expect(new Set([...again.map((a) => a.address), ...answered.values()]).size).toBe(owners.length);
     second.close();
   }, 300_000);
+});
+
+describe('one of two ipam replicas killed mid-allocation', () => {
+  const rig = new Rig();
+
+  beforeAll(() => rig.startRouter(['containers']));
+  afterAll(() => rig.close());
+
+  it('the surviving replica completes the half-finished claims itself, without a restart or a Reconcile', async () => {
+    const cfg = rig.writeConfig('survivor', [NET], { routeros: { timeoutMs: 60_000 }, reconcile: { graceSeconds: 0, repairIntervalSeconds: 1 } });
+    const [doomed, survivor] = await Promise.all([rig.startIpam(cfg), rig.startIpam(cfg)]);
+    await rig.faults({ latencyMs: 4 });
+    const owners = Array.from({ length: 120 }, (_, i) => `half/pod-${i}`);
+    let answered = 0;
+    const inflight = owners.map((o) => (doomed as Ipam).allocate(o).then(() => void answered++, () => undefined));
+    while (answered < 30) await new Promise((r) => setTimeout(r, 10));
+    doomed?.proc.child.kill('SIGKILL');
+    await Promise.all(inflight);
+    doomed?.close();
+    await rig.faults({ latencyMs: 0 });
+    const half = async () => {
+      const view = await routerView(rig);
+      return view.veths.filter((v) => view.portsByInterface.get(v.name) !== 1).map((v) => v.name);
+    };
+    expect((await half()).length, 'the kill left claims half-made').toBeGreaterThan(0);
+    // Bounded: a few repair periods of the survivor.
+    await waitFor(async () => (await half()).length === 0, 30_000, 250);
+    checkRouter(await routerView(rig));
+    survivor?.close();
+  }, 120_000);
 });

@@ -19,7 +19,12 @@ export interface NetworkConfig {
 export interface IpamConfig extends BaseConfig {
   routeros: RouterOsConnectionConfig;
   networks: NetworkConfig[];
-  reconcile: { graceSeconds: number };
+  /**
+   * graceSeconds: how long an owner must be missing from Reconcile's live list before release.
+   * repairIntervalSeconds: how often each replica re-reads the router and completes or removes
+   * what interrupted claims left (another replica killed mid-claim); 0 = only on Reconcile.
+   */
+  reconcile: { graceSeconds: number; repairIntervalSeconds: number };
 }
 
 const ipv4 = { type: 'string', minLength: 7, maxLength: 15 };
@@ -52,7 +57,10 @@ export const ipamSchema = serviceSchema(
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { graceSeconds: { type: 'number', minimum: 0, default: 60 } },
+      properties: {
+        graceSeconds: { type: 'number', minimum: 0, default: 60 },
+        repairIntervalSeconds: { type: 'number', minimum: 0, default: 30 },
+      },
     },
   },
   ['routeros', 'networks'],

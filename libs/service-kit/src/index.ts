@@ -6,5 +6,7 @@ export { createMetricsRegistry } from './metrics';
 export { startOpsServer, sendJson } from './http-server';
 export type { OpsServer, OpsServerOptions, Readiness, RouteHandler } from './http-server';
 export { Shutdown } from './shutdown';
+export { every } from './every';
+export type { Every } from './every';
 export { createService, serviceSchema } from './service';
 export type { BaseConfig, Service, ServiceOptions } from './service';

@@ -2,8 +2,7 @@
 // after the node, renewed every quarter of its duration (40 s → 10 s, as
 // virtual-kubelet and the kubelet do), owned by the Node so it goes with it.
 import { type CoordinationV1Api, type V1Lease, V1MicroTime, type V1Node } from '@kubernetes/client-node';
-import type { Logger } from '@mikrotik-kube/service-kit';
-import { every, type Every } from './every';
+import { every, type Every, type Logger } from '@mikrotik-kube/service-kit';
 import { isNotFound } from './kube';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';

@@ -6,9 +6,8 @@
 // controller does not override our reason with Unknown).
 import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import type { RouterOsClient, SystemResource } from '@mikrotik-kube/routeros-rest';
-import type { Logger } from '@mikrotik-kube/service-kit';
+import { every, type Every, type Logger } from '@mikrotik-kube/service-kit';
 import type { ClusterConfig } from '../config';
-import { every, type Every } from './every';
 import { isNotFound } from './kube';
 import { nextPressures, nodeLabels, nodeStatus, type Pressures, type Reachability, withProviderTaint } from './node-shape';
 

@@ -1,6 +1,6 @@
 // A periodic task: run, wait, run again — never two at once — until stopped.
 // stop() waits for a run in flight so shutdown does not cut a write in half.
-import type { Logger } from '@mikrotik-kube/service-kit';
+import type { Logger } from './logger';
 
 export interface Every {
   stop(): Promise<void>;
