@@ -1,5 +1,6 @@
 // Several ipam replicas on one router, and a replica killed mid-allocation:
 // the router's refusal of duplicate interface names is the only arbiter.
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@mikrotik-kube/test-support';
 import { type Ipam, Rig } from './harness';
@@ -160,5 +161,40 @@ describe('one of two ipam replicas killed mid-allocation', () => {
     await waitFor(async () => (await half()).length === 0, 30_000, 250);
     checkRouter(await routerView(rig));
     survivor?.close();
+  }, 120_000);
+});
+
+describe('Release racing Allocate for one owner on two replicas', () => {
+  const rig = new Rig();
+  let a: Ipam;
+  let b: Ipam;
+  beforeAll(async () => {
+    await rig.startRouter(['containers']);
+    const cfg = rig.writeConfig('race', [NET], { reconcile: { graceSeconds: 0, repairIntervalSeconds: 0 } });
+    [a, b] = await Promise.all([rig.startIpam(cfg), rig.startIpam(cfg)]);
+    await rig.faults({ latencyMs: 3 });
+  });
+  afterAll(async () => {
+    a?.close();
+    b?.close();
+    await rig.close();
+  });
+
+  it('ends each call with OK or ABORTED (retryable), never FAILED_PRECONDITION, and the router whole', async () => {
+    const codes = new Map<string, number>();
+    const codeOf = (p: Promise<unknown>) => p.then(() => status.OK, (e: { code: number }) => e.code);
+    for (let i = 0; i < 40; i++) {
+      const owner = `race/pod-${i}`;
+      const alloc = codeOf(a.allocate(owner));
+      // Staggered so the Release lands at every point of the claim (veth added, port not yet).
+      await new Promise((r) => setTimeout(r, i % 20));
+      const rel = codeOf(b.release(owner));
+      for (const c of await Promise.all([alloc, rel])) codes.set(status[c] ?? String(c), (codes.get(status[c] ?? String(c)) ?? 0) + 1);
+    }
+    expect([...codes.keys()].filter((c) => c !== 'OK' && c !== 'ABORTED'), JSON.stringify(Object.fromEntries(codes))).toEqual([]);
+    // An ABORTED Allocate left nothing half-made behind that a later call could trip over.
+    await rig.faults({ latencyMs: 0 });
+    await b.reconcile([]);
+    checkRouter(await routerView(rig));
   }, 120_000);
 });

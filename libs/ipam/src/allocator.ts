@@ -271,6 +271,10 @@ export class Allocator {
     try {
       return await this.router.addBridgePort({ bridge: a.network.bridge, interface: a.veth, comment: tag(a.owner, a.network.name) });
     } catch (err) {
+      if (err instanceof RouterError && err.fault === 'rejected' && (await this.router.getVeth(a.veth))?.id !== a.vethId) {
+        // The veth went between its add and its port: a Release of this owner on another replica.
+        throw new IpamError('aborted', `allocation of ${a.owner} raced a release of it; retry`);
+      }
       if (!(err instanceof RouterError && err.fault === 'duplicate')) throw err;
       const [port] = await this.router.findBridgePorts(a.veth);
       if (!port) throw err;

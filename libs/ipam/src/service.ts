@@ -16,6 +16,7 @@ const CODES: Record<IpamErrorKind, status> = {
   'not-found': status.NOT_FOUND,
   exhausted: status.RESOURCE_EXHAUSTED,
   conflict: status.ALREADY_EXISTS,
+  aborted: status.ABORTED,
   'not-ready': status.UNAVAILABLE,
   internal: status.INTERNAL,
 };
