@@ -1,5 +1,6 @@
 // ipam as a real process over gRPC against the simulated router: the
 // contract's behaviour and its error codes.
+import * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { waitFor } from '@mikrotik-kube/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,35 @@ describe('ipam against the simulated router', () => {
     expect(await rig.router.bridgePorts.list({ interface: a.veth })).toEqual([]);
     expect(await ipam.release('default/tmp')).toEqual({ released: false });
     expect(await codeOf(ipam.get('default/tmp'))).toBe(status.NOT_FOUND);
+  });
+
+  it('refuses malformed protobuf (truncated field, invalid UTF-8, garbage) with INVALID_ARGUMENT and allocates nothing', async () => {
+    const raw = new grpc.Client(`127.0.0.1:${ipam.grpcPort}`, grpc.credentials.createInsecure());
+    const call = (method: string, bytes: number[]) =>
+      new Promise<{ code: number; details: string }>((resolve) => {
+        raw.makeUnaryRequest(`/mikrotik.kube.v1.Ipam/${method}`, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(bytes), (err) =>
+          resolve({ code: err?.code ?? status.OK, details: err?.details ?? '' }),
+        );
+      });
+    try {
+      const before = (await ipam.list()).allocations;
+      // owner: field 1, declared 5 bytes, 1 sent ("a").
+      expect(await call('Allocate', [0x0a, 0x05, 0x61])).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/owner.*truncated/) });
+      expect(await call('Allocate', [0x0a, 0x02, 0xff, 0xfe])).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/owner.*UTF-8/) });
+      // A tag with nothing after it, and a varint that never ends.
+      expect((await call('Allocate', [0x0a, 0x01, 0x61, 0x12])).code).toBe(status.INVALID_ARGUMENT);
+      expect((await call('Release', [0x08, 0xff, 0xff])).code).toBe(status.INVALID_ARGUMENT);
+      // Repeated string inside Reconcile (live_owners), truncated.
+      expect((await call('Reconcile', [0x0a, 0x03, 0x61, 0x62, 0x0a, 0x09, 0x63])).code).toBe(status.INVALID_ARGUMENT);
+      expect((await ipam.list()).allocations).toEqual(before);
+      expect(await codeOf(ipam.get('a'))).toBe(status.NOT_FOUND);
+      // Well-formed bytes still work through the same path.
+      await ipam.allocate('raw/ok');
+      expect((await call('Get', [0x0a, 0x06, ...Buffer.from('raw/ok')])).code).toBe(status.OK);
+      expect(await ipam.release('raw/ok')).toEqual({ released: true });
+    } finally {
+      raw.close();
+    }
   });
 
   it('maps bad requests to their codes', async () => {

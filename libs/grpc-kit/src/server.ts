@@ -2,6 +2,7 @@
 // (count, errors by code, latency), message size limits, graceful drain.
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import { malformedRequest } from '@mikrotik-kube/proto';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { codeName, toServiceError } from './errors';
 
@@ -116,6 +117,8 @@ export class GrpcServer {
             callback(null, value);
           }
         };
+        const malformed = malformedRequest(call.request);
+        if (malformed) return finish({ code: grpc.status.INVALID_ARGUMENT, details: malformed } as grpc.ServiceError, null);
         try {
           const result = h.length >= 2 ? h(call, finish) : h(call);
           if (result && typeof (result as Promise<unknown>).then === 'function') {
@@ -143,6 +146,11 @@ export class GrpcServer {
       call.on('finish', () => end(grpc.status.OK));
       call.on('error', (err: grpc.ServiceError) => end(err.code ?? grpc.status.UNKNOWN, err.details));
       call.on('cancelled', () => end(grpc.status.CANCELLED));
+      const malformed = malformedRequest((call as { request?: unknown }).request);
+      if (malformed) {
+        call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: malformed, message: malformed });
+        return;
+      }
       const result = h(call, ...rest);
       if (result && typeof (result as Promise<unknown>).then === 'function') {
         (result as Promise<unknown>).catch((err: unknown) => {
