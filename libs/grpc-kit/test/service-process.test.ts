@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { kube } from '@mikrotik-kube/proto';
 import { freePort, startTsProcess, waitFor } from '@mikrotik-kube/test-support';
 import { createClient, status, unary } from '../src';
 
@@ -199,7 +200,7 @@ describe('config errors at start-up', () => {
 describe('typed unary', () => {
   it('infers request and reply types from a generated client', async () => {
     // Compile-time check (tsc runs over tests): the reply is an Allocation, not {}.
-    type IpamClient = import('@mikrotik-kube/proto').kube.IpamClient;
+    type IpamClient = kube.IpamClient;
     type Reply = Awaited<ReturnType<typeof unary<IpamClient, 'Allocate'>>>;
     const sample: Reply = { owner: 'o', network: 'n', address: '10.0.0.2', prefix_length: 24, gateway: '', dns: [], veth: '', bridge: '' };
     expect(sample.prefix_length).toBe(24);
