@@ -163,6 +163,14 @@ describe('EnsureImage', () => {
     expect(readdirSync(join(rig.dir, 'cache-images', 'tarballs')).filter((f) => f.startsWith(must(img.platforms['arm64']).manifest.slice(7)))).toEqual([]);
   }, 60_000);
 
+  it.each(['gzip', 'zstd'] as const)('refuses a %s layer that does not decompress, naming the format', async (kind) => {
+    const img = await pushImage(rig.registry.client, `apps/truncated-${kind}`, '1', { platforms: [{ architecture: 'arm64' }], layers: [kind], layerBytes: 64 << 10, truncateLayers: true });
+    const out = await ensure(conv.images, { image: ref(`apps/truncated-${kind}`, '1'), architecture: 'arm64' });
+    expect(out.error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(out.error?.details).toContain(`${kind} layer`);
+    expect(readdirSync(join(rig.dir, 'cache-images', 'tarballs')).filter((f) => f.startsWith(must(img.platforms['arm64']).manifest.slice(7)))).toEqual([]);
+  }, 60_000);
+
   it('delivers over SFTP, and images over the REST body limit reach the router either way', async () => {
     await pushImage(rig.registry.client, 'apps/big', '1', { platforms: [{ architecture: 'arm64' }], layers: ['zstd'], layerBytes: 12 << 20 });
     const viaSftp = await ensure(conv.images, { image: ref('apps/big', '1'), architecture: 'arm64', delivery: 'DELIVERY_SFTP' });

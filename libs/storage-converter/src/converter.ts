@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DigestError, DigestingStream, VerifyingStream, parseDigest } from '@mikrotik-kube/oci';
-import { compressionOf, decompressor } from './decompress';
+import { asLayerError, compressionOf, decompressor } from './decompress';
 import { writeDockerArchive } from './docker-archive';
 import { StorageError, invalid } from './errors';
 import { registryFailure, type ImageSource, type ResolvedImage } from './image-source';
@@ -110,7 +110,10 @@ export class Converter {
     const plain = new DigestingStream(expectedDiff.algorithm);
     await this.pullBlob(img, layer.digest, layer.size, async (stream) => {
       stream.on('data', () => onBytes(stream.size));
-      await pipeline(stream, decompressor(compressionOf(layer.mediaType)), plain, createWriteStream(path, { highWaterMark: 1 << 20 }));
+      const c = compressionOf(layer.mediaType);
+      await pipeline(stream, decompressor(c), plain, createWriteStream(path, { highWaterMark: 1 << 20 })).catch((e: unknown) => {
+        throw asLayerError(c, e);
+      });
     });
     if (plain.digest !== expectedDiff.value) {
       throw invalid(`image ${img.image}: layer ${layer.digest} decompresses to ${plain.digest}, but the config says ${diffId}`);

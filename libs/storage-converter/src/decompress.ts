@@ -1,9 +1,9 @@
-// Layer decompression as streams: gzip through zlib, zstd through fzstd's streaming
-// decoder, plain tars passed through. Chosen by the layer's media type; anything else
-// (foreign or encrypted layers) is refused rather than guessed.
-import { PassThrough, Transform, type TransformCallback } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
+// Layer decompression as streams: gzip and zstd through node:zlib (zstd since Node 22.15,
+// native and several times faster than a JavaScript decoder), plain tars passed through.
+// Chosen by the layer's media type; anything else (foreign or encrypted layers) is refused
+// rather than guessed.
+import { PassThrough, type Transform } from 'node:stream';
+import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { MediaType } from '@mikrotik-kube/oci';
 import { invalid } from './errors';
 
@@ -27,37 +27,17 @@ export function compressionOf(mediaType: string): Compression {
   return c;
 }
 
-/** fzstd's push decoder as a Node Transform (it emits decoded blocks synchronously). */
-class ZstdDecompress extends Transform {
-  private readonly decoder: Decompress;
-  constructor() {
-    super();
-    this.decoder = new Decompress((chunk) => {
-      // fzstd reuses its window buffer: copy before handing the bytes downstream.
-      if (chunk.length) this.push(Buffer.from(chunk));
-    });
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      this.decoder.push(chunk);
-      cb();
-    } catch (e) {
-      cb(invalid(`zstd layer: ${(e as Error).message}`));
-    }
-  }
-  override _flush(cb: TransformCallback): void {
-    try {
-      this.decoder.push(new Uint8Array(0), true);
-      cb();
-    } catch (e) {
-      cb(invalid(`zstd layer: ${(e as Error).message}`));
-    }
-  }
-}
+/** Large output chunks: fewer trips through the hashing and file-writing stages. */
+const CHUNK = 256 * 1024;
 
 export function decompressor(c: Compression): Transform {
-  // Large output chunks: fewer trips through the hashing and file-writing stages.
-  if (c === 'gzip') return createGunzip({ chunkSize: 256 * 1024 });
-  if (c === 'zstd') return new ZstdDecompress();
+  if (c === 'gzip') return createGunzip({ chunkSize: CHUNK });
+  if (c === 'zstd') return createZstdDecompress({ chunkSize: CHUNK });
   return new PassThrough();
+}
+
+/** A corrupt layer is the image's fault: zlib's errors (codes Z_*) become bad input naming the format. */
+export function asLayerError(c: Compression, e: unknown): unknown {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('Z_') ? invalid(`${c} layer: ${(e as Error).message}`) : e;
 }
