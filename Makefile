@@ -20,10 +20,10 @@ ifneq ($(PINNED_NODE_BIN),)
 export PATH := $(PINNED_NODE_BIN):$(PATH)
 endif
 
-.PHONY: test demo install deps gen typecheck lint build testenv sanity bench images test-images clean
+.PHONY: test demo install deps gen typecheck lint build testenv sanity e2e-cluster cluster-images bench images test-images clean
 
 ## test: install everything, build, lint, type-check and run every test suite
-test: install deps gen typecheck lint build testenv
+test: install deps gen typecheck lint build testenv cluster-images
 	@node tools/run-tests.mjs
 
 ## demo: the whole system in standalone mode against the built-in RouterOS simulator
@@ -60,6 +60,16 @@ testenv:
 ## sanity: csi-sanity (built from Go) against csi-controller + csi-node + the simulator (also part of make test)
 sanity: install deps gen testenv
 	@node tools/run-tests.mjs e2e/csi/sanity.test.ts
+
+## e2e-cluster: helm install of the chart into a real one-node cluster (also part of make test; needs root)
+e2e-cluster: install deps gen build testenv cluster-images
+	@node tools/run-tests.mjs e2e/cluster
+
+# What the cluster e2e imports into its containerd: this tree's image (amd64 only: the cluster
+# is this machine; `make images` writes the same archive with both platforms) and the test images.
+cluster-images: install deps build testenv
+	@PLATFORMS=linux/amd64 bash tools/images/build.sh
+	@bash tools/images/test-images.sh
 
 ## bench: every benchmark under tools/bench (us and a real peer on the same work; prints ratios)
 bench: install deps gen testenv

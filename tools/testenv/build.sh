@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the real test peers (Kubernetes control plane, kubectl, helm, crane, csi-sanity,
+# Builds the real test peers (Kubernetes control plane, a node's kubelet, kube-proxy and
+# CoreDNS, kubectl, helm, crane, csi-sanity,
 # the OCI distribution-spec conformance runner, etcd, CSI sidecars) from Go source, through
 # the Go module proxy, into an ignored cache folder. Idempotent: a tool whose version stamp
 # matches is not rebuilt. Prints a table "name version path" at the end.
@@ -40,6 +41,7 @@ SNAPSHOTTER_VERSION=v8.7.0
 REGISTRAR_VERSION=v2.17.0
 LIVENESSPROBE_VERSION=v2.19.0
 TESTENV_SRC_DIR=${TESTENV_SRC_DIR:-$ROOT/../shared/test-peers-src}
+COREDNS_VERSION=v1.15.0
 
 # name | version | how | what
 #   how=install: what = package@version (go install, no replaces in its go.mod)
@@ -56,6 +58,9 @@ TOOLS=(
   "kube-controller-manager|$K8S_VERSION|kube|k8s.io/kubernetes/cmd/kube-controller-manager"
   "kube-scheduler|$K8S_VERSION|kube|k8s.io/kubernetes/cmd/kube-scheduler"
   "kubectl|$K8S_VERSION|kube|k8s.io/kubernetes/cmd/kubectl"
+  "kubelet|$K8S_VERSION|kube|k8s.io/kubernetes/cmd/kubelet"
+  "kube-proxy|$K8S_VERSION|kube|k8s.io/kubernetes/cmd/kube-proxy"
+  "coredns|$COREDNS_VERSION|install|github.com/coredns/coredns@$COREDNS_VERSION"
   "csi-provisioner|$PROVISIONER_VERSION|provisioner|github.com/kubernetes-csi/external-provisioner/v6/cmd/csi-provisioner"
   "csi-attacher|$ATTACHER_VERSION|csi|github.com/kubernetes-csi/external-attacher/v4/cmd/csi-attacher"
   "csi-resizer|$RESIZER_VERSION|csi|github.com/kubernetes-csi/external-resizer/v2/cmd/csi-resizer"
@@ -68,7 +73,7 @@ TOOLS=(
 ldflags_for() { # name version
   local n=$1 v=$2 cv=k8s.io/component-base/version gv=k8s.io/client-go/pkg/version
   case $n in
-    kube-*|kubectl)
+    kube-*|kubectl|kubelet)
       local mm=${v#v}; mm=${mm%.*}
       echo "-s -w -X $cv.gitVersion=$v -X $cv.gitMajor=${mm%%.*} -X $cv.gitMinor=${mm#*.} -X $cv.gitTreeState=clean -X $cv.buildDate=1970-01-01T00:00:00Z -X $gv.gitVersion=$v -X $gv.gitMajor=${mm%%.*} -X $gv.gitMinor=${mm#*.}" ;;
     helm)
@@ -175,7 +180,7 @@ main() {
   for a in "$@"; do
     case $a in
       --list) list_only=1 ;;
-      -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
+      -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
       *) only+=("$a") ;;
     esac
   done

@@ -17,6 +17,11 @@
 # TESTENV_READY_TIMEOUT (seconds, default 180). Every server listens on 127.0.0.1 only.
 # A node whose lease stops being renewed turns NotReady (Unknown) after TESTENV_NODE_MONITOR_GRACE
 # (default 12s; Kubernetes' default is 40s) so tests of that need not wait long.
+# TESTENV_ADDRESS (default 127.0.0.1): the kube-apiserver's bind and advertise address. Another
+# one (a bridge address inside a network namespace, see cluster.sh) is named in its certificate
+# and published as the `kubernetes` Service's endpoint, so pods reach the API server.
+# TESTENV_NODE_NAME: also issue the kubelet's (system:node:<name>) and kube-proxy's client
+# certificates and kubeconfigs (node.kubeconfig, kube-proxy.kubeconfig).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -64,7 +69,7 @@ extendedKeyUsage=clientAuth"
   cert apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+subjectAltName=IP:127.0.0.1,IP:$ADDRESS,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   cert admin "/O=system:masters/CN=testenv-admin" "$client"
   # aggregation layer (front proxy): the apiserver's identity towards extension apiservers
   cert front-proxy-client "/CN=front-proxy-client" "$client"
@@ -72,6 +77,10 @@ subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kuberne
   cert scheduler "/CN=system:kube-scheduler" "$client"
   # the apiserver's identity towards kubelets (logs/exec), as kubeadm's apiserver-kubelet-client
   cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
+  if [[ -n ${NODE_NAME:-} ]]; then
+    cert node "/O=system:nodes/CN=system:node:$NODE_NAME" "$client"
+    cert kube-proxy "/CN=system:kube-proxy" "$client"
+  fi
   # service-account token signing keypair
   $ossl genrsa -out "$P/sa.key" 2048 2>/dev/null
   $ossl rsa -in "$P/sa.key" -pubout -out "$P/sa.pub" 2>/dev/null
@@ -168,13 +177,20 @@ start() {
   pick_port API_PORT "${TESTENV_APISERVER_PORT:-}"
   pick_port KCM_PORT "${TESTENV_KCM_PORT:-}"
   pick_port SCHED_PORT "${TESTENV_SCHEDULER_PORT:-}"
-  APISERVER_URL=https://127.0.0.1:$API_PORT
+  ADDRESS=${TESTENV_ADDRESS:-127.0.0.1} NODE_NAME=${TESTENV_NODE_NAME:-}
+  APISERVER_URL=https://$ADDRESS:$API_PORT
+  # 1.37 refuses a loopback address for the `kubernetes` endpoints; any other is published.
+  local reconciler=lease; [[ $ADDRESS == 127.* ]] && reconciler=none
   local P=$DIR/pki t0; t0=$(date +%s)
 
   pki "$DIR"
   kubeconfig "$DIR" admin "$DIR/admin.kubeconfig"
   kubeconfig "$DIR" controller-manager "$DIR/controller-manager.kubeconfig"
   kubeconfig "$DIR" scheduler "$DIR/scheduler.kubeconfig"
+  if [[ -n $NODE_NAME ]]; then
+    kubeconfig "$DIR" node "$DIR/node.kubeconfig"
+    kubeconfig "$DIR" kube-proxy "$DIR/kube-proxy.kubeconfig"
+  fi
 
   launch etcd --name testenv --data-dir "$DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -183,7 +199,7 @@ start() {
   wait_for etcd curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health"
 
   launch kube-apiserver --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" --cert-dir "$P" \
+    --bind-address "$ADDRESS" --advertise-address "$ADDRESS" --secure-port "$API_PORT" --cert-dir "$P" \
     --tls-cert-file "$P/apiserver.crt" --tls-private-key-file "$P/apiserver.key" --client-ca-file "$P/ca.crt" \
     --service-account-issuer "$APISERVER_URL" --service-account-key-file "$P/sa.pub" \
     --service-account-signing-key-file "$P/sa.key" --service-cluster-ip-range 10.0.0.0/24 \
@@ -191,7 +207,7 @@ start() {
     --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "$P/front-proxy-client.crt" --proxy-client-key-file "$P/front-proxy-client.key" \
-    --authorization-mode Node,RBAC --allow-privileged=true --endpoint-reconciler-type none \
+    --authorization-mode Node,RBAC --allow-privileged=true --endpoint-reconciler-type "$reconciler" \
     --profiling=false --v=1 \
     --kubelet-client-certificate "$P/apiserver-kubelet-client.crt" --kubelet-client-key "$P/apiserver-kubelet-client.key" \
     --kubelet-preferred-address-types InternalIP,ExternalIP,Hostname

@@ -7,6 +7,8 @@ import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
+export { createNetns, netnsPids, removeNetns, requireNetns, sweepNetns, type Netns } from './netns';
+
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const buildScript = join(repoRoot, 'tools/testenv/build.sh');
 export const controlPlaneScript = join(repoRoot, 'tools/testenv/control-plane.sh');
@@ -126,14 +128,16 @@ export interface ControlPlaneOptions {
   keepDir?: boolean;
   /** ms to wait for readiness (default 240 s). */
   timeoutMs?: number;
+  /** Run it inside this network namespace (see createNetns); its loopback is not the host's. */
+  netns?: string;
 }
 
-const running = new Set<{ child: ChildProcess; dir: string }>();
+const running = new Set<{ child: ChildProcess; dir: string; script: string }>();
 process.on('exit', () => {
-  // last resort (sync): the script in `run` mode also stops everything when its parent dies
+  // last resort (sync): the scripts in `run` mode also stop everything when their parent dies
   for (const r of running) {
     r.child.kill('SIGTERM');
-    spawnSync('bash', [controlPlaneScript, 'stop', r.dir], { stdio: 'ignore', timeout: 15_000 });
+    if (r.script === controlPlaneScript) spawnSync('bash', [controlPlaneScript, 'stop', r.dir], { stdio: 'ignore', timeout: 15_000 });
   }
 });
 
@@ -149,24 +153,27 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   // before our server does: then start again on new ports, in a new dir.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(opts);
+      return await startOnce(controlPlaneScript, 'testenv-cp-', opts);
     } catch (e) {
       if (attempt >= 3 || opts.dir || !/address already in use/.test((e as Error).message)) throw e;
     }
   }
 }
 
-async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
+/** Runs `script run DIR` (control-plane.sh, cluster.sh) until it prints READY; parses its KEY=VALUE lines. */
+export async function startOnce(script: string, tmpPrefix: string, opts: ControlPlaneOptions & { env?: NodeJS.ProcessEnv }): Promise<ControlPlane> {
   const ownDir = !opts.dir;
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'testenv-cp-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), tmpPrefix));
   const keepDir = opts.keepDir ?? !!process.env.TESTENV_KEEP;
   const timeoutMs = opts.timeoutMs ?? 240_000;
-  const child = spawn('bash', [controlPlaneScript, 'run', dir], {
+  const argv = ['bash', script, 'run', dir];
+  const [command, ...args] = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : argv;
+  const child = spawn(command as string, args, {
     cwd: repoRoot,
-    env: { ...process.env, TESTENV_BIN: testenvBinDir(), TESTENV_READY_TIMEOUT: String(Math.floor(timeoutMs / 1000)) },
+    env: { ...process.env, ...opts.env, TESTENV_BIN: testenvBinDir(), TESTENV_READY_TIMEOUT: String(Math.floor(timeoutMs / 1000)) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const entry = { child, dir };
+  const entry = { child, dir, script };
   running.add(entry);
   let out = '';
   let err = '';
@@ -193,7 +200,7 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      rej(new Error(`control-plane.sh exited (${code}) before ready; stderr:\n${err.slice(-4000)}`));
+      rej(new Error(`${script.split('/').pop()} exited (${code}) before ready; stderr:\n${err.slice(-4000)}`));
     });
   }).catch(async (e: unknown) => {
     child.kill('SIGTERM');
@@ -225,9 +232,9 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     stop() {
       stopped ??= (async () => {
         child.kill('SIGTERM');
-        const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+        const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 90_000))]);
         if (code === 'timeout') {
-          spawnSync('bash', [controlPlaneScript, 'stop', dir], { stdio: 'ignore', timeout: 30_000 });
+          if (script === controlPlaneScript) spawnSync('bash', [controlPlaneScript, 'stop', dir], { stdio: 'ignore', timeout: 30_000 });
           child.kill('SIGKILL');
         }
         running.delete(entry);
@@ -257,3 +264,4 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
+export { clusterPeers, clusterScript, pauseImage, requireCluster, startCluster, type Cluster, type ClusterOptions } from './cluster';
