@@ -57,12 +57,27 @@ volumeMounts:
 {{- define "mikrotik-kube.extras.storageConverter" -}}
 {{- $reg := .root.Values.registry -}}
 {{- $ours := $reg.enabled -}}
+{{- $v := .root.Values.storageConverter -}}
+{{- $hostPort := and (not $v.fetchPublicUrl) $v.fetchHostPort -}}
 ports:
   - name: fetch
     containerPort: 8090
-{{- if and $ours (or $reg.auth.htpasswdSecret $reg.tls.secret) }}
+    {{- if $hostPort }}
+    hostPort: {{ $v.fetchHostPort }}
+    {{- end }}
+{{- if or $hostPort (and $ours (or $reg.auth.htpasswdSecret $reg.tls.secret)) }}
 env:
-  {{- if $reg.auth.htpasswdSecret }}
+  {{- if $hostPort }}
+  # The router reaches the node (its LAN), not pod or Service addresses; the hostPort leads to
+  # this very replica, which alone knows the one-time token in the URL it hands out.
+  - name: NODE_IP
+    valueFrom:
+      fieldRef:
+        fieldPath: status.hostIP
+  - name: STORAGE_CONVERTER_DELIVERY_FETCH_PUBLIC_URL
+    value: "http://$(NODE_IP):{{ $v.fetchHostPort }}"
+  {{- end }}
+  {{- if and $ours $reg.auth.htpasswdSecret }}
   # The registry's own account, from the Secret its htpasswd comes from.
   - name: STORAGE_CONVERTER_REGISTRY_USERNAME
     valueFrom:
@@ -71,10 +86,14 @@ env:
     valueFrom:
       secretKeyRef: {name: {{ $reg.auth.htpasswdSecret }}, key: password}
   {{- end }}
-  {{- if $reg.tls.secret }}
+  {{- if and $ours $reg.tls.secret }}
   - name: NODE_EXTRA_CA_CERTS
     value: /etc/mikrotik-kube/registry-ca/ca.crt
   {{- end }}
+{{- end }}
+{{- if $hostPort }}
+# The old pod holds the hostPort until it is gone: a surge pod could not start on its node.
+rollingUpdate: {maxSurge: 0, maxUnavailable: 1}
 {{- end }}
 volumes:
   - name: cache
@@ -228,7 +247,7 @@ spec:
       {{- include "mikrotik-kube.selectorLabels" $ctx | nindent 6 }}
   strategy:
     type: RollingUpdate
-    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
+    rollingUpdate: {{ toJson (default (dict "maxSurge" 1 "maxUnavailable" 0) $x.rollingUpdate) }}
   template:
     metadata:
       labels:

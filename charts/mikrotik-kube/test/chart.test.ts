@@ -53,14 +53,61 @@ const grants = (rules: Rule[]) => new Set(rules.flatMap((r) => r.apiGroups.flatM
 const sorted = (s: Set<string>) => [...s].sort();
 
 describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`, () => {
-  it('helm lint --strict is clean with the defaults and with every ci scenario', () => {
-    for (const f of [undefined, ...ciFiles]) {
-      const r = helm(['lint', '--strict', chartDir, ...(f ? ['-f', join(chartDir, 'ci', f)] : [])]);
-      expect(r.code, `${f ?? 'defaults'}: ${r.stdout}${r.stderr}`).toBe(0);
+  it('helm lint --strict is clean with every ci scenario', () => {
+    for (const f of ciFiles) {
+      const r = helm(['lint', '--strict', chartDir, '-f', join(chartDir, 'ci', f)]);
+      expect(r.code, `${f}: ${r.stdout}${r.stderr}`).toBe(0);
       expect(r.stdout).toContain('0 chart(s) failed');
       expect(r.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
     }
     expect(ciFiles).toEqual(expect.arrayContaining(['minimal-values.yaml', 'csi-only-values.yaml', 'platform-only-values.yaml', 'ha-replicas-values.yaml', 'existing-secrets-values.yaml', 'monitoring-and-netpol-values.yaml']));
+  });
+
+  it('values a working install cannot do without: missing, helm fails and names each one', () => {
+    const defaults = helm(['template', 'mk', chartDir]);
+    expect(defaults.code).not.toBe(0);
+    for (const name of ['routeros.url', 'routeros.password or routeros.existingSecret', 'rds.address', 'rds.sshPrivateKey or rds.existingSecret', 'rds.hostKeys']) {
+      expect(defaults.stderr).toContain(`  - ${name} (`);
+    }
+    // Each one alone, over the least a working install needs.
+    const cases: Array<[ValuesOverride, string]> = [
+      [{ routeros: { url: '' } }, 'routeros.url'],
+      [{ routeros: { password: '' } }, 'routeros.password or routeros.existingSecret'],
+      [{ rds: { address: '' } }, 'rds.address'],
+      [{ rds: { sshPrivateKey: '' } }, 'rds.sshPrivateKey or rds.existingSecret'],
+      [{ rds: { hostKeys: [] } }, 'rds.hostKeys'],
+      [{ storageConverter: { fetchHostPort: 0 } }, 'storageConverter.fetchPublicUrl or storageConverter.fetchHostPort'],
+    ];
+    for (const [values, name] of cases) {
+      expect(() => template([minimal, values]), name).toThrow(new RegExp(`required values are missing:\\n  - ${name.replace(/[.]/g, '\\.')} \\(`));
+    }
+    // What a component does not use is not required: no RDS without csi-controller, no router without the platform.
+    expect(template([minimal, { rds: { address: '', sshPrivateKey: '', hostKeys: [] }, csiController: { enabled: false } }]).length).toBeGreaterThan(10);
+    expect(template([{ file: join(chartDir, 'ci/csi-only-values.yaml') }]).length).toBeGreaterThan(5);
+  });
+
+  it('storage-converter: the router fetches from the node address on the fetch hostPort, unless fetchPublicUrl is given', () => {
+    const d = one(template([minimal]), 'Deployment', `${P}-storage-converter`);
+    const c = container(d, 'storage-converter');
+    expect((c as unknown as { ports: Array<{ name: string; containerPort: number; hostPort?: number }> }).ports).toContainEqual({ name: 'fetch', containerPort: 8090, hostPort: 8090 });
+    expect(c.env).toEqual(
+      expect.arrayContaining([
+        { name: 'NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+        { name: 'STORAGE_CONVERTER_DELIVERY_FETCH_PUBLIC_URL', value: 'http://$(NODE_IP):8090' },
+      ]),
+    );
+    // NODE_IP comes first: the kubelet expands $(VAR) only from variables defined before.
+    expect(c.env?.findIndex((e) => e.name === 'NODE_IP')).toBeLessThan(c.env?.findIndex((e) => e.name === 'STORAGE_CONVERTER_DELIVERY_FETCH_PUBLIC_URL') ?? -1);
+    // The old pod frees the hostPort before the new one needs it.
+    expect((d.spec as { strategy: unknown }).strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    expect((one(template([minimal]), 'Deployment', `${P}-ipam`).spec as { strategy: unknown }).strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+
+    const own = template([minimal, { storageConverter: { fetchPublicUrl: 'http://10.0.0.10:30890', service: { type: 'NodePort' } } }]);
+    const c2 = container(one(own, 'Deployment', `${P}-storage-converter`), 'storage-converter');
+    expect(JSON.stringify(c2)).not.toContain('hostPort');
+    expect(c2.env?.map((e) => e.name)).not.toContain('STORAGE_CONVERTER_DELIVERY_FETCH_PUBLIC_URL');
+    const cm = one(own, 'ConfigMap', `${P}-storage-converter-config`) as unknown as { data: Record<string, string> };
+    expect(cm.data['config.yaml']).toContain('publicUrl: http://10.0.0.10:30890');
   });
 
   it('renders one Deployment per service, each with its own replicas, probes, Service, PDB and ServiceAccount', () => {
@@ -143,6 +190,10 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     const ds = one(template([minimal]), 'DaemonSet', `${P}-csi-node`);
     const spec = podSpec(ds);
     expect(spec.hostNetwork).toBe(true);
+    // Every node tolerated, but never a router (Virtual Kubelet node): no kernel there.
+    expect((spec as { affinity?: unknown }).affinity).toEqual({
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'type', operator: 'NotIn', values: ['virtual-kubelet'] }] }] } },
+    });
     const node = container(ds, 'csi-node');
     expect(node.securityContext).toMatchObject({ privileged: true });
     const mounts = Object.fromEntries((node.volumeMounts ?? []).map((m) => [m.mountPath, m]));
@@ -330,7 +381,7 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     { name: 'csi-node', key: 'csiNode', prefix: 'CSI_NODE_', schema: async () => (await import('../../../apps/csi-node/src/config')).configSchema, kind: 'DaemonSet' },
   ];
   // What the downward API would give the env the chart takes from fieldRefs.
-  const downward: Record<string, string> = { 'metadata.name': `${P}-vk-provider-7d9f8-x2x4q`, 'metadata.namespace': 'mk-system', 'status.podIP': '10.244.1.17', 'spec.nodeName': 'worker-1' };
+  const downward: Record<string, string> = { 'metadata.name': `${P}-vk-provider-7d9f8-x2x4q`, 'metadata.namespace': 'mk-system', 'status.podIP': '10.244.1.17', 'status.hostIP': '10.0.0.21', 'spec.nodeName': 'worker-1' };
   it('both vk-provider modes are covered by a ci scenario', () => {
     const modes = ciFiles.filter((f) => f !== 'existing-secrets-values.yaml').map((f) => {
       const d = find(template([{ file: join(chartDir, 'ci', f) }]), 'ConfigMap', `${P}-vk-provider-config`)[0] as unknown as { data: Record<string, string> } | undefined;
@@ -411,7 +462,8 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
         for (const e of c.env ?? []) {
           const ref = e.valueFrom?.secretKeyRef;
           const field = e.valueFrom?.fieldRef?.fieldPath;
-          env[e.name] = ref ? secrets.get(ref.name)?.[ref.key] : (e.value ?? (field ? downward[field] : undefined));
+          const value = e.value?.replace(/\$\((\w+)\)/g, (m, n: string) => env[n] ?? m);
+          env[e.name] = ref ? secrets.get(ref.name)?.[ref.key] : (value ?? (field ? downward[field] : undefined));
           expect(env[e.name], `${s.name} env ${e.name}`).toBeDefined();
         }
         const argv = (c.args ?? []).map((a) => (a === '/etc/mikrotik-kube/config/config.yaml' ? file : a));

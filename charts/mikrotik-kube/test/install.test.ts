@@ -9,7 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '@mikrotik-kube/service-kit';
 import { type ControlPlane, requireControlPlane, requireTestPeers, startControlPlane, testenvBin } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chartDir, helm, parseManifests, run, type K8sObject } from './helm';
+import { chartDir, helm, parseManifests, run, valuesFile, type K8sObject } from './helm';
 
 const skip = requireTestPeers('helm', 'kubectl') ?? requireControlPlane();
 const NS = 'mk-system';
@@ -68,10 +68,10 @@ describe.skipIf(!!skip)(`chart mikrotik-kube against a real API server ${skip ??
     await cp?.stop();
   });
 
-  it.each(['(defaults)', ...readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort()])(
+  it.each(readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort())(
     'kubectl apply --dry-run=server accepts every rendered object (%s)',
     (ci) => {
-      const r = helm(['template', 'mk', chartDir, '--namespace', NS, ...(ci.startsWith('(') ? [] : ['-f', join(chartDir, 'ci', ci)])]);
+      const r = helm(['template', 'mk', chartDir, '--namespace', NS, '-f', join(chartDir, 'ci', ci)]);
       expect(r.code, r.stderr).toBe(0);
       const objs = parseManifests(r.stdout);
       expect(objs.length).toBeGreaterThan(20);
@@ -81,6 +81,19 @@ describe.skipIf(!!skip)(`chart mikrotik-kube against a real API server ${skip ??
       expect(applied.stdout.trim().split('\n').filter((l) => l.endsWith('(server dry run)'))).toHaveLength(objs.length);
     },
   );
+
+  it('helm install without a required value fails, names it and creates nothing', () => {
+    const f = valuesFile(readFileSync(join(chartDir, 'ci/minimal-values.yaml'), 'utf8').replace(/^ {2}address: .*$/m, ''));
+    try {
+      const r = helm(['install', 'mk-missing', chartDir, '--namespace', NS, '-f', f.path], env);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('required values are missing:\n  - rds.address (');
+      expect(helm(['list', '--namespace', NS, '-a', '-q'], env).stdout.trim()).toBe('');
+      expect(kubectl(['-n', NS, 'get', 'deployments', '-o', 'name']).stdout.trim()).toBe('');
+    } finally {
+      f.remove();
+    }
+  });
 
   it('helm install succeeds and creates every object; helm upgrade --set ipam.replicas=3 changes only ipam', () => {
     const install = helm(['install', 'mk', chartDir, '--namespace', NS, '-f', join(chartDir, 'ci/minimal-values.yaml')], env);

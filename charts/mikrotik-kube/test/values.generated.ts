@@ -188,6 +188,8 @@ export interface Values {
     replicas?: number;
     cacheSize?: Quantity;
     fetchPublicUrl?: string;
+    /** node port the router fetches tarballs from (0: none, then fetchPublicUrl is required) */
+    fetchHostPort?: number;
     config?: ServiceConfig;
     resources?: Resources;
     nodeSelector?: StringMap;
@@ -346,6 +348,10 @@ export interface Values {
     /** extra command-line flags (e.g. --log.level=debug) */
     extraArgs?: Array<string>;
     extraEnv?: Array<EnvVar>;
+    /** extra pod volumes (e.g. a hostPath with node tooling) */
+    extraVolumes?: Array<Record<string, unknown>>;
+    /** extra mounts of the csi-node container */
+    extraVolumeMounts?: Array<Record<string, unknown>>;
     serviceAccount?: ServiceAccount;
   };
   csiDriver?: {
