@@ -141,8 +141,15 @@ admin and the cluster's signer.
   resources: ["pods/status"]
   verbs: ["update", "patch"]
 - apiGroups: [""]
-  resources: ["configmaps", "secrets", "services"]
+  resources: ["configmaps", "services"]
   verbs: ["get", "list", "watch"]
+{{- /* Secrets: read one by one for the env of pods bound to this node, never listed or watched;
+with vkProvider.secretNamespaces, granted only there (rbac-platform.yaml). */}}
+{{- if not .Values.vkProvider.secretNamespaces }}
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+{{- end }}
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]

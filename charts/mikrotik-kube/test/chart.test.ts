@@ -302,6 +302,23 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     expect(sorted(g).filter((x) => /:(\*|escalate|bind|impersonate|approve|sign)$/.test(x) || x.includes('/*'))).toEqual([]);
   });
 
+  it('vk-provider Secrets: get only (no cluster-wide list or watch); with secretNamespaces, only there', () => {
+    const rules = (objs: K8sObject[]) => (one(objs, 'ClusterRole', `${P}-vk-provider`) as unknown as { rules: Rule[] }).rules;
+    const secretGrants = (r: Rule[]) => sorted(grants(r)).filter((x) => x.startsWith('/secrets:'));
+    expect(secretGrants(rules(template([minimal])))).toEqual(['/secrets:get']);
+    expect(find(template([minimal]), 'Role').map((r) => r.metadata.name)).not.toContain(`${P}-vk-provider-secrets`);
+    const objs = template([minimal, { vkProvider: { secretNamespaces: ['apps', 'web'] } }]);
+    expect(secretGrants(rules(objs))).toEqual([]);
+    const roles = find(objs, 'Role').filter((r) => r.metadata.name === `${P}-vk-provider-secrets`);
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['apps', 'web']);
+    for (const r of roles) expect(sorted(grants((r as unknown as { rules: Rule[] }).rules))).toEqual(['/secrets:get']);
+    const bindings = find(objs, 'RoleBinding').filter((b) => b.metadata.name === `${P}-vk-provider-secrets`);
+    expect(bindings.map((b) => b.metadata.namespace).sort()).toEqual(['apps', 'web']);
+    for (const b of bindings) {
+      expect(b).toMatchObject({ roleRef: { kind: 'Role', name: `${P}-vk-provider-secrets` }, subjects: [{ kind: 'ServiceAccount', name: `${P}-vk-provider`, namespace: 'mk-system' }] });
+    }
+  });
+
   it('NetworkPolicy: vk-provider accepts its kubelet port from anywhere (the API server is no pod) and nothing else beyond metrics', () => {
     const np = (v: ValuesOverride) => one(template([minimal, { networkPolicy: { enabled: true } }, v]), 'NetworkPolicy', `${P}-vk-provider`).spec as { ingress: Array<{ ports: Array<{ port: number }>; from?: unknown[] }> };
     const cluster = np({ vkProvider: { kubelet: { port: 10260 } } });

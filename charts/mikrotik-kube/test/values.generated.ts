@@ -122,6 +122,8 @@ export interface Values {
     nodeName?: string;
     /** pods the node accepts (its capacity and allocatable pods) */
     maxPods?: number;
+    /** namespaces whose Secrets pod env may read (empty: any, get only) */
+    secretNamespaces?: Array<string>;
     /** the kubelet HTTPS API the API server dials for kubectl logs (cluster mode) */
     kubelet?: {
       /** port of the kubelet API (published as the Node's daemonEndpoints) */
