@@ -30,7 +30,7 @@ const supervisor = new Supervisor({
 });
 shutdown.add('supervisor', () => supervisor.deactivate('shutting down'));
 
-const grpc = new GrpcServer({ logger, metrics: svc.metrics, maxMessageBytes: config.grpc.maxMessageBytes });
+const grpc = new GrpcServer({ logger, metrics: svc.metrics, maxMessageBytes: config.grpc.maxMessageBytes, tokenFile: config.grpc.tokenFile });
 grpc.addService(contracts.supervisor().Supervisor.service, supervisorService(supervisor));
 await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
 shutdown.add('grpc server', () => grpc.shutdown(config.shutdownTimeoutSeconds * 500));

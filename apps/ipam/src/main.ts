@@ -25,7 +25,7 @@ const metrics = registerIpamMetrics(svc.metrics, () => allocator.pools.values())
 const allocator = new Allocator(networks, restRouter(client), logger, { conflict: (n) => metrics.conflicts.inc({ network: n }) });
 const reconciler = new Reconciler(allocator, config.reconcile.graceSeconds * 1000);
 
-const grpcServer = new GrpcServer({ logger, metrics: svc.metrics, maxMessageBytes: config.grpc.maxMessageBytes });
+const grpcServer = new GrpcServer({ logger, metrics: svc.metrics, maxMessageBytes: config.grpc.maxMessageBytes, tokenFile: config.grpc.tokenFile });
 grpcServer.addService(contracts.ipam().Ipam.service, ipamHandlers(allocator, reconciler, metrics));
 await svc.startOps();
 const port = await grpcServer.listen(`${config.grpc.host}:${config.grpc.port}`);

@@ -2,6 +2,11 @@
 // contract's behaviour and its error codes.
 import * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient, unary } from '@mikrotik-kube/grpc-kit';
+import { contracts } from '@mikrotik-kube/proto';
 import { waitFor } from '@mikrotik-kube/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Ipam, Rig, codeOf } from './harness';
@@ -197,5 +202,46 @@ describe('ipam start-up', () => {
     expect(await ipam.reconcile(['new/pod'])).toEqual({ released: [], pending: ['old/pod'] });
     expect((await ipam.get('old/pod')).address).toBe('10.20.0.9');
     ipam.close();
+  });
+});
+
+describe('ipam with the release token (grpc.tokenFile)', () => {
+  const rig = new Rig();
+  let ipam: Ipam;
+  let tokenFile: string;
+  beforeAll(async () => {
+    await rig.startRouter(['containers']);
+    tokenFile = join(rig.dir, 'grpc-token');
+    writeFileSync(tokenFile, `${randomBytes(24).toString('hex')}\n`);
+    ipam = await rig.startIpam(rig.writeConfig('token', [PODS]), { args: ['--grpc.token-file', tokenFile] });
+  });
+  afterAll(async () => {
+    ipam?.close();
+    await rig.close();
+  });
+
+  it('refuses a client without the token or with another one (UNAUTHENTICATED) and serves one with it', async () => {
+    // The harness client sends no token: a pod without the Secret.
+    expect(await codeOf(ipam.allocate('foreign/pod'))).toBe(status.UNAUTHENTICATED);
+    expect(await codeOf(ipam.release('default/web'))).toBe(status.UNAUTHENTICATED);
+    const wrongFile = join(rig.dir, 'wrong-token');
+    writeFileSync(wrongFile, 'not-the-token');
+    const wrong = createClient(contracts.ipam().Ipam, `127.0.0.1:${ipam.grpcPort}`, { maxAttempts: 1, tokenFile: wrongFile });
+    const right = createClient(contracts.ipam().Ipam, `127.0.0.1:${ipam.grpcPort}`, { maxAttempts: 1, tokenFile });
+    try {
+      expect(await codeOf(unary(wrong, 'Allocate', { owner: 'foreign/pod', network: '' }))).toBe(status.UNAUTHENTICATED);
+      expect((await rig.tagged()).map((v) => v.comment)).toEqual([]);
+      expect((await unary(right, 'Allocate', { owner: 'default/web', network: '' })).address).toBe('10.20.0.3');
+      // Health stays open for probes and load balancers.
+      const health = new grpc.Client(`127.0.0.1:${ipam.grpcPort}`, grpc.credentials.createInsecure());
+      const serving = await new Promise<number>((resolve) =>
+        health.makeUnaryRequest('/grpc.health.v1.Health/Check', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), (err, res) => resolve(err ? -1 : (res?.[1] ?? 0))),
+      );
+      health.close();
+      expect(serving).toBe(1); // SERVING
+    } finally {
+      wrong.close();
+      right.close();
+    }
   });
 });

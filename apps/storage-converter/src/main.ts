@@ -81,7 +81,7 @@ const gc = new GarbageCollector(
 const volumes = new VolumeManager(router, config.volumes.routerDir, logger);
 const orphans = new OrphanCleaner(volumes, config.volumes.orphanGraceSeconds * 1000);
 
-const grpcServer = new GrpcServer({ logger, metrics: svc.metrics, maxMessageBytes: config.grpc.maxMessageBytes });
+const grpcServer = new GrpcServer({ logger, metrics: svc.metrics, maxMessageBytes: config.grpc.maxMessageBytes, tokenFile: config.grpc.tokenFile });
 const defs = contracts.images();
 grpcServer.addService(defs.Images.service, imagesHandlers(images, gc, storage.dryRun));
 grpcServer.addService(defs.Volumes.service, volumesHandlers(volumes, orphans));

@@ -15,7 +15,7 @@ const { config, logger, shutdown } = svc;
 
 const router = clientFromConfig(config.routeros);
 shutdown.add('routeros client', () => router.close());
-const services = grpcPodServices(config.services, config.services.deadlineMs);
+const services = grpcPodServices(config.services, config.services.deadlineMs, config.grpc.tokenFile);
 shutdown.add('service clients', () => services.close());
 const r = config.reconcile;
 

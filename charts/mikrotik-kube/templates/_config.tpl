@@ -8,6 +8,9 @@ arrive as env from Secrets. Call with (dict "root" $ "key" "ipam" "component" "i
 {{- define "mikrotik-kube.serviceConfig" -}}
 {{- $base := include (printf "mikrotik-kube.config.%s" .key) . | fromYaml -}}
 {{- $common := dict "log" (dict "level" .root.Values.logLevel) "http" (dict "host" "0.0.0.0" "port" 8080) "grpc" (dict "host" "0.0.0.0" "port" 9090) -}}
+{{- if has .key (include "mikrotik-kube.tokenKeys" . | fromJsonArray) }}
+{{- $_ := set $common.grpc "tokenFile" "/etc/mikrotik-kube/grpc-token/token" }}
+{{- end }}
 {{- $v := get .root.Values .key -}}
 {{- toYaml (mustMergeOverwrite $common $base (deepCopy $v.config)) -}}
 {{- end }}

@@ -66,6 +66,15 @@ csiController: {name: csi-controller, envPrefix: CSI_CONTROLLER_, api: true, grp
 csiNode: {name: csi-node, envPrefix: CSI_NODE_, api: false, grpc: false}
 {{- end }}
 
+{{/* The services that call each other over gRPC and share the release's bearer token. */}}
+{{- define "mikrotik-kube.tokenKeys" -}}
+{{- list "vkProvider" "ipam" "storageConverter" "bootSupervisor" | toJson -}}
+{{- end }}
+
+{{- define "mikrotik-kube.grpcTokenSecretName" -}}
+{{- printf "%s-grpc-token" (include "mikrotik-kube.fullname" .) -}}
+{{- end }}
+
 {{/* The Deployment-shaped services, in a stable order. */}}
 {{- define "mikrotik-kube.deploymentKeys" -}}
 {{- list "vkProvider" "ipam" "storageConverter" "bootSupervisor" "registry" | toJson -}}

@@ -309,6 +309,11 @@ spec:
               readOnly: true
             - name: tmp
               mountPath: /tmp
+            {{- if has .key (include "mikrotik-kube.tokenKeys" . | fromJsonArray) }}
+            - name: grpc-token
+              mountPath: /etc/mikrotik-kube/grpc-token
+              readOnly: true
+            {{- end }}
             {{- with $x.volumeMounts }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -321,6 +326,15 @@ spec:
             name: {{ include "mikrotik-kube.componentName" $ctx }}-config
         - name: tmp
           emptyDir: {}
+        {{- if has .key (include "mikrotik-kube.tokenKeys" . | fromJsonArray) }}
+        - name: grpc-token
+          secret:
+            secretName: {{ include "mikrotik-kube.grpcTokenSecretName" $root }}
+            # 0440: readable by the pod's group (fsGroup) only.
+            defaultMode: 288
+            items:
+              - {key: token, path: token}
+        {{- end }}
         {{- with $x.volumes }}
         {{- toYaml . | nindent 8 }}
         {{- end }}

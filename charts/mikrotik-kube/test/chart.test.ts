@@ -261,8 +261,8 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     expect(podSpec(d).automountServiceAccountToken).toBe(true);
     // No pods file in cluster mode.
     expect(find(objs, 'ConfigMap', `${P}-boot-order`)).toEqual([]);
-    expect((podSpec(d).volumes ?? []).map((v) => v.name)).toEqual(['config', 'tmp']);
-    expect((c.volumeMounts ?? []).map((m) => m.mountPath)).toEqual(['/etc/mikrotik-kube/config', '/tmp']);
+    expect((podSpec(d).volumes ?? []).map((v) => v.name)).toEqual(['config', 'tmp', 'grpc-token']);
+    expect((c.volumeMounts ?? []).map((m) => m.mountPath)).toEqual(['/etc/mikrotik-kube/config', '/tmp', '/etc/mikrotik-kube/grpc-token']);
   });
 
   it('vk-provider with kubelet.tlsSecret mounts the Secret and points certFile/keyFile at it; verifyClients=false drops the client CA', () => {
@@ -300,6 +300,27 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     // The kubelet API's webhook mode: exactly what system:auth-delegator grants.
     expect(sorted(g).filter((x) => x.startsWith('authentication.k8s.io/') || x.startsWith('authorization.k8s.io/'))).toEqual(['authentication.k8s.io/tokenreviews:create', 'authorization.k8s.io/subjectaccessreviews:create']);
     expect(sorted(g).filter((x) => /:(\*|escalate|bind|impersonate|approve|sign)$/.test(x) || x.includes('/*'))).toEqual([]);
+  });
+
+  it('gRPC between our services needs the release token by default: Secret, mounts, tokenFile in each config; NetworkPolicies on', () => {
+    const objs = template([minimal]);
+    const secret = one(objs, 'Secret', `${P}-grpc-token`) as unknown as { data: Record<string, string> };
+    expect(Buffer.from(secret.data['token'] ?? '', 'base64').toString()).toMatch(/^[A-Za-z0-9]{48}$/);
+    for (const name of ['vk-provider', 'ipam', 'storage-converter', 'boot-supervisor']) {
+      const d = one(objs, 'Deployment', `${P}-${name}`);
+      expect((podSpec(d).volumes ?? []).find((v) => v.name === 'grpc-token'), name).toEqual({
+        name: 'grpc-token',
+        secret: { secretName: `${P}-grpc-token`, defaultMode: 0o440, items: [{ key: 'token', path: 'token' }] },
+      });
+      expect(container(d, name).volumeMounts, name).toContainEqual({ name: 'grpc-token', mountPath: '/etc/mikrotik-kube/grpc-token', readOnly: true });
+      const cfg = parseAllDocuments((one(objs, 'ConfigMap', `${P}-${name}-config`) as unknown as { data: Record<string, string> }).data['config.yaml'] ?? '')[0]?.toJS() as { grpc: { tokenFile?: string } };
+      expect(cfg.grpc.tokenFile, name).toBe('/etc/mikrotik-kube/grpc-token/token');
+    }
+    // The registry and the CSI plugins take no part (OCI HTTP, and unix sockets for the sidecars).
+    expect((podSpec(one(objs, 'Deployment', `${P}-registry`)).volumes ?? []).map((v) => v.name)).not.toContain('grpc-token');
+    // Policies by default: ipam's gRPC port only from vk-provider.
+    const np = one(objs, 'NetworkPolicy', `${P}-ipam`).spec as { ingress: Array<{ ports: Array<{ port: number }>; from?: unknown[] }> };
+    expect(np.ingress[1]).toEqual({ ports: [{ port: 9090 }], from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mikrotik-kube', 'app.kubernetes.io/instance': 'mk', 'app.kubernetes.io/component': 'vk-provider' } } }] });
   });
 
   it('vk-provider Secrets: get only (no cluster-wide list or watch); with secretNamespaces, only there', () => {

@@ -1,6 +1,7 @@
 // gRPC clients with a default deadline on every call and transparent retry of
 // UNAVAILABLE with exponential backoff (grpc-js retry service config).
 import * as grpc from '@grpc/grpc-js';
+import { tokenFromFile, tokenInterceptor } from './token';
 
 export interface ClientOptions {
   /** Default deadline for calls that set none. */
@@ -11,6 +12,8 @@ export interface ClientOptions {
   maxBackoffMs?: number;
   maxMessageBytes?: number;
   credentials?: grpc.ChannelCredentials;
+  /** A file holding the bearer token sent on every call (servers with a tokenFile require it). */
+  tokenFile?: string;
 }
 
 type ClientCtor<C> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C;
@@ -47,7 +50,7 @@ export function createClient<C extends grpc.Client>(Ctor: ClientCtor<C>, address
     'grpc.enable_retries': attempts > 1 ? 1 : 0,
     'grpc.max_receive_message_length': max,
     'grpc.max_send_message_length': max,
-    interceptors: [deadlineInterceptor(opts.deadlineMs ?? 30_000)],
+    interceptors: [deadlineInterceptor(opts.deadlineMs ?? 30_000), ...(opts.tokenFile ? [tokenInterceptor(tokenFromFile(opts.tokenFile))] : [])],
   });
 }
 

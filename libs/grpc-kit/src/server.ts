@@ -5,6 +5,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { malformedRequest } from '@mikrotik-kube/proto';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { codeName, toServiceError } from './errors';
+import { tokenFromFile, tokenProblem, type TokenSource } from './token';
 
 interface LoggerLike {
   debug(msg: string, meta?: object): unknown;
@@ -18,6 +19,11 @@ export interface GrpcServerOptions {
   maxMessageBytes?: number;
   /** Extra channel options (e.g. keepalive). */
   channelOptions?: grpc.ChannelOptions;
+  /**
+   * A file holding the bearer token calls must carry (UNAUTHENTICATED otherwise);
+   * grpc.health.v1 stays open. Empty or unset: no authentication (unix sockets, tests).
+   */
+  tokenFile?: string;
 }
 
 type AnyHandler = (...args: never[]) => unknown;
@@ -31,9 +37,11 @@ export class GrpcServer {
   private readonly handled: Counter<'grpc_service' | 'grpc_method' | 'grpc_code'>;
   private readonly latency: Histogram<'grpc_service' | 'grpc_method'>;
   private readonly started: Counter<'grpc_service' | 'grpc_method'>;
+  private readonly token: TokenSource | undefined;
 
   constructor(private readonly opts: GrpcServerOptions) {
     const max = opts.maxMessageBytes ?? 4 * 1024 * 1024;
+    this.token = opts.tokenFile ? tokenFromFile(opts.tokenFile) : undefined;
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': max,
       'grpc.max_send_message_length': max,
@@ -90,6 +98,15 @@ export class GrpcServer {
     else this.opts.logger.info('rpc failed', { ...meta, details });
   }
 
+  /** A call refused before its handler: no or a wrong token, or a malformed request. */
+  private refusal(call: { metadata: grpc.Metadata; request?: unknown }): grpc.ServiceError | undefined {
+    const denied = this.token && tokenProblem(call.metadata, this.token);
+    if (denied) return { code: grpc.status.UNAUTHENTICATED, details: denied, message: denied } as grpc.ServiceError;
+    const malformed = malformedRequest(call.request);
+    if (malformed) return { code: grpc.status.INVALID_ARGUMENT, details: malformed, message: malformed } as grpc.ServiceError;
+    return undefined;
+  }
+
   private wrap(
     svc: string,
     name: string,
@@ -117,8 +134,8 @@ export class GrpcServer {
             callback(null, value);
           }
         };
-        const malformed = malformedRequest(call.request);
-        if (malformed) return finish({ code: grpc.status.INVALID_ARGUMENT, details: malformed } as grpc.ServiceError, null);
+        const refused = this.refusal(call);
+        if (refused) return finish(refused, null);
         try {
           const result = h.length >= 2 ? h(call, finish) : h(call);
           if (result && typeof (result as Promise<unknown>).then === 'function') {
@@ -146,9 +163,9 @@ export class GrpcServer {
       call.on('finish', () => end(grpc.status.OK));
       call.on('error', (err: grpc.ServiceError) => end(err.code ?? grpc.status.UNKNOWN, err.details));
       call.on('cancelled', () => end(grpc.status.CANCELLED));
-      const malformed = malformedRequest((call as { request?: unknown }).request);
-      if (malformed) {
-        call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: malformed, message: malformed });
+      const refused = this.refusal(call);
+      if (refused) {
+        call.emit('error', refused);
         return;
       }
       const result = h(call, ...rest);

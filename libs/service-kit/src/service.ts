@@ -12,7 +12,8 @@ import { Shutdown } from './shutdown';
 export interface BaseConfig {
   log: { level: string };
   http: { host: string; port: number };
-  grpc: { host: string; port: number; maxMessageBytes: number };
+  /** tokenFile: the bearer token our services share (a mounted Secret); empty = no authentication. */
+  grpc: { host: string; port: number; maxMessageBytes: number; tokenFile: string };
   shutdownTimeoutSeconds: number;
 }
 
@@ -40,6 +41,7 @@ const baseProperties: Record<string, JsonSchema> = {
       host: { type: 'string', default: '0.0.0.0' },
       port: { type: 'integer', minimum: 0, maximum: 65535, default: 9090 },
       maxMessageBytes: { type: 'integer', minimum: 1024, default: 4 * 1024 * 1024 },
+      tokenFile: { type: 'string', default: '' },
     },
   },
   shutdownTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 20 },

@@ -17,11 +17,13 @@ export interface GrpcPodServices extends PodServices {
 /** Image conversion and delivery can take minutes for big images. */
 const IMAGE_DEADLINE_MS = 15 * 60_000;
 
-export function grpcPodServices(addr: ServiceAddresses, deadlineMs = 60_000): GrpcPodServices {
-  const ipam = createClient(contracts.ipam().Ipam, addr.ipam, { deadlineMs });
-  const images = createClient(contracts.images().Images, addr.storage, { deadlineMs: IMAGE_DEADLINE_MS });
-  const volumes = createClient(contracts.images().Volumes, addr.storage, { deadlineMs });
-  const sup = createClient(contracts.supervisor().Supervisor, addr.supervisor, { deadlineMs });
+/** `tokenFile`: the bearer token the services require (grpc.tokenFile, shared by the release). */
+export function grpcPodServices(addr: ServiceAddresses, deadlineMs = 60_000, tokenFile = ''): GrpcPodServices {
+  const auth = tokenFile ? { tokenFile } : {};
+  const ipam = createClient(contracts.ipam().Ipam, addr.ipam, { deadlineMs, ...auth });
+  const images = createClient(contracts.images().Images, addr.storage, { deadlineMs: IMAGE_DEADLINE_MS, ...auth });
+  const volumes = createClient(contracts.images().Volumes, addr.storage, { deadlineMs, ...auth });
+  const sup = createClient(contracts.supervisor().Supervisor, addr.supervisor, { deadlineMs, ...auth });
 
   const supervisor: SupervisorService = {
     register: (unit) => unary(sup, 'Register', { unit }) as Promise<UnitStatus>,
