@@ -20,8 +20,9 @@ try {
   passed = r.numPassedTests;
   failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
   skipped = r.numPendingTests + r.numTodoTests;
-  // A file that failed to load counts as a failure even though it ran no test.
-  failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  // A file that failed outside any test (it did not load, or a beforeAll threw and its tests
+  // were skipped) counts as a failure even though no test in it failed.
+  failed += r.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
 } catch {
   failed = Math.max(failed, 1);
 }

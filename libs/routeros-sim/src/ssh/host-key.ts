@@ -1,8 +1,9 @@
 // The router's SSH host key: generated once (ed25519) and kept in the data dir, so its
 // fingerprint — which clients pin — survives restarts.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomicSync } from '@mikrotik-kube/atomic-file';
 import ssh2 from 'ssh2';
 
 export interface HostKey {
@@ -14,17 +15,10 @@ export interface HostKey {
 }
 
 export function loadHostKey(dataDir: string): HostKey {
-  const dir = join(dataDir, 'ssh');
-  const file = join(dir, 'ssh_host_ed25519_key');
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'routeros-sim' });
-    const fd = openSync(`${file}.tmp`, 'w', 0o600);
-    writeSync(fd, pair.private);
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(`${file}.tmp`, file);
-  }
+  const file = join(dataDir, 'ssh', 'ssh_host_ed25519_key');
+  // A temp name of its own per process: two simulators starting on one data dir each write a
+  // whole key and the later rename wins, so neither can read the other's half-written file.
+  if (!existsSync(file)) writeFileAtomicSync(file, ssh2.utils.generateKeyPairSync('ed25519', { comment: 'routeros-sim' }).private);
   const privateKey = readFileSync(file, 'utf8');
   const parsed = ssh2.utils.parseKey(privateKey);
   if (parsed instanceof Error) throw parsed;
