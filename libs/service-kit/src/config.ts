@@ -55,8 +55,10 @@ interface Leaf {
   schema: JsonSchema;
 }
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+// Words of a camelCase key; a run of capitals is one word (podCIDR → pod, CIDR), as users write it.
+const words = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2').split(' ');
+const kebab = (s: string) => words(s).join('-').toLowerCase();
+const snake = (s: string) => words(s).join('_').toUpperCase();
 
 function leaves(schema: JsonSchema, prefix: string[] = []): Leaf[] {
   if (schema.type === 'object' && schema.properties) {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, serviceSchema, type BaseConfig } from '../src';
+import { ConfigError, envName, flagName, loadConfig, serviceSchema, type BaseConfig } from '../src';
 
 interface TestConfig extends BaseConfig {
   routeros: { restUrl: string; timeoutMs: number; insecure: boolean };
@@ -43,6 +43,13 @@ function issuesOf(fn: () => unknown) {
 }
 
 describe('loadConfig', () => {
+  it('names env variables and flags by words, a run of capitals being one word', () => {
+    expect(envName('MK_', ['routeros', 'restUrl'])).toBe('MK_ROUTEROS_REST_URL');
+    expect(envName('MK_', ['network', 'podCIDR'])).toBe('MK_NETWORK_POD_CIDR');
+    expect(flagName(['network', 'podCIDR'])).toBe('--network.pod-cidr');
+    expect(flagName(['grpc', 'maxMessageBytes'])).toBe('--grpc.max-message-bytes');
+  });
+
   it('layers file < env < flags and fills defaults', () => {
     const file = yamlFile('routeros:\n  restUrl: https://file/rest\n  timeoutMs: 5\nhttp:\n  port: 1000\n');
     const { config, sources } = loadConfig<TestConfig>({
