@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { LeaseElector, SoloElector } from '@mikrotik-kube/boot-supervisor';
+import { loadLeaseElector, SoloElector } from '@mikrotik-kube/boot-supervisor';
 import { SimRouter, startSupervisor, unit, type SupervisorProcess } from './harness';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -28,8 +28,10 @@ const skip = requireControlPlane();
 describe.skipIf(skip)(`LeaseElector against kube-apiserver${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let cp: ControlPlane;
   let kc: KubeConfig;
+  let LeaseElector: Awaited<ReturnType<typeof loadLeaseElector>>;
 
   beforeAll(async () => {
+    LeaseElector = await loadLeaseElector();
     cp = await startControlPlane();
     kc = new KubeConfig();
     kc.loadFromFile(cp.kubeconfig);

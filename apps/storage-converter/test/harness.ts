@@ -112,7 +112,7 @@ export class Rig {
       args: ['--config', config, '--grpc.host', '127.0.0.1', '--grpc.port', String(grpcPort), '--http.host', '127.0.0.1', '--http.port', '0'],
     });
     this.procs.push(proc);
-    await proc.waitForLine(/"message":"listening"/, 60_000);
+    await proc.waitForLine(/"message":"ready"/, 60_000);
     const defs = contracts.images();
     const images = createClient(defs.Images, `127.0.0.1:${grpcPort}`, { deadlineMs: 120_000, maxAttempts: 1 });
     const volumes = createClient(defs.Volumes, `127.0.0.1:${grpcPort}`, { deadlineMs: 60_000, maxAttempts: 1 });

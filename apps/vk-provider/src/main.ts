@@ -1,47 +1,25 @@
-// vk-provider: pods → RouterOS containers. Wiring only: config, the router
-// client, the service clients and the pod core (core/), then either — with
-// --standalone — the pods file loop and its status API, or — in cluster mode
-// (Virtual Kubelet) — the Node, its lease and the pods bound to it.
-import { dirname, resolve } from 'node:path';
+// vk-provider: pods → RouterOS containers. Wiring only: config, then either — with
+// --standalone — the standalone part (libs/vk-provider/src/standalone/part.ts, also hosted by
+// the all-in-one process), or — in cluster mode (Virtual Kubelet) — the router client, the
+// service clients, the pod core, the Node, its lease and the pods bound to it.
 import { LeaderElector, leaderIdentity } from '@mikrotik-kube/leader-election';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
-import { createService } from '@mikrotik-kube/service-kit';
-import { type ClusterNode, ClusterPods, EventRecorder, grpcPodServices, kubeClients, kubeEnvLookups, type Kubelet, kubeletSources, leaderLeaseName, type PodEvents, PodFileSource, PodInformer, PodLifecycle, prepareKubelet, reconcileMetrics, Reconciler, reportPods, resolvePodEnv, routerAddress, StandaloneController, startClusterNode, statusRoutes, type UnitStatus, UnitWatch, type VkConfig, vkSchema } from '@mikrotik-kube/vk-provider';
+import { createService, servePart } from '@mikrotik-kube/service-kit';
+import { grpcPodServices, podCore, reportPods, startStandalone, UnitWatch, type VkConfig, vkSchema } from '@mikrotik-kube/vk-provider';
+import { type ClusterNode, ClusterPods, EventRecorder, kubeClients, kubeEnvLookups, type Kubelet, kubeletSources, leaderLeaseName, PodInformer, prepareKubelet, resolvePodEnv, routerAddress, startClusterNode } from '@mikrotik-kube/vk-provider/cluster';
 
 // --kubeconfig and --node-name as virtual-kubelet's command line has them.
 const flagAliases = { kubeconfig: 'cluster.kubeconfig', 'node-name': 'cluster.node-name' };
 const svc = createService<VkConfig>({ name: 'vk-provider', envPrefix: 'VK_PROVIDER_', schema: vkSchema, flagAliases });
 const { config, logger, shutdown } = svc;
 
-const router = clientFromConfig(config.routeros);
-shutdown.add('routeros client', () => router.close());
-const services = grpcPodServices(config.services, config.services.deadlineMs, config.grpc.tokenFile);
-shutdown.add('service clients', () => services.close());
 const r = config.reconcile;
 
-function podCore(units: () => ReadonlyMap<string, UnitStatus>, events?: PodEvents): Reconciler {
-  const lifecycle = new PodLifecycle({
-    router,
-    services,
-    rootDirBase: config.containers.rootDir,
-    architecture: config.containers.architecture,
-    logger,
-    stopTimeoutMs: r.stopTimeoutSeconds * 1000,
-    extractTimeoutMs: r.extractTimeoutSeconds * 1000,
-    events,
-  });
-  const reconciler: Reconciler = new Reconciler({
-    router,
-    services,
-    lifecycle,
-    logger,
-    concurrency: r.concurrency,
-    metrics: reconcileMetrics(svc.metrics, () => reconciler.records.values(), units),
-  });
-  return reconciler;
-}
-
 async function clusterMode(): Promise<void> {
+  const router = clientFromConfig(config.routeros);
+  shutdown.add('routeros client', () => router.close());
+  const services = grpcPodServices(config.services, config.services.deadlineMs, config.grpc.tokenFile);
+  shutdown.add('service clients', () => services.close());
   const c = config.cluster;
   const kube = kubeClients(c.kubeconfig);
   const hostIP = routerAddress(config.routeros.url);
@@ -54,7 +32,7 @@ async function clusterMode(): Promise<void> {
     logger,
   });
   const lookups = kubeEnvLookups(kube.core, hostIP, (pod) => services.ipam.allocate(`${pod.metadata?.namespace || 'default'}/${pod.metadata?.name}`, pod.metadata?.annotations?.['mikrotik.io/network'] ?? ''));
-  const reconciler = podCore(() => units.units, events);
+  const reconciler = podCore({ config, router, services, logger, metrics: svc.metrics, units: () => units.units, events });
   const units = new UnitWatch(services.supervisor, logger, { onChange: (s) => pods.unitChanged(s), onConnect: () => pods.supervisorConnected() });
   const pods = new ClusterPods({
     informer,
@@ -127,29 +105,4 @@ async function clusterMode(): Promise<void> {
   svc.markReady();
 }
 
-async function standaloneMode(): Promise<void> {
-  const reconciler = podCore(() => units.units);
-  // A relative pods file is relative to the config file, like any path in it.
-  const configIndex = process.argv.indexOf('--config');
-  const configDir = configIndex > 0 && process.argv[configIndex + 1] ? dirname(resolve(process.argv[configIndex + 1] as string)) : process.cwd();
-  const source = new PodFileSource(resolve(configDir, config.podsFile), r.debounceMs, () => controller.trigger('pods file changed'));
-  const controller = new StandaloneController({ source, reconciler, logger, resyncMs: r.resyncSeconds * 1000 });
-
-  const units = new UnitWatch(services.supervisor, logger, {
-    // The supervisor may have restarted without a state file: register again.
-    onConnect: () => {
-      reconciler.forgetRegistrations();
-      controller.trigger('supervisor connected');
-    },
-  });
-
-  await svc.startOps({ routes: statusRoutes(() => reportPods(reconciler.records.values(), units.units), () => source.state) });
-  shutdown.add('supervisor watch', () => units.stop());
-  shutdown.add('reconcile loop', () => controller.stop());
-  units.start();
-  controller.start();
-  logger.info('standalone mode', { podsFile: source.state.path, router: config.routeros.url, services: config.services });
-  svc.markReady();
-}
-
-await (config.standalone ? standaloneMode() : clusterMode());
+await (config.standalone ? servePart(svc, startStandalone(svc, config, svc.configFile)) : clusterMode());

@@ -161,7 +161,7 @@ describe.skipIf(!!skip)(`chart mikrotik-kube against a real API server ${skip ??
       contexts: [{ name: 'vk', cluster: 'cp', user: 'vk' }],
       currentContext: 'vk',
     });
-    const { requestServingCertificate } = await import('@mikrotik-kube/vk-provider');
+    const { requestServingCertificate } = await import('@mikrotik-kube/vk-provider/cluster');
     const logger = createLogger('chart-test', 'error');
     const abort = new AbortController();
     const issued = requestServingCertificate({ kubeConfig: kc, nodeName: 'mikrotik', ipAddresses: ['10.244.1.17'], logger, pollMs: 200, signal: abort.signal });

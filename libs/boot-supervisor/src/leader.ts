@@ -6,9 +6,8 @@
 // Unlike vk-provider, a supervisor that lost leadership does not exit: once its
 // work has stopped (onChange(false) settled) it campaigns again as a standby with
 // a fresh elector, since activate() rebuilds its state from the state file.
-import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
-import { LeaderElector as LeaseCampaign } from '@mikrotik-kube/leader-election';
-import type { LoggerLike } from './supervisor';
+// The Kubernetes client (≈ 75 MB of memory) is loaded only when there is a cluster.
+import type { LeaseElectorOptions } from './lease-elector';
 
 /** Called when leadership is won (true) or lost (false); a returned promise is awaited before campaigning again. */
 export type LeadershipChange = (leading: boolean) => unknown;
@@ -35,76 +34,14 @@ export class SoloElector implements LeaderElector {
   }
 }
 
-export interface LeaseElectorOptions {
-  kubeConfig: KubeConfig;
-  namespace: string;
-  name: string;
-  identity: string;
-  /** Whole seconds are written to the Lease (rounded up). */
-  leaseDurationMs: number;
-  /** Give up leadership if no renewal succeeded for this long (< leaseDurationMs, > 1.2 × retryPeriodMs). */
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-  logger: LoggerLike;
-}
-
-export class LeaseElector implements LeaderElector {
-  leading = false;
-  private readonly api: CoordinationV1Api;
-  private campaign: LeaseCampaign;
-  private running = false;
-  private onChange: LeadershipChange = () => undefined;
-
-  constructor(private readonly o: LeaseElectorOptions) {
-    this.api = o.kubeConfig.makeApiClient(CoordinationV1Api);
-    // Built here so bad timings fail at startup, not at the first election.
-    this.campaign = this.newCampaign();
-  }
-
-  async start(onChange: LeadershipChange): Promise<void> {
-    this.onChange = onChange;
-    this.running = true;
-    this.campaign.start();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.campaign.stop();
-    // Stop acting before handing the lease over, or a standby could act while we still do.
-    if (this.leading) await this.change(false);
-    await this.campaign.release();
-  }
-
-  private newCampaign(): LeaseCampaign {
-    const { kubeConfig: _, leaseDurationMs, renewDeadlineMs, retryPeriodMs, ...o } = this.o;
-    return new LeaseCampaign({
-      ...o,
-      coordination: this.api,
-      leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
-      renewDeadlineSeconds: renewDeadlineMs / 1000,
-      retryPeriodSeconds: retryPeriodMs / 1000,
-      onStartedLeading: () => this.change(true),
-      onStoppedLeading: async () => {
-        await this.change(false);
-        if (!this.running) return;
-        this.campaign = this.newCampaign();
-        this.campaign.start();
-      },
-    });
-  }
-
-  private async change(leading: boolean): Promise<void> {
-    this.leading = leading;
-    await this.onChange(leading);
-  }
-}
-
 /** A Lease elector when a kubeconfig is given or the process runs in a cluster; else solo. */
-export function createElector(o: Omit<LeaseElectorOptions, 'kubeConfig'> & { kubeconfig: string }): LeaderElector {
-  const { kubeconfig, ...rest } = o;
-  const kc = new KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else if (process.env['KUBERNETES_SERVICE_HOST']) kc.loadFromCluster();
-  else return new SoloElector();
-  return new LeaseElector({ ...rest, kubeConfig: kc });
+export async function createElector(o: Omit<LeaseElectorOptions, 'kubeConfig'> & { kubeconfig: string }): Promise<LeaderElector> {
+  if (!o.kubeconfig && !process.env['KUBERNETES_SERVICE_HOST']) return new SoloElector();
+  const { leaseElector } = await import('./lease-elector');
+  return leaseElector(o);
+}
+
+/** The Lease elector class, loaded on demand (tests against a real API server). */
+export async function loadLeaseElector(): Promise<typeof import('./lease-elector').LeaseElector> {
+  return (await import('./lease-elector')).LeaseElector;
 }

@@ -4,3 +4,4 @@ export { createClient, unary, closeClient } from './client';
 export type { ClientOptions } from './client';
 
 export { GrpcError, grpcError, toServiceError, codeName, status } from './errors';
+export { serveGrpcPart, serviceGrpcServer } from './part';

@@ -9,3 +9,5 @@ export { Reconciler } from './reconcile';
 export { restRouter } from './router-rest';
 export { ipamHandlers } from './service';
 export { syncUntilDone } from './startup';
+export { ipamPart } from './part';
+export type { IpamPart } from './part';

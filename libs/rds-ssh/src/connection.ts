@@ -1,7 +1,7 @@
 // One persistent SSH connection per target. Each command runs on its own exec channel
 // (bounded by a semaphore), with a timeout. A connection that drops fails the commands
 // in flight with a retryable error; the next command reconnects, with backoff.
-import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { RdsError } from './errors';
 import { checkHostKey, type HostKeyPolicy } from './host-key';
 import { Semaphore } from './semaphore';
@@ -106,7 +106,9 @@ export class SshConnection {
     throw last ?? new RdsError('transport', 'connect failed');
   }
 
-  private connectOnce(): Promise<Client> {
+  private async connectOnce(): Promise<Client> {
+    // Loaded on first use: a process that never connects (storage-converter without SFTP) saves its memory.
+    const { default: ssh2 } = await import('ssh2');
     const t = this.target;
     const port = t.port ?? 22;
     let refused: string | undefined;

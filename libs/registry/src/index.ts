@@ -10,3 +10,5 @@ export { ProxyBlobStore } from './proxy/proxy-blob-store';
 export { ProxyManifestStore } from './proxy/proxy-manifest-store';
 export { UpstreamResolver } from './proxy/upstreams';
 export { openFsStorage, removeLeftovers } from './storage/fs-storage';
+export { collectGarbageOnce, registryPart } from './part';
+export type { RegistryPart } from './part';

@@ -48,6 +48,8 @@ export interface LoadedConfig<T> {
   sources: Map<string, string>;
   /** Values of extraFlags that were given. */
   extras: Record<string, string | boolean>;
+  /** The config file read, if any (paths in it are relative to its directory). */
+  configFile?: string;
 }
 
 interface Leaf {
@@ -183,14 +185,14 @@ function parseArgs(argv: string[], opts: LoadConfigOptions, flagLeaves: Map<stri
   return out;
 }
 
-function describeAjvError(e: ErrorObject, sources: Map<string, string>, opts: LoadConfigOptions): ConfigIssue {
+function describeAjvError(e: ErrorObject, sources: Map<string, string>, envPrefix: string): ConfigIssue {
   const base = e.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (e.keyword === 'required') {
     const path = [...base, String((e.params as { missingProperty: string }).missingProperty)];
     return {
       field: path.join('.'),
       source: 'missing',
-      message: `is required (set it in the config file, env ${envName(opts.envPrefix, path)} or flag ${flagName(path)})`,
+      message: `is required (set it in the config file, env ${envName(envPrefix, path)} or flag ${flagName(path)})`,
     };
   }
   if (e.keyword === 'additionalProperties') {
@@ -256,11 +258,19 @@ export function loadConfig<T>(opts: LoadConfigOptions): LoadedConfig<T> {
   }
   if (issues.length) throw new ConfigError(issues);
 
+  return { config: validateConfig<T>(opts.schema, data, sources, opts.envPrefix), sources, extras: args.extras, ...(configFile ? { configFile } : {}) };
+}
+
+/**
+ * Checks `data` against `schema` and fills in its defaults (in place). `sources` names where
+ * each leaf came from; the all-in-one process uses it for the service configs it derives.
+ */
+export function validateConfig<T>(schema: JsonSchema, data: Record<string, unknown>, sources = new Map<string, string>(), envPrefix = ''): T {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
   addFormats(ajv);
-  const validate = ajv.compile(opts.schema);
+  const validate = ajv.compile(schema);
   if (!validate(data)) {
-    throw new ConfigError((validate.errors ?? []).map((e) => describeAjvError(e, sources, opts)));
+    throw new ConfigError((validate.errors ?? []).map((e) => describeAjvError(e, sources, envPrefix)));
   }
-  return { config: data as T, sources, extras: args.extras };
+  return data as T;
 }

@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig, envName, flagName } from './config';
+export { ConfigError, loadConfig, envName, flagName, validateConfig } from './config';
 export type { ConfigIssue, JsonSchema, LoadConfigOptions, LoadedConfig } from './config';
 export { createLogger, LOG_LEVELS } from './logger';
 export type { Logger } from './logger';
@@ -8,5 +8,7 @@ export type { OpsServer, OpsServerOptions, Readiness, RouteHandler } from './htt
 export { Shutdown } from './shutdown';
 export { every } from './every';
 export type { Every } from './every';
-export { createService, serviceSchema } from './service';
-export type { BaseConfig, Service, ServiceOptions } from './service';
+export { configOrExit, createService, grpcSchema, serviceSchema } from './service';
+export type { BaseConfig, OpsConfig, Service, ServiceOptions } from './service';
+export { servePart } from './part';
+export type { Host, Running, ServeOptions } from './part';

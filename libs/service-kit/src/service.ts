@@ -8,13 +8,17 @@ import { createLogger, LOG_LEVELS, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { Shutdown } from './shutdown';
 
-/** Config every service shares; service schemas extend it with serviceSchema(). */
-export interface BaseConfig {
+/** What createService reads: logs, the ops port and the shutdown bound. */
+export interface OpsConfig {
   log: { level: string };
   http: { host: string; port: number };
+  shutdownTimeoutSeconds: number;
+}
+
+/** Config every service shares; service schemas extend it with serviceSchema(). */
+export interface BaseConfig extends OpsConfig {
   /** tokenFile: the bearer token our services share (a mounted Secret); empty = no authentication. */
   grpc: { host: string; port: number; maxMessageBytes: number; tokenFile: string };
-  shutdownTimeoutSeconds: number;
 }
 
 const baseProperties: Record<string, JsonSchema> = {
@@ -47,10 +51,13 @@ const baseProperties: Record<string, JsonSchema> = {
   shutdownTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 20 },
 };
 
-/** A strict object schema with the base properties plus the service's own. */
+/** A strict object schema with the base properties plus the service's own (which may replace a base one). */
 export function serviceSchema(properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
   return { type: 'object', additionalProperties: false, properties: { ...baseProperties, ...properties }, required };
 }
+
+/** The base `grpc` section's schema, for a process that narrows it. */
+export const grpcSchema: JsonSchema = baseProperties['grpc'] as JsonSchema;
 
 export interface ServiceOptions {
   name: string;
@@ -63,10 +70,12 @@ export interface ServiceOptions {
   flagAliases?: Record<string, string>;
 }
 
-export interface Service<C extends BaseConfig> {
+export interface Service<C extends OpsConfig> {
   name: string;
   config: C;
   extras: Record<string, string | boolean>;
+  /** The config file given (--config or <PREFIX>CONFIG), if any. */
+  configFile?: string;
   logger: Logger;
   metrics: Registry;
   shutdown: Shutdown;
@@ -76,29 +85,35 @@ export interface Service<C extends BaseConfig> {
   readonly ready: boolean;
 }
 
+/** Runs `build`; a ConfigError it throws is printed and the process exits 2 (before anything started). */
+export function configOrExit<T>(name: string, build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
 /**
  * Loads config (exits 2 with a clear message on a config error), creates the
  * logger and metrics and installs signal handlers.
  */
-export function createService<C extends BaseConfig>(opts: ServiceOptions): Service<C> {
-  let loaded;
-  try {
-    loaded = loadConfig<C>({
+export function createService<C extends OpsConfig>(opts: ServiceOptions): Service<C> {
+  const loaded = configOrExit(opts.name, () =>
+    loadConfig<C>({
       schema: opts.schema,
       argv: opts.argv ?? process.argv.slice(2),
       env: opts.env ?? process.env,
       envPrefix: opts.envPrefix,
       ...(opts.extraFlags ? { extraFlags: opts.extraFlags } : {}),
       ...(opts.flagAliases ? { flagAliases: opts.flagAliases } : {}),
-    });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${opts.name}: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const { config, extras } = loaded;
+    }),
+  );
+  const { config, extras, configFile } = loaded;
   const logger = createLogger(opts.name, config.log.level);
   const metrics = createMetricsRegistry(opts.name);
   const shutdown = new Shutdown(logger, config.shutdownTimeoutSeconds * 1000);
@@ -108,6 +123,7 @@ export function createService<C extends BaseConfig>(opts: ServiceOptions): Servi
     name: opts.name,
     config,
     extras,
+    ...(configFile ? { configFile } : {}),
     logger,
     metrics,
     shutdown,

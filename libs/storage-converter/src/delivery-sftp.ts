@@ -3,7 +3,7 @@
 // file behind.
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
 import { checkHostKey, type HostKeyPolicy } from '@mikrotik-kube/rds-ssh';
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { throttle, type ProgressFn } from './converter';
@@ -22,9 +22,11 @@ export interface SftpTarget {
   readyTimeoutMs: number;
 }
 
-function connect(t: SftpTarget): Promise<ssh2.Client> {
+async function connect(t: SftpTarget): Promise<ssh2.Client> {
+  // Loaded on first use: without SFTP delivery the process never pays for it.
+  const { Client } = (await import('ssh2')).default;
   return new Promise((resolve, reject) => {
-    const c = new ssh2.Client();
+    const c = new Client();
     let refused: string | undefined;
     c.once('ready', () => resolve(c));
     c.once('error', (err) => reject(refused ? new Error(refused) : err));

@@ -16,3 +16,5 @@ export { parseRouterArch } from './platform';
 export { progressPrinter } from './progress-bar';
 export { imagesHandlers, volumesHandlers } from './service';
 export { VolumeManager } from './volumes';
+export { storagePart } from './part';
+export type { StoragePart } from './part';

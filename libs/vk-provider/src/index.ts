@@ -1,27 +1,13 @@
-// The vk-provider service's modules; apps/vk-provider wires them into its process (and the all-in-one entry can host them too).
+// The vk-provider service's modules; apps/vk-provider wires them into its process (and the all-in-one
+// process hosts the standalone part). Cluster mode's modules are '@mikrotik-kube/vk-provider/cluster' (cluster.ts),
+// apart so that standalone never loads the Kubernetes client (≈ 75 MB of memory).
 export { grpcPodServices } from './clients/grpc-services';
-export { startClusterNode } from './cluster/cluster-node';
-export type { ClusterNode } from './cluster/cluster-node';
-export { resolvePodEnv } from './cluster/env-sources';
-export { EventRecorder } from './cluster/events';
-export { kubeClients, kubeEnvLookups } from './cluster/kube';
-export { prepareKubelet } from './cluster/kubelet';
-export type { Kubelet } from './cluster/kubelet';
-export { leaderLeaseName } from './cluster/leader-lease';
-export { routerAddress } from './cluster/node-shape';
-export { ClusterPods } from './cluster/pod-controller';
-export { PodInformer } from './cluster/pod-informer';
-export { requestServingCertificate } from './cluster/serving-cert';
-export { kubeletSources } from './cluster/pod-logs';
 export { vkSchema } from './config';
 export type { VkConfig } from './config';
-export { reconcileMetrics } from './core/metrics';
-export { PodLifecycle } from './core/pod-lifecycle';
+export { podCore } from './core/pod-core';
+export type { PodCoreOptions } from './core/pod-core';
 export { reportPods } from './core/pod-status';
-export { Reconciler } from './core/reconciler';
-export type { PodEvents, UnitStatus } from './core/services';
 export { UnitWatch } from './core/unit-watch';
-export { StandaloneController } from './standalone/controller';
-export { parsePodFile, PodFileSource } from './standalone/pod-file';
-export { statusRoutes } from './standalone/status-routes';
+export { startStandalone } from './standalone/part';
+export { parsePodFile } from './standalone/pod-file';
 export { renderStatus } from './standalone/status-table';

@@ -1,0 +1,15 @@
+// vk-provider's cluster mode (Virtual Kubelet node): its modules, apart from index.ts so that only
+// cluster mode loads the Kubernetes client.
+export { startClusterNode } from './cluster/cluster-node';
+export type { ClusterNode } from './cluster/cluster-node';
+export { resolvePodEnv } from './cluster/env-sources';
+export { EventRecorder } from './cluster/events';
+export { kubeClients, kubeEnvLookups } from './cluster/kube';
+export { prepareKubelet } from './cluster/kubelet';
+export type { Kubelet } from './cluster/kubelet';
+export { leaderLeaseName } from './cluster/leader-lease';
+export { routerAddress } from './cluster/node-shape';
+export { ClusterPods } from './cluster/pod-controller';
+export { PodInformer } from './cluster/pod-informer';
+export { requestServingCertificate } from './cluster/serving-cert';
+export { kubeletSources } from './cluster/pod-logs';
