@@ -72,7 +72,7 @@ cluster-images: install deps build testenv
 	@bash tools/images/test-images.sh
 
 ## bench: every benchmark under tools/bench (us and a real peer on the same work; prints ratios)
-bench: install deps gen testenv
+bench: install deps gen build testenv
 	@for b in tools/bench/*-bench.ts; do echo "== $$b"; node --import tsx "$$b" || exit 1; done
 
 ## images: the OCI image index (linux/amd64 + linux/arm64) of every service, no Docker needed:

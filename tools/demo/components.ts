@@ -176,3 +176,46 @@ export const demoComponents: DemoComponent[] = [
     describe: (ctx) => `standalone on ${ctx.urls['podsFile']}; status at ${ctx.urls['status']}/api/v1/pods`,
   },
 ];
+
+/**
+ * The same system as one all-in-one process (apps/mikrotik-kube): the simulator, then
+ * mikrotik-kube with the embedded registry, configured with the seed's config.yaml keys. The
+ * pods file starts empty and gets deploy/boot-order.yaml once the demo image is in the registry.
+ */
+export const allInOneComponents: DemoComponent[] = [
+  demoComponents[0] as DemoComponent,
+  {
+    name: 'mikrotik-kube',
+    entry: 'apps/mikrotik-kube/src/main.ts',
+    ports: ['http', 'registry', 'fetch'],
+    args: (ctx) => {
+      const dir = join(ctx.dataDir, 'mikrotik-kube');
+      mkdirSync(dir, { recursive: true });
+      ctx.urls['podsFile'] = join(dir, 'boot-order.yaml');
+      writeFileSync(ctx.urls['podsFile'], '');
+      const config = writeConfig(ctx, 'mikrotik-kube/config', {
+        standalone: true,
+        podsFile: 'boot-order.yaml',
+        dataDir: 'data',
+        routeros: { restUrl: rest(ctx), user: DEMO_USER, password: DEMO_PASSWORD },
+        network: { podCIDR: ctx.network.cidr, bridgeName: ctx.network.bridge, gateway: ctx.network.gateway, dns: ctx.network.dns },
+        storage: { gcIntervalMinutes: 0 },
+        delivery: { mode: 'fetch', fetch: { host: '127.0.0.1', port: port(ctx, 'mikrotik-kube.fetch') } },
+        systemd: { pollIntervalMs: 500, maxRestarts: 5, backoff: { initialMs: 2000 } },
+        registry: { enabled: true, listen: `127.0.0.1:${port(ctx, 'mikrotik-kube.registry')}`, hosts: [DEMO_REGISTRY_HOST], upstreams: [] },
+        reconcile: { resyncSeconds: 10 },
+        http: { host: '127.0.0.1', port: port(ctx, 'mikrotik-kube.http') },
+      });
+      return ['--standalone', '--config', config];
+    },
+    ready: /"message":"ready"/,
+    async onReady(ctx) {
+      ctx.urls['status'] = `http://127.0.0.1:${port(ctx, 'mikrotik-kube.http')}`;
+      ctx.urls['registry'] = `http://127.0.0.1:${port(ctx, 'mikrotik-kube.registry')}`;
+      const layout = join(ctx.dataDir, 'demo-image');
+      await pushLayout(layout, await writeDemoImage(layout, '1', 'arm64'), ctx.urls['registry'], 'demo/app', '1');
+      copyFileSync(ctx.urls['podsFileSource'] ?? join(repoRoot, 'deploy/boot-order.yaml'), ctx.urls['podsFile'] as string);
+    },
+    describe: (ctx) => `all-in-one on ${ctx.urls['podsFile']}; status at ${ctx.urls['status']}/api/v1/pods, registry ${ctx.urls['registry']}`,
+  },
+];

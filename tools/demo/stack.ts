@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, repoRoot, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
+import { freePort, repoRoot, startProcess, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { DEMO_NETWORK, type DemoComponent, type DemoContext, type PodNetwork } from './components';
 
 export interface Stack {
@@ -23,6 +23,14 @@ export interface StackOptions {
   network?: PodNetwork;
   /** Pods file vk-provider starts with (default deploy/boot-order.yaml). */
   podsFile?: string;
+  /** Run the services' bundles from `make build` (dist/apps/<name>/main.js, what the image runs) instead of their sources. */
+  built?: boolean;
+}
+
+/** apps/<name>/src/main.ts → dist/apps/<name>/main.js */
+function bundleOf(entry: string): string | undefined {
+  const m = /^apps\/([^/]+)\/src\/main\.ts$/.exec(entry);
+  return m ? `dist/apps/${m[1]}/main.js` : undefined;
 }
 
 export async function startStack(components: DemoComponent[], opts: StackOptions = {}): Promise<Stack> {
@@ -40,7 +48,10 @@ export async function startStack(components: DemoComponent[], opts: StackOptions
     return out;
   };
   const launch = async (c: DemoComponent, a: string[]) => {
-    const proc = startTsProcess(c.entry, { args: a, env: c.env?.(ctx) ?? {} });
+    const bundle = opts.built ? bundleOf(c.entry) : undefined;
+    if (bundle && !existsSync(join(repoRoot, bundle))) throw new Error(`${bundle} is missing (run make build)`);
+    const env = c.env?.(ctx) ?? {};
+    const proc = bundle ? startProcess(process.execPath, [join(repoRoot, bundle), ...a], { env }) : startTsProcess(c.entry, { args: a, env });
     const entry = started.find((s) => s.name === c.name);
     if (entry) entry.proc = proc;
     else started.push({ name: c.name, proc });
