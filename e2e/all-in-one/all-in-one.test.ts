@@ -1,11 +1,11 @@
 // The all-in-one process (apps/mikrotik-kube) end to end: the simulator and one mikrotik-kube
 // process hosting the registry, ipam, storage-converter, boot-supervisor and vk-provider,
 // configured with the seed's config.yaml keys, bringing deploy/boot-order.yaml up in boot order.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
-import { startTsProcess } from '@mikrotik-kube/test-support';
+import { startTsProcess, waitFor } from '@mikrotik-kube/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { allInOneComponents, DEMO_PASSWORD, DEMO_USER, podNetwork, pods, showcase, startStack, type Stack } from '@mikrotik-kube/demo-stack';
@@ -83,6 +83,72 @@ describe('mikrotik-kube all-in-one', () => {
     expect(unknown.out).toContain('network.podCidr');
     expect((await router.veths.list()).length).toBe(before);
   }, 120_000);
+
+  // What the boot supervisor logged since `from` (an offset in the process output): units by message.
+  const supervisorLog = (from: number) => {
+    const lines = stack.proc('mikrotik-kube').output().slice(from).split('\n').filter((l) => l.startsWith('{'));
+    const entries = lines.map((l) => JSON.parse(l) as { component?: string; message: string; unit?: string }).filter((e) => e.component === 'boot-supervisor');
+    return (message: string) => entries.filter((e) => e.message === message).map((e) => e.unit);
+  };
+  const bootOrder = ['infra/dns', 'default/db', 'default/web', 'default/worker'];
+  /** Every pod Running and ready again, started after `since`; the pods by name. */
+  const upAgainAfter = async (since: number) =>
+    waitFor(async () => {
+      const list = await pods(status);
+      return list.length === 4 && list.every((p) => p.status?.containerStatuses?.[0]?.ready && startedAt(p) > since) ? list : undefined;
+    }, 90_000, 250);
+  const expectInOrder = (list: V1Pod[]) => {
+    const at = new Map(list.map((p) => [`${p.metadata?.namespace}/${p.metadata?.name}`, startedAt(p)]));
+    for (let i = 1; i < bootOrder.length; i++) expect(at.get(bootOrder[i] as string), bootOrder[i]).toBeGreaterThan(at.get(bootOrder[i - 1] as string) as number);
+  };
+  const rebootRouter = async () => {
+    await stack.proc('routeros-sim').stop('SIGTERM', 15_000);
+    await stack.restart('routeros-sim');
+  };
+
+  it('bootPolicy supervisor: containers are start-on-boot=no; after a router reboot the supervisor starts them in dependency order', async () => {
+    const mine = (await router.containers.list()).filter((c) => c.comment?.startsWith('mikrotik-kube:vk'));
+    expect(mine.map((c) => c.startOnBoot)).toEqual([false, false, false, false]);
+    const from = stack.proc('mikrotik-kube').output().length;
+    const since = Date.now();
+    await rebootRouter();
+    expectInOrder(await upAgainAfter(since));
+    const log = supervisorLog(from);
+    expect(log('router rebooted; running the boot sequence again')).toHaveLength(1);
+    // RouterOS started none of them itself: the supervisor started each, in order; nothing was adopted.
+    expect(log('unit started')).toEqual(bootOrder);
+    expect(log('unit adopted')).toEqual([]);
+  }, 150_000);
+
+  it('when the router boots with mikrotik-kube (start-on-boot=yes itself), its supervisor starts the pods in order from its state file', async () => {
+    await stack.proc('mikrotik-kube').stop('SIGTERM', 30_000);
+    const since = Date.now();
+    await rebootRouter();
+    // The router came up with every pod's container stopped, and nobody to start them yet.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await router.containers.list()).filter((c) => c.comment?.startsWith('mikrotik-kube:vk')).map((c) => c.state)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
+    await stack.restart('mikrotik-kube');
+    expectInOrder(await upAgainAfter(since));
+    expect(supervisorLog(0)('unit started')).toEqual(bootOrder);
+  }, 150_000);
+
+  it('bootPolicy router: the flag is aligned on the running containers and RouterOS starts them itself on boot; the supervisor adopts them', async () => {
+    const file = join(stack.ctx.dataDir, 'mikrotik-kube/config.yaml');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}bootPolicy: router\n`);
+    await stack.proc('mikrotik-kube').stop('SIGTERM', 30_000);
+    await stack.restart('mikrotik-kube');
+    const ours = async () => (await router.containers.list()).filter((c) => c.comment?.startsWith('mikrotik-kube:vk'));
+    // restartPolicy Always pods only; the worker (OnFailure) is left to the supervisor.
+    await waitFor(async () => (await ours()).filter((c) => c.startOnBoot).length === 3, 30_000, 200);
+    expect((await ours()).filter((c) => !c.startOnBoot).map((c) => c.name)).toEqual(['default_worker_worker']);
+    const from = stack.proc('mikrotik-kube').output().length;
+    const since = Date.now();
+    await rebootRouter();
+    await upAgainAfter(since);
+    const log = supervisorLog(from);
+    expect(log('unit adopted').sort()).toEqual(['default/db', 'default/web', 'infra/dns']);
+    expect(log('unit started')).toEqual(['default/worker']);
+  }, 150_000);
 
   it('stops cleanly on SIGTERM', async () => {
     const exit = await stack.proc('mikrotik-kube').stop('SIGTERM', 30_000);

@@ -77,7 +77,7 @@ describe('vk-provider standalone', () => {
     expect(db.workdir).toBe('/var/lib/db');
     expect(db.hostname).toBe('db');
     expect(db.logging).toBe(true);
-    expect(db.startOnBoot).toBe(true);
+    expect(db.startOnBoot).toBe(false); // bootPolicy supervisor: the supervisor starts it after a reboot
     expect(db.comment).toMatch(/^mikrotik-kube:vk pod=default\/db container=db hash=[0-9a-f]{16}$/);
     const env = await router.containers.envs.list('default_db_db');
     expect(Object.fromEntries(env.map((e) => [e.key, e.value]))).toEqual({ DATA_DIR: '/var/lib/db', DB_URL: 'file:///var/lib/db/main.db' });
@@ -86,7 +86,7 @@ describe('vk-provider standalone', () => {
     const web = await router.containers.get('default_web_web');
     expect(web.raw['memory-high']).toBe(String(64 * 1024 * 1024));
     const worker = await router.containers.get('default_worker_worker');
-    expect(worker.startOnBoot).toBe(false); // restartPolicy OnFailure
+    expect(worker.startOnBoot).toBe(false);
   });
 
   it('restarts a crashed container with backoff visible in the status', async () => {

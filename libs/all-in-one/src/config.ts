@@ -9,7 +9,7 @@ import { registrySchema, type RegistryConfig } from '@mikrotik-kube/registry';
 import { routerOsConnectionSchema, type RouterOsConnectionConfig } from '@mikrotik-kube/routeros-rest';
 import { grpcSchema, type JsonSchema, type OpsConfig, serviceSchema } from '@mikrotik-kube/service-kit';
 import { type StorageConfig, storageSchema } from '@mikrotik-kube/storage-converter';
-import { type VkConfig, vkSchema } from '@mikrotik-kube/vk-provider';
+import { type BootPolicy, type VkConfig, vkSchema } from '@mikrotik-kube/vk-provider';
 
 export interface AllInOneConfig extends OpsConfig {
   /** The services talk over a private unix socket: only the message size limit is left to set. */
@@ -18,6 +18,8 @@ export interface AllInOneConfig extends OpsConfig {
   podsFile: string;
   /** Local state: image cache, registry storage, the supervisor's state file, the internal gRPC socket. */
   dataDir: string;
+  /** Who starts the pods' containers when the router boots (vk-provider's BootPolicy). */
+  bootPolicy: BootPolicy;
   routeros: Omit<RouterOsConnectionConfig, 'url'> & { restUrl: string };
   network: { podCIDR: string; bridgeName: string; gateway: string; dns: string[]; exclude: string[] };
   containers: VkConfig['containers'];
@@ -63,6 +65,7 @@ export const allInOneSchema = serviceSchema(
     standalone: { type: 'boolean', enum: [true], default: true },
     podsFile: { type: 'string', minLength: 1, default: '/etc/mikrotik-kube/boot-order.yaml' },
     dataDir: { type: 'string', minLength: 1, default: '/var/lib/mikrotik-kube' },
+    bootPolicy: section(vkSchema, 'bootPolicy'),
     routeros: { type: 'object', additionalProperties: false, default: {}, required: ['restUrl'], properties: { restUrl: section(routerOs, 'url'), ...connection } },
     network: {
       type: 'object',

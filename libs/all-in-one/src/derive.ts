@@ -119,6 +119,7 @@ export function deriveConfigs(c: AllInOneConfig, configDir: string, source = 'co
     {
       ...base(),
       standalone: true,
+      bootPolicy: c.bootPolicy,
       podsFile: resolve(configDir, c.podsFile),
       routeros: { ...routeros },
       services: { ipam: socket, storage: socket, supervisor: socket },

@@ -4,8 +4,18 @@
 import { type RouterOsConnectionConfig, routerOsConnectionSchema } from '@mikrotik-kube/routeros-rest';
 import { type BaseConfig, serviceSchema } from '@mikrotik-kube/service-kit';
 
+/**
+ * Who starts the pods' containers when the router boots. `supervisor` (the default): they are
+ * created start-on-boot=no and the boot supervisor starts them in dependency order once it sees
+ * the reboot (router uptime went back, or it started with the router); `router`: restartPolicy
+ * Always containers are start-on-boot=yes, RouterOS starts them all at once and the supervisor
+ * adopts them — they come up even while the supervisor is down, but in no particular order.
+ */
+export type BootPolicy = 'supervisor' | 'router';
+
 export interface VkConfig extends BaseConfig {
   standalone: boolean;
+  bootPolicy: BootPolicy;
   podsFile: string;
   routeros: RouterOsConnectionConfig;
   services: { ipam: string; storage: string; supervisor: string; deadlineMs: number };
@@ -57,6 +67,7 @@ const routerPath = { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A
 export const vkSchema = serviceSchema(
   {
     standalone: { type: 'boolean', default: false },
+    bootPolicy: { type: 'string', enum: ['supervisor', 'router'], default: 'supervisor' },
     podsFile: { type: 'string', default: '/etc/mikrotik-kube/boot-order.yaml' },
     routeros: routerOsConnectionSchema(30_000),
     services: {

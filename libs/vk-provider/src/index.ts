@@ -3,7 +3,7 @@
 // apart so that standalone never loads the Kubernetes client (≈ 75 MB of memory).
 export { grpcPodServices } from './clients/grpc-services';
 export { vkSchema } from './config';
-export type { VkConfig } from './config';
+export type { BootPolicy, VkConfig } from './config';
 export { podCore } from './core/pod-core';
 export type { PodCoreOptions } from './core/pod-core';
 export { reportPods } from './core/pod-status';

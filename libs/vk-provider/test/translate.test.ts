@@ -97,7 +97,7 @@ describe('translatePod', () => {
     );
     if (!t.ok) throw new Error(t.errors.join('; '));
     const c = t.plan.containers[0];
-    expect(t.plan.startOnBoot).toBe(false);
+    expect(t.plan.restartPolicy).toBe('OnFailure');
     expect(t.plan.annotations.dependsOn).toEqual(['shop/db']);
     expect(c).toMatchObject({ rosName: 'shop_web_app', unit: 'shop/web', entrypoint: '/app', cmd: '--dir /data', user: '1000', workdir: '/data', memoryBytes: 32 * 2 ** 20 });
     expect(c?.volumes).toEqual([

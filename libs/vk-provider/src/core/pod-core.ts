@@ -31,6 +31,7 @@ export function podCore({ config, router, services, logger, metrics, units, even
     stopTimeoutMs: r.stopTimeoutSeconds * 1000,
     extractTimeoutMs: r.extractTimeoutSeconds * 1000,
     events,
+    bootPolicy: config.bootPolicy,
   });
   const reconciler: Reconciler = new Reconciler({
     router,

@@ -7,6 +7,7 @@
 // repaired by the next pass.
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
+import type { BootPolicy } from '../config';
 import { envListName, rootDir } from './naming';
 import type { ObservedPod } from './router-objects';
 import { removeContainer, removeIgnoringMissing, writeEnvList } from './router-objects';
@@ -28,6 +29,8 @@ export interface LifecycleOptions {
   extractTimeoutMs: number;
   /** Pulling, Pulled, Created, Failed and Killing, as the kubelet reports them. */
   events?: PodEvents;
+  /** Who starts the containers when the router boots (config.ts BootPolicy). */
+  bootPolicy: BootPolicy;
 }
 
 export interface CreatedContainer {
@@ -41,6 +44,24 @@ export class PodLifecycle {
   private arch: Promise<string> | undefined;
 
   constructor(private readonly o: LifecycleOptions) {}
+
+  /**
+   * RouterOS starts a container on boot only under bootPolicy `router` (restartPolicy Always);
+   * otherwise the supervisor starts them, in dependency order, when it sees the reboot.
+   */
+  startOnBoot(plan: PodPlan): boolean {
+    return this.o.bootPolicy === 'router' && plan.restartPolicy === 'Always';
+  }
+
+  /** Containers made under the other policy get the flag of this one (it may change while they run). */
+  async alignStartOnBoot(plan: PodPlan, obs: ObservedPod): Promise<void> {
+    const want = this.startOnBoot(plan);
+    for (const { container: c } of obs.containers) {
+      if (c.startOnBoot === want) continue;
+      await this.o.router.containers.set(c.id, { startOnBoot: want });
+      this.o.logger.info('start-on-boot aligned', { pod: plan.key, routerName: c.name, startOnBoot: want, bootPolicy: this.o.bootPolicy });
+    }
+  }
 
   async allocate(plan: PodPlan): Promise<Allocation> {
     return this.o.services.ipam.allocate(plan.key, plan.annotations.network);
@@ -82,7 +103,7 @@ export class PodLifecycle {
         hostname: plan.hostname,
         dns: alloc.dns,
         logging: true,
-        startOnBoot: plan.startOnBoot,
+        startOnBoot: this.startOnBoot(plan),
         comment: formatTag(tag),
       });
       if (c.memoryBytes !== undefined) notes.push(...(await this.limitMemory(created.id, c)));

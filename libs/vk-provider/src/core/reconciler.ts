@@ -165,6 +165,7 @@ export class Reconciler {
         record.containers.set(o.tag.container, { id: o.container.id, imageId: prev?.id === o.container.id ? prev.imageId : '' });
       }
       record.address ??= (await lifecycle.allocate(plan)).address;
+      await lifecycle.alignStartOnBoot(plan, obs);
     }
     record.plan = plan;
     if (record.registered !== plan.hash) {

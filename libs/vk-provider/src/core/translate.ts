@@ -1,7 +1,7 @@
 // Pod → what we create on the router: one RouterOS container per pod container,
 // all on the pod's veth (one address per pod, as Kubernetes pods share a network
 // namespace), with image, entrypoint/cmd, env, volumes, hostname, user, memory
-// limit, logging and start-on-boot, plus the boot-supervisor units. Errors make
+// limit and logging, plus the boot-supervisor units. Errors make
 // the pod invalid (nothing is created); `notes` are fields RouterOS cannot
 // express — they are shown in the pod's status, never silently dropped.
 import { createHash } from 'node:crypto';
@@ -53,7 +53,6 @@ export interface PodPlan {
   hash: string;
   hostname: string;
   restartPolicy: RestartPolicy;
-  startOnBoot: boolean;
   annotations: PodAnnotations;
   containers: ContainerPlan[];
   notes: string[];
@@ -222,7 +221,6 @@ export function translatePod(pod: V1Pod, resolvedEnv?: ResolvedEnv): Translation
       hash: specHash(pod),
       hostname: spec.hostname ?? name,
       restartPolicy,
-      startOnBoot: restartPolicy === 'Always',
       annotations: ann.value,
       containers,
       notes,
