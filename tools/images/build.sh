@@ -10,7 +10,7 @@
 #   BUILDER=docker  build the same Containerfile and context with `docker buildx` instead
 #   SOURCE_DATE_EPOCH  default: time of the last commit (labels, layer file times, created)
 #   OUT  default dist/images/mikrotik-kube-<TAG>.oci.tar (node is the .nvmrc version, as for the tests)
-#   BUILDAH_ROOT  buildah's storage (default .cache/images/storage; the reproducibility test uses a fresh one)
+#   BUILDAH_ROOT  buildah's storage (default: a fresh one per build, removed after; see below)
 # Every failure ends with one line "images: <reason>" and a non-zero exit.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,7 +29,6 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/n
 [[ $SOURCE_DATE_EPOCH =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH is not set and there is no git commit to take it from"
 REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 OUT=${OUT:-dist/images/mikrotik-kube-$TAG.oci.tar}
-BUILDAH_ROOT=${BUILDAH_ROOT:-$CACHE/storage}
 
 arches=()
 IFS=, read -ra plats <<<"$PLATFORMS"
@@ -53,13 +52,19 @@ start=$(date +%s)
 # The build context: everything the Containerfile copies, staged per architecture.
 mkdir -p "$CACHE"
 CTX=$(mktemp -d "$CACHE/ctx-XXXXXX")
-trap 'rm -rf "$CTX"' EXIT
+# Fresh buildah storage per build: a step reused from another build's cache keeps that build's
+# --timestamp in its layer's file times, so the image would depend on what was built before.
+# The costly inputs (base rootfs, node, node_modules) are cached as files instead.
+BUILDAH_ROOT=${BUILDAH_ROOT:-$CTX/storage}
+B=(buildah --storage-driver overlay --root "$BUILDAH_ROOT" --runroot "$BUILDAH_ROOT.run")
+trap '"${B[@]}" rm --all >/dev/null 2>&1 || true; rm -rf "$CTX"' EXIT
 mkdir -p "$CTX/app/dist"
 cp package.json "$CTX/app/"
 cp -r dist/apps "$CTX/app/dist/"
 find "$CTX/app" -name '*.map' -delete # source maps point at sources the image does not hold
 
-lock_key=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
+# Keyed by the lockfile and this script (which says how they are installed and pruned).
+lock_key=$(cat package.json package-lock.json "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
 for a in "${arches[@]}"; do
   # Node at the .nvmrc version from npm's per-platform package: the same fetch as the tests' node.
   nodedir=$(bash tools/setup/node.sh --dist "$a") || die "no node $NODE_VERSION for $a"
@@ -73,6 +78,8 @@ for a in "${arches[@]}"; do
     (cd "$deps.tmp" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --os=linux --cpu="$(case $a in amd64) echo x64 ;; *) echo "$a" ;; esac)" \
       >npm.log 2>&1) || die "npm ci --omit=dev for $a failed: $(tail -n 1 "$deps.tmp/npm.log")"
     rm -f "$deps.tmp/node_modules/.package-lock.json"
+    # Source maps and type declarations serve no running process: 36 of the 85 MB.
+    find "$deps.tmp/node_modules" -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
     rm -rf "$deps"; mv "$deps.tmp" "$deps"
   fi
   cp -al "$deps/node_modules" "$CTX/node_modules-$a"
@@ -98,15 +105,18 @@ if [[ $BUILDER == docker ]]; then
     --build-arg SOURCE_DATE_EPOCH --output "type=oci,dest=$OUT,name=$IMAGE:$TAG,rewrite-timestamp=true" "$CTX" \
     || die "docker buildx build failed"
 else
-  B=(buildah --storage-driver overlay --root "$BUILDAH_ROOT" --runroot "$BUILDAH_ROOT.run")
   list=localhost/mikrotik-kube-build-$$:$TAG
   "${B[@]}" manifest rm "$list" >/dev/null 2>&1 || true
   log=$CTX.buildah.log
   # --timestamp fixes the created time and every layer file's mtime: the same inputs give the
-  # same layers. No identity label (it would record the buildah version).
-  "${B[@]}" bud --quiet --pull=never --isolation chroot --layers --identity-label=false \
-    --platform "$PLATFORMS" --manifest "$list" --timestamp "$SOURCE_DATE_EPOCH" "${labels[@]}" \
-    -f "$HERE/Containerfile" "$CTX" >"$log" 2>&1 || { tail -n 5 "$log" >&2; die "buildah bud failed (log: $log)"; }
+  # same layers. No identity label (it would record the buildah version) and no history (with
+  # --layers it names intermediate image ids of this storage, and a reused step keeps the time it
+  # was first built). One platform after the other, so the index lists them in PLATFORMS order.
+  for p in "${plats[@]}"; do
+    "${B[@]}" bud --quiet --pull=never --isolation chroot --layers --identity-label=false --omit-history \
+      --platform "$p" --manifest "$list" --timestamp "$SOURCE_DATE_EPOCH" "${labels[@]}" \
+      -f "$HERE/Containerfile" "$CTX" >>"$log" 2>&1 || { tail -n 5 "$log" >&2; die "buildah bud for $p failed (log: $log)"; }
+  done
   "${B[@]}" manifest push --quiet --all --format oci "$list" "oci-archive:$OUT:$IMAGE:$TAG" >>"$log" 2>&1 \
     || { tail -n 5 "$log" >&2; die "writing $OUT failed (log: $log)"; }
   "${B[@]}" manifest rm "$list" >/dev/null 2>&1 || true
