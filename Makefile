@@ -65,10 +65,10 @@ sanity: install deps gen testenv
 e2e-cluster: install deps gen build testenv cluster-images
 	@node tools/run-tests.mjs e2e/cluster
 
-# What the cluster e2e imports into its containerd: this tree's image (amd64 only: the cluster
-# is this machine; `make images` writes the same archive with both platforms) and the test images.
+# The product image as `make images` writes it (both platforms: e2e/images checks the index,
+# and the cluster e2e imports it into its containerd) and the test images.
 cluster-images: install deps build testenv
-	@PLATFORMS=linux/amd64 bash tools/images/build.sh
+	@bash tools/images/build.sh
 	@bash tools/images/test-images.sh
 
 ## bench: every benchmark under tools/bench (us and a real peer on the same work; prints ratios)

@@ -23,3 +23,5 @@ export type { Command as CliCommand } from './ssh/cli-parser';
 export type { LayerEntry } from './fixtures/image-builder';
 export { busyboxImage, busyboxLayer, busyboxUnavailable } from './fixtures/busybox-image';
 export type { RuntimeMode } from './containers/runtime';
+export { ociConfig } from './containers/real/oci-spec';
+export type { LaunchSpec } from './containers/real/oci-spec';
