@@ -227,6 +227,29 @@ describe.skipIf(!!skip)(`the product image ${archive.replace(`${repoRoot}/`, '')
     }, 600_000);
   });
 
+  it.each([
+    ['an unknown platform', ['tools/images/build.sh'], { PLATFORMS: 'linux/s390x' }, "images: unknown platform 'linux/s390x' (known: linux/amd64, linux/arm64)"],
+    ['an unknown builder', ['tools/images/build.sh'], { BUILDER: 'kaniko' }, "images: unknown BUILDER 'kaniko' (buildah or docker)"],
+    ['a base for an unknown architecture', ['tools/images/base.sh', 'riscv64'], {}, "images: base.sh: unknown architecture 'riscv64' (known: amd64, arm64)"],
+    ['a missing archive', ['tools/images/push.sh', '/nonexistent.oci.tar', '127.0.0.1:1/x:1'], {}, 'images: no image archive at /nonexistent.oci.tar (run make images)'],
+  ])('stops on %s with one line naming it', (_what, args, env, line) => {
+    const r = spawnSync('bash', args.map((a, i) => (i === 0 ? join(repoRoot, a) : a)), { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(line);
+  });
+
+  it('stops when the registry refuses the push, with its reason, and exit 1', () => {
+    // Nothing listens on this port inside a namespace of our own: connection refused.
+    const ns = createNetns('imagepush');
+    try {
+      const r = ns.run('bash', [join(repoRoot, 'tools/images/push.sh'), archive, '127.0.0.1:1/mikrotik-kube:0'], { env: { ...process.env, PUSH_TLS_VERIFY: 'false' } });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^images: push to 127\.0\.0\.1:1\/mikrotik-kube:0 refused: .*connection refused/);
+    } finally {
+      ns.remove();
+    }
+  });
+
   it('builds the same index digest a second time', () => {
     const out = join(dir, 'again.oci.tar');
     const plats = index.manifests.map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(',');
