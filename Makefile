@@ -20,7 +20,7 @@ ifneq ($(PINNED_NODE_BIN),)
 export PATH := $(PINNED_NODE_BIN):$(PATH)
 endif
 
-.PHONY: test demo install deps gen typecheck lint build testenv sanity e2e-cluster cluster-images bench images test-images clean
+.PHONY: test demo install deps gen typecheck lint build testenv sanity e2e-cluster cluster-images bench images tarball test-images clean
 
 ## test: install everything, build, lint, type-check and run every test suite
 test: install deps gen typecheck lint build testenv cluster-images
@@ -79,6 +79,11 @@ bench: install deps gen build testenv
 ## dist/images/mikrotik-kube-<version>.oci.tar; PUSH=<registry>/<repo> pushes it (tools/images/README.md)
 images: install deps build
 	@bash tools/images/build.sh
+
+## tarball: ARCH=arm64|amd64 — the RouterOS tarball of mikrotik-kube itself (the all-in-one process), made by our
+## storage-converter from the image: dist/mikrotik-kube-<version>-<ARCH>.tar (tools/images/README.md)
+tarball: install deps build
+	@ARCH=$(ARCH) bash tools/images/tarball.sh
 
 ## test-images: pause and the CSI sidecars as amd64 images for the cluster test: .cache/images/test/<name>.oci.tar
 test-images: deps testenv

@@ -58,7 +58,7 @@ CTX=$(mktemp -d "$CACHE/ctx-XXXXXX")
 BUILDAH_ROOT=${BUILDAH_ROOT:-$CTX/storage}
 B=(buildah --storage-driver overlay --root "$BUILDAH_ROOT" --runroot "$BUILDAH_ROOT.run")
 trap '"${B[@]}" rm --all >/dev/null 2>&1 || true; rm -rf "$CTX"' EXIT
-mkdir -p "$CTX/app/dist"
+mkdir -p "$CTX/app/dist" "$CTX/state"
 cp package.json "$CTX/app/"
 cp -r dist/apps "$CTX/app/dist/"
 find "$CTX/app" -name '*.map' -delete # source maps point at sources the image does not hold
