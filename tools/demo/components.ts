@@ -1,5 +1,6 @@
 // What `make demo` starts, in order: the RouterOS simulator (set up like a router
-// with a container bridge), the registry (seeded with a locally built image),
+// with a container bridge; containers run for real where this machine can), the
+// registry (seeded with locally built images),
 // ipam, storage-converter, boot-supervisor and vk-provider in standalone mode on
 // deploy/boot-order.yaml. A component whose entry point does not exist yet in
 // this checkout is skipped with a message.
@@ -7,7 +8,10 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@mikrotik-kube/test-support';
 import { stringify } from 'yaml';
-import { pushLayout, writeDemoImage } from './demo-image';
+import { demoAppImage, hostArchitecture, pushImage, type StackImage } from './demo-image';
+
+/** How the simulator runs containers: `auto` = for real (runc) where this machine can. */
+export type ContainerMode = 'real' | 'auto' | 'emulated';
 
 export interface DemoContext {
   dataDir: string;
@@ -15,8 +19,14 @@ export interface DemoContext {
   ports: Record<string, number>;
   /** URLs published by started components for later ones. */
   urls: Record<string, string>;
-  /** The pod network (a /24 in 127.0.0.0/8: container listeners are real loopback sockets). */
+  /** The pod network: loopback for emulated containers (listeners are loopback sockets), routed for real ones. */
   network: PodNetwork;
+  /** The pod network asked for; unset: chosen by how containers run. */
+  requestedNetwork?: PodNetwork;
+  /** Asked for, and what the simulator does (known once it is up) with its reason. */
+  containers: { requested: ContainerMode; actual?: 'real' | 'emulated'; reason?: string };
+  /** Pushed to the registry besides demo/app:1. */
+  images: StackImage[];
 }
 
 export interface PodNetwork {
@@ -28,9 +38,14 @@ export interface PodNetwork {
   default: boolean;
 }
 
-/** The pod network `<a>.<b>` → 127.a.b.0/24 with the gateway on .1. */
+/** The pod network `<a>.<b>` → 127.a.b.0/24 with the gateway on .1 (emulated containers). */
 export function podNetwork(a: number, b: number): PodNetwork {
   return { name: 'pods', bridge: 'containers', cidr: `127.${a}.${b}.0/24`, gateway: `127.${a}.${b}.1`, dns: [`127.${a}.${b}.1`], default: true };
+}
+
+/** The pod network `<a>.<b>` → 10.a.b.0/24 (real containers: the simulator routes it from this host into its router). */
+export function routedPodNetwork(a: number, b: number): PodNetwork {
+  return { ...podNetwork(a, b), cidr: `10.${a}.${b}.0/24`, gateway: `10.${a}.${b}.1`, dns: [`10.${a}.${b}.1`] };
 }
 
 export interface DemoComponent {
@@ -49,8 +64,10 @@ export interface DemoComponent {
 
 export const DEMO_USER = 'admin';
 export const DEMO_PASSWORD = 'demo';
-/** The demo pod network: loopback addresses, so container listeners are real sockets on this machine. */
+/** The demo pod network for emulated containers: loopback addresses, so listeners are real sockets here. */
 export const DEMO_NETWORK = podNetwork(20, 0);
+/** The demo pod network for real containers, reached from this machine through the simulator's link. */
+export const DEMO_ROUTED_NETWORK = routedPodNetwork(77, 0);
 /** Registry name used in deploy/boot-order.yaml; storage-converter maps it to the demo registry. */
 export const DEMO_REGISTRY_HOST = 'registry.local:5000';
 
@@ -64,6 +81,24 @@ function writeConfig(ctx: DemoContext, name: string, doc: unknown): string {
   const path = join(ctx.dataDir, `${name}.yaml`);
   writeFileSync(path, stringify(doc));
   return path;
+}
+
+const simArch = () => (hostArchitecture() === 'arm64' ? 'arm64' : 'x86');
+
+/** What the simulator does with containers (`GET /_sim/runtime`); picks the pod network to match. */
+async function containerModeOf(ctx: DemoContext): Promise<void> {
+  const res = await fetch(`${ctx.urls['simAdmin']}/runtime`);
+  if (!res.ok) throw new Error(`simulator runtime: ${res.status} ${await res.text()}`);
+  const mode = (await res.json()) as { mode: 'real' | 'emulated'; reason?: string };
+  ctx.containers = { ...ctx.containers, actual: mode.mode, ...(mode.reason ? { reason: mode.reason } : {}) };
+  ctx.network = ctx.requestedNetwork ?? (mode.mode === 'real' ? DEMO_ROUTED_NETWORK : DEMO_NETWORK);
+  const loopback = ctx.network.cidr.startsWith('127.');
+  if (loopback === (mode.mode === 'real')) throw new Error(`pod network ${ctx.network.cidr} does not suit ${mode.mode} containers (real ones need a routed network, emulated ones loopback)`);
+}
+
+/** demo/app:1 and the images asked for, into the registry at `ctx.urls.registry`. */
+async function pushImages(ctx: DemoContext): Promise<void> {
+  for (const image of [{ repo: 'demo/app', tag: '1', spec: demoAppImage() }, ...ctx.images]) await pushImage(ctx.urls['registry'] as string, image);
 }
 
 async function routerCall(ctx: DemoContext, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -81,16 +116,21 @@ export const demoComponents: DemoComponent[] = [
     name: 'routeros-sim',
     entry: 'libs/routeros-sim/src/cli.ts',
     ports: ['rest'],
-    args: (ctx) => ['--rest-port', String(port(ctx, 'routeros-sim.rest')), '--data-dir', join(ctx.dataDir, 'router'), '--user', DEMO_USER, '--password', DEMO_PASSWORD, '--extract-ms', '300'],
+    args: (ctx) => [
+      '--rest-port', String(port(ctx, 'routeros-sim.rest')), '--data-dir', join(ctx.dataDir, 'router'), '--user', DEMO_USER, '--password', DEMO_PASSWORD,
+      '--extract-ms', '300', '--arch', simArch(), '--containers', ctx.containers.requested,
+    ],
     ready: /routeros-sim ready/,
     async onReady(ctx) {
       ctx.urls['rest'] = `http://127.0.0.1:${port(ctx, 'routeros-sim.rest')}/rest`;
       ctx.urls['simAdmin'] = `http://127.0.0.1:${port(ctx, 'routeros-sim.rest')}/_sim`;
+      await containerModeOf(ctx);
       // What an operator does once on a router (seed README "Configure RouterOS").
       await routerCall(ctx, 'PUT', 'interface/bridge', { name: ctx.network.bridge });
       await routerCall(ctx, 'PUT', 'ip/address', { address: `${ctx.network.gateway}/24`, interface: ctx.network.bridge });
     },
-    describe: (ctx) => `RouterOS REST at ${rest(ctx)}`,
+    describe: (ctx) =>
+      `RouterOS REST at ${rest(ctx)}; containers ${ctx.containers.actual === 'real' ? 'run for real (runc)' : `are emulated, no process runs (${ctx.containers.reason ?? 'asked for'})`}`,
   },
   {
     name: 'registry',
@@ -100,11 +140,9 @@ export const demoComponents: DemoComponent[] = [
     ready: /"message":"ready"/,
     async onReady(ctx) {
       ctx.urls['registry'] = `http://127.0.0.1:${port(ctx, 'registry.listen')}`;
-      const layout = join(ctx.dataDir, 'demo-image');
-      const manifest = await writeDemoImage(layout, '1', 'arm64');
-      await pushLayout(layout, manifest, ctx.urls['registry'], 'demo/app', '1');
+      await pushImages(ctx);
     },
-    describe: (ctx) => `OCI registry at ${ctx.urls['registry']} with demo/app:1 (built locally)`,
+    describe: (ctx) => `OCI registry at ${ctx.urls['registry']} with ${['demo/app:1', ...ctx.images.map((i) => `${i.repo}:${i.tag}`)].join(', ')} (built locally)`,
   },
   {
     name: 'ipam',
@@ -212,8 +250,7 @@ export const allInOneComponents: DemoComponent[] = [
     async onReady(ctx) {
       ctx.urls['status'] = `http://127.0.0.1:${port(ctx, 'mikrotik-kube.http')}`;
       ctx.urls['registry'] = `http://127.0.0.1:${port(ctx, 'mikrotik-kube.registry')}`;
-      const layout = join(ctx.dataDir, 'demo-image');
-      await pushLayout(layout, await writeDemoImage(layout, '1', 'arm64'), ctx.urls['registry'], 'demo/app', '1');
+      await pushImages(ctx);
       copyFileSync(ctx.urls['podsFileSource'] ?? join(repoRoot, 'deploy/boot-order.yaml'), ctx.urls['podsFile'] as string);
     },
     describe: (ctx) => `all-in-one on ${ctx.urls['podsFile']}; status at ${ctx.urls['status']}/api/v1/pods, registry ${ctx.urls['registry']}`,

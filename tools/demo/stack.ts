@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, repoRoot, startProcess, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
-import { DEMO_NETWORK, type DemoComponent, type DemoContext, type PodNetwork } from './components';
+import { DEMO_NETWORK, type ContainerMode, type DemoComponent, type DemoContext, type PodNetwork } from './components';
+import type { StackImage } from './demo-image';
 
 export interface Stack {
   ctx: DemoContext;
@@ -19,8 +20,12 @@ export interface Stack {
 
 export interface StackOptions {
   log?: (line: string) => void;
-  /** Tests running side by side need pod networks of their own (listeners bind the pod addresses). */
+  /** Tests running side by side need pod networks of their own (default: the demo's, loopback or routed by `containers`). */
   network?: PodNetwork;
+  /** How the simulator runs containers (default emulated). */
+  containers?: ContainerMode;
+  /** Images pushed to the registry besides demo/app:1. */
+  images?: StackImage[];
   /** Pods file vk-provider starts with (default deploy/boot-order.yaml). */
   podsFile?: string;
   /** Run the services' bundles from `make build` (dist/apps/<name>/main.js, what the image runs) instead of their sources. */
@@ -36,7 +41,15 @@ function bundleOf(entry: string): string | undefined {
 export async function startStack(components: DemoComponent[], opts: StackOptions = {}): Promise<Stack> {
   const log = opts.log ?? (() => undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'mikrotik-kube-demo-'));
-  const ctx: DemoContext = { dataDir, ports: {}, urls: { ...(opts.podsFile ? { podsFileSource: opts.podsFile } : {}) }, network: opts.network ?? DEMO_NETWORK };
+  const ctx: DemoContext = {
+    dataDir,
+    ports: {},
+    urls: { ...(opts.podsFile ? { podsFileSource: opts.podsFile } : {}) },
+    network: opts.network ?? DEMO_NETWORK,
+    ...(opts.network ? { requestedNetwork: opts.network } : {}),
+    containers: { requested: opts.containers ?? 'emulated' },
+    images: opts.images ?? [],
+  };
   const started: Stack['started'] = [];
   const byName = new Map(components.map((c) => [c.name, c]));
   const args = new Map<string, string[]>();

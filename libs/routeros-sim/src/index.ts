@@ -12,7 +12,7 @@ export { isRosId, formatId } from './state/values';
 export { DISK_MENU } from './menus/disk';
 export type { Faults } from './faults';
 export type { SimArch } from './menus/system';
-export { dockerArchive, ociArchive, writeOciLayout } from './fixtures/image-builder';
+export { dockerArchive, ociArchive, ociImage, writeOciLayout } from './fixtures/image-builder';
 export type { ImageSpec } from './fixtures/image-builder';
 export { sshPlugin } from './ssh/plugin';
 export type { SshPlugin, SshPluginOptions } from './ssh/plugin';
@@ -25,3 +25,5 @@ export { busyboxImage, busyboxLayer, busyboxUnavailable } from './fixtures/busyb
 export type { RuntimeMode } from './containers/runtime';
 export { ociConfig } from './containers/real/oci-spec';
 export type { LaunchSpec } from './containers/real/oci-spec';
+export { realRuntimeUnavailable } from './containers/real/runc-engine';
+export { RUN_BASE, cgroupDirs } from './containers/real/instance';

@@ -1,0 +1,217 @@
+// Standalone mode with containers that really run: the demo's system with the simulator in
+// `--containers real`, an image built here from busybox-static and pushed to our registry,
+// pods from a file. What the Pod spec says arrives in the process (read back from the
+// router's files); an exit and a liveness probe of a real server that stops answering restart
+// by policy; after removal and the simulator's exit nothing of it is left on the host.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { RUN_BASE, busyboxLayer, busyboxUnavailable, cgroupDirs, realRuntimeUnavailable } from '@mikrotik-kube/routeros-sim';
+import { waitFor } from '@mikrotik-kube/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { DEMO_PASSWORD, DEMO_USER, demoComponents, hostArchitecture, pods, routedPodNetwork, startStack, type Stack } from '@mikrotik-kube/demo-stack';
+
+const skip = busyboxUnavailable() ?? realRuntimeUnavailable();
+if (skip) console.warn(`[vk-standalone real pods] SKIPPED: ${skip}`);
+
+const IMAGE = 'registry.local:5000/test/probe:1';
+// Each mode ends on TERM at once (PID 1 ignores signals it has no handler for).
+const IDLE = 'sleep 2147483647 & trap "kill $!; exit 0" TERM; wait';
+const REPORT = `#!/bin/sh
+out=/data/report
+{
+  for a in "$0" "$@"; do echo "arg=$a"; done
+  env | sort | sed 's/^/env=/'
+  echo "cwd=$(pwd)"
+  echo "uid=$(id -u) gid=$(id -g)"
+  echo "hostname=$(hostname)"
+} > $out.tmp && busybox mv $out.tmp $out
+${IDLE}
+`;
+// A real server that stops answering (the server ends, the container runs on) once /www/healthz is gone.
+const WEB = `#!/bin/sh
+mkdir -p /www && echo ok > /www/healthz
+httpd -f -p 8080 -h /www & pid=$!
+trap "kill $pid; exit 0" TERM
+echo "web: serving"
+while [ -e /www/healthz ]; do sleep 1; done
+kill $pid
+echo "web: stopped answering"
+${IDLE}
+`;
+
+const pod = (name: string, restartPolicy: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { restartPolicy, ...spec, containers: [{ name, image: IMAGE, ...container }] },
+});
+
+const REPORT_POD = pod(
+  'report',
+  'Always',
+  {
+    command: ['/report.sh'],
+    args: ['one arg', '$(GREETING)', '--flag=x y'],
+    env: [
+      { name: 'GREETING', value: 'hello world' },
+      { name: 'DERIVED', value: '$(GREETING)!' },
+    ],
+    workingDir: '/work/dir',
+    // Root: the router makes volume directories root-owned, so only root may write to one.
+    securityContext: { runAsUser: 0, runAsGroup: 50 },
+    volumeMounts: [{ name: 'out', mountPath: '/data' }],
+  },
+  { hostname: 'report-host', volumes: [{ name: 'out', emptyDir: {} }] },
+);
+const CRASH_POD = pod('crash', 'OnFailure', { command: ['/bin/sh', '-c', 'echo crashing; exit 3'] });
+const probe = (extra: object) => ({ httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, ...extra });
+const WEB_POD = pod('web', 'Always', {
+  command: ['/web.sh'],
+  ports: [{ name: 'http', containerPort: 8080 }],
+  readinessProbe: probe({}),
+  livenessProbe: probe({ failureThreshold: 2 }),
+});
+
+const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' });
+const byName = (list: V1Pod[], name: string) => list.find((p) => p.metadata?.name === name);
+const status0 = (p: V1Pod | undefined) => p?.status?.containerStatuses?.[0];
+
+describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let stack: Stack;
+  let router: RouterOsClient;
+  let statusUrl: string;
+  let podsFile: string;
+  let instance: string;
+  let simData: string;
+  const routerFile = (path: string) => join(simData, 'files', path);
+  const get = async (url: string) => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return `${res.status} ${await res.text()}`;
+  };
+
+  beforeAll(async () => {
+    const file = join(process.env['TMPDIR'] ?? '/tmp', `real-pods-${process.pid}.yaml`);
+    writeFileSync(file, [REPORT_POD, CRASH_POD, WEB_POD].map((d) => stringify(d)).join('---\n'));
+    const spec = {
+      architecture: hostArchitecture(),
+      entrypoint: ['/report.sh'],
+      layers: [busyboxLayer(), [{ name: 'report.sh', data: REPORT, mode: 0o755 }, { name: 'web.sh', data: WEB, mode: 0o755 }]],
+    };
+    try {
+      stack = await startStack(demoComponents, {
+        containers: 'real',
+        network: routedPodNetwork(210 + (process.pid % 40), Math.floor(Math.random() * 250)),
+        podsFile: file,
+        images: [{ repo: 'test/probe', tag: '1', spec }],
+      });
+    } finally {
+      rmSync(file, { force: true });
+    }
+    router = new RouterOsClient({ url: stack.ctx.urls['rest'] as string, username: DEMO_USER, password: DEMO_PASSWORD });
+    statusUrl = stack.ctx.urls['status'] as string;
+    podsFile = stack.ctx.urls['podsFile'] as string;
+    simData = join(stack.ctx.dataDir, 'router');
+    const pid = String(stack.proc('routeros-sim').pid);
+    instance = readdirSync(RUN_BASE).find((id) => readFileSync(join(RUN_BASE, id, 'owner'), 'utf8').startsWith(`${pid} `)) as string;
+    expect(instance).toMatch(/^[0-9a-f]{6}$/);
+  }, 180_000);
+
+  afterAll(async () => {
+    router?.close();
+    await stack?.stop();
+  });
+
+  it('the Pod spec arrives in the process: argv, env, cwd, uid/gid and hostname, written to its volume', async () => {
+    const c = await waitFor(async () => (await router.containers.find('default_report_report')) ?? undefined, 60_000, 200);
+    const mount = (await router.containers.mounts.list()).find((m) => c.mountLists.includes(m.list) && m.dst === '/data');
+    expect(mount).toBeDefined();
+    const report = routerFile(`${mount?.src}/report`);
+    const lines = await waitFor(() => (existsSync(report) ? readFileSync(report, 'utf8').trim().split('\n') : undefined), 60_000, 200);
+    expect(lines.filter((l) => l.startsWith('arg='))).toEqual(['/report.sh', 'one arg', 'hello world', '--flag=x y'].map((a) => `arg=${a}`));
+    expect(lines.filter((l) => l.startsWith('env=')).map((l) => l.slice(4))).toEqual(
+      expect.arrayContaining(['GREETING=hello world', 'DERIVED=hello world!', expect.stringMatching(/^PATH=\//)]),
+    );
+    expect(lines).toContain('cwd=/work/dir');
+    expect(lines).toContain('uid=0 gid=50');
+    expect(lines).toContain('hostname=report-host');
+    const p = await waitFor(async () => {
+      const r = byName(await pods(statusUrl), 'report');
+      return status0(r)?.ready ? r : undefined;
+    }, 30_000, 200);
+    expect(p.status?.phase).toBe('Running');
+  });
+
+  it('a non-zero exit shows as RouterOS shows it, and boot-supervisor restarts the container by policy', async () => {
+    const exits = async () => (await router.logs.list()).filter((l) => l.message === 'default_crash_crash: *** error: exited with status 3');
+    // Two exits: the first run and the one boot-supervisor restarted.
+    await waitFor(async () => ((await exits()).length >= 2 ? true : undefined), 60_000, 250);
+    expect((await router.logs.list()).filter((l) => l.message === 'crashing').length).toBeGreaterThanOrEqual(2);
+    const crash = await waitFor(async () => {
+      const s = status0(byName(await pods(statusUrl), 'crash'));
+      return (s?.restartCount ?? 0) >= 1 ? s : undefined;
+    }, 30_000, 200);
+    expect(crash.ready).toBe(false);
+    const c = await router.containers.get('default_crash_crash');
+    expect(['stopped', 'starting', 'running']).toContain(c.state);
+  });
+
+  it('a liveness probe of a real server that stops answering restarts it', async () => {
+    const ready = async (restarts: number) =>
+      waitFor(async () => {
+        const p = byName(await pods(statusUrl), 'web');
+        const s = status0(p);
+        return s?.ready && (s.restartCount ?? 0) >= restarts && p?.status?.podIP ? p : undefined;
+      }, 60_000, 200);
+    const web = await ready(0);
+    const url = `http://${web.status?.podIP}:8080/healthz`;
+    expect(await get(url)).toBe('200 ok\n');
+    expect(status0(web)?.restartCount).toBe(0);
+
+    const c = await router.containers.get('default_web_web');
+    rmSync(routerFile(`${c.rootDir}/www/healthz`));
+    await waitFor(async () => ((await router.logs.list()).some((l) => l.message === 'web: stopped answering') ? true : undefined), 10_000, 200);
+    await expect(get(url)).rejects.toThrow();
+
+    const again = await ready(1);
+    expect(status0(again)?.restartCount).toBe(1);
+    expect(await get(url)).toBe('200 ok\n');
+  });
+
+  it('removing pods and stopping the simulator leave no process, mount, namespace, link or cgroup', async () => {
+    const web = await router.containers.get('default_web_web');
+    const veth = web.interfaces[0] as string;
+    const root = routerFile(web.rootDir);
+    expect(existsSync(join(root, 'bin/busybox'))).toBe(true);
+    writeFileSync(podsFile, [REPORT_POD, CRASH_POD].map((d) => stringify(d)).join('---\n'));
+    await waitFor(async () => ((await router.containers.find('default_web_web')) ? undefined : true), 60_000, 200);
+    await waitFor(async () => ((await router.veths.find(veth)) ? undefined : true), 30_000, 200);
+    expect(existsSync(root)).toBe(false);
+    const runcIds = sh('runc', ['--root', join(RUN_BASE, instance, 'runc'), 'list', '-q']).split('\n').filter(Boolean);
+    const cid = (id: string) => `rs${instance}-${id.slice(1).toLowerCase()}`;
+    expect(runcIds).not.toContain(cid(web.id));
+    expect(runcIds).toContain(cid((await router.containers.get('default_report_report')).id));
+
+    const sim = stack.proc('routeros-sim');
+    await sim.stop('SIGTERM', 30_000);
+    expect(existsSync(join(RUN_BASE, instance))).toBe(false);
+    expect(cgroupDirs(instance)).toEqual([]);
+    expect(sh('ip', ['netns', 'list'])).not.toContain(`rs${instance}`);
+    expect(sh('ip', ['-o', 'link', 'show'])).not.toContain(`rs${instance}`);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(simData);
+    // No process of a container: none has its root in the router's files.
+    const rooted = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readlinkSync(`/proc/${d}/root`).startsWith(simData);
+        } catch {
+          return false;
+        }
+      });
+    expect(rooted).toEqual([]);
+  });
+});
