@@ -1,7 +1,11 @@
 // `make demo`'s orchestrator as a user runs it: it starts everything, prints
 // every pod Running, and on Ctrl-C (SIGINT) stops all it started and exits 0.
+// Where containers can run for real, the web pod is busybox httpd a user can curl.
+import { busyboxUnavailable, realRuntimeUnavailable } from '@mikrotik-kube/routeros-sim';
 import { repoRoot, startProcess } from '@mikrotik-kube/test-support';
 import { describe, expect, it } from 'vitest';
+
+const emulated = busyboxUnavailable() ?? realRuntimeUnavailable();
 
 const alive = (pid: number) => {
   try {
@@ -33,6 +37,18 @@ describe('make demo orchestrator', () => {
       ['default', 'web', '1/1', 'Running'],
       ['default', 'worker', '1/1', 'Running'],
     ]);
+    if (emulated) {
+      expect(out).toMatch(/containers are emulated, no process runs/);
+    } else {
+      // No listener stands in (the simulator refuses one for real containers): web is Ready
+      // because its readiness probe reached httpd, which the user reaches too.
+      expect(out).toMatch(/containers run for real \(runc\)/);
+      const url = /the web pod is busybox httpd — try: curl (http:\/\/10\.[\d.]+:8080\/)/.exec(out)?.[1] as string;
+      expect(url).toBeDefined();
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      expect(`${res.status} ${await res.text()}`).toBe('200 hello from web: busybox httpd in a RouterOS container\n');
+      expect(await (await fetch(new URL('/healthz', url))).text()).toBe('ok\n');
+    }
 
     const exit = await demo.stop('SIGINT', 60_000);
     expect(exit).toEqual({ code: 0, signal: null });

@@ -23,7 +23,7 @@ case "$1" in
   --zone) echo "dns: answering for zone $2 (a stand-in, no DNS server)"; idle ;;
   --data)
     echo "db: '$4' keeps its data in $2"
-    date > "$2/started" 2>/dev/null || echo "db: $2 is not writable for uid $(id -u)"
+    { date > "$2/started"; } 2>/dev/null || echo "db: $2 is not writable for uid $(id -u)"
     idle ;;
   --listen)
     port=\${2#*:}

@@ -1,7 +1,10 @@
 // `make demo`: the whole system as local processes in standalone mode against
 // the built-in RouterOS simulator. Starts every component that exists in this
 // checkout (in dependency order), shows the pods of deploy/boot-order.yaml
-// running, runs until Ctrl-C, then stops everything it started.
+// running, runs until Ctrl-C, then stops everything it started. Containers run
+// for real (runc) where this machine can (root, runc, busybox-static for the
+// image); otherwise the simulator emulates them and says why.
+import { busyboxUnavailable } from '@mikrotik-kube/routeros-sim';
 import { demoComponents } from './components';
 import { showcase } from './showcase';
 import { startStack, type Stack } from './stack';
@@ -9,7 +12,9 @@ import { startStack, type Stack } from './stack';
 async function main(): Promise<void> {
   let stack: Stack;
   try {
-    stack = await startStack(demoComponents, { log: (l) => console.log(l) });
+    const noImage = busyboxUnavailable();
+    if (noImage) console.log(`demo: containers are emulated, no process runs: ${noImage}`);
+    stack = await startStack(demoComponents, { log: (l) => console.log(l), containers: noImage ? 'emulated' : 'auto' });
   } catch (err) {
     console.error(`demo: ${(err as Error).message}`);
     process.exit(1);

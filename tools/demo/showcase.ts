@@ -1,7 +1,8 @@
-// After everything started: make the web pod's container answer HTTP on its
-// 127.x address (the simulator runs no code; its admin endpoint opens a real
-// listener there, so the readiness probe is a real network probe), wait until
-// every pod is Running and ready, and print the status table in boot order.
+// After everything started: wait until every pod is Running and ready and print
+// the status table in boot order. With real containers the web pod is busybox
+// httpd on its pod address; with emulated ones (no process runs) the
+// simulator's admin endpoint opens a real listener on its 127.x address, so the
+// readiness probe is a real network probe either way.
 import type { V1Pod } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import { repoRoot } from '@mikrotik-kube/test-support';
@@ -44,7 +45,8 @@ export async function pods(statusUrl: string): Promise<V1Pod[]> {
 export const allRunning = (list: V1Pod[]) =>
   list.length > 0 && list.every((p) => p.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.ready));
 
-export async function showcase(ctx: DemoContext, timeoutMs = 180_000): Promise<V1Pod[]> {
+/** Emulated containers run nothing: a listener stands in for the web pod's server. */
+async function emulateWeb(ctx: DemoContext, timeoutMs: number): Promise<void> {
   const auth = `Basic ${Buffer.from(`${DEMO_USER}:${DEMO_PASSWORD}`).toString('base64')}`;
   await until(`container ${WEB_CONTAINER} on the router`, timeoutMs, async () => {
     const res = await fetch(`${ctx.urls['rest']}/container?name=${WEB_CONTAINER}`, { headers: { authorization: auth } });
@@ -57,6 +59,10 @@ export async function showcase(ctx: DemoContext, timeoutMs = 180_000): Promise<V
   });
   if (!listen.ok) throw new Error(`simulator listen: ${listen.status} ${await listen.text()}`);
   console.log(`demo: ${WEB_CONTAINER} answers HTTP on :8080 of its pod address (readiness probe target)`);
+}
+
+export async function showcase(ctx: DemoContext, timeoutMs = 180_000): Promise<V1Pod[]> {
+  if (ctx.containers.actual !== 'real') await emulateWeb(ctx, timeoutMs);
   const status = ctx.urls['status'] as string;
   let last: V1Pod[] = [];
   const list = await until('every pod Running and ready', timeoutMs, async () => {
@@ -66,6 +72,8 @@ export async function showcase(ctx: DemoContext, timeoutMs = 180_000): Promise<V
     throw new Error(`${(e as Error).message}; last status:\n${mkubeStatus(status)}`);
   });
   console.log(`\n${mkubeStatus(status)}`);
+  const web = list.find((p) => p.metadata?.name === 'web')?.status?.podIP;
+  if (ctx.containers.actual === 'real' && web) console.log(`demo: the web pod is busybox httpd — try: curl http://${web}:8080/`);
   console.log(`demo: all ${list.length} pods Running — try: npm run mkube -- status --url ${status}`);
   return list;
 }
