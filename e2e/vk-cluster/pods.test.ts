@@ -7,21 +7,20 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { CertificatesV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
-import { freePort, startTsProcess, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
-import { requireControlPlane, startControlPlane, testenvBin, type ControlPlane } from '@mikrotik-kube/testenv';
+import { CertificatesV1Api, CoordinationV1Api, type CoreV1Api } from '@kubernetes/client-node';
+import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { freePort, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
+import { requireControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { DEMO_PASSWORD, DEMO_USER, type DemoContext, demoComponents, podNetwork, startStack, type Stack } from '@mikrotik-kube/demo-stack';
+import { podNetwork, type Stack } from '@mikrotik-kube/demo-stack';
+import { startClusterStack, type ClusterStack } from './support/cluster-stack';
 
 const skip = requireControlPlane();
 if (skip) console.warn(`[vk-cluster pods] SKIPPED: ${skip}`);
 
 const NODE = `vk-pods-${process.pid}`;
 const IMAGE = 'registry.local:5000/demo/app:1';
-const run = promisify(execFile);
 
 const podYaml = (name: string, extra: { env?: unknown[]; annotations?: Record<string, string> } = {}) =>
   stringify({
@@ -36,6 +35,7 @@ const podYaml = (name: string, extra: { env?: unknown[]; annotations?: Record<st
   });
 
 describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let cs: ClusterStack;
   let cp: ControlPlane;
   let stack: Stack;
   let vk: ProcessHandle;
@@ -43,16 +43,11 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
   let certificates: CertificatesV1Api;
   let coordination: CoordinationV1Api;
   let router: RouterOsClient;
-  let vkConfig: string;
   let opsPort: number;
   let kubectlBin: string;
 
-  const kubectl = async (...args: string[]) => (await run(kubectlBin, ['--kubeconfig', cp.kubeconfig, ...args], { timeout: 60_000 })).stdout;
-  const apply = async (yaml: string) => {
-    const file = join(stack.ctx.dataDir, `apply-${Date.now()}.yaml`);
-    writeFileSync(file, yaml);
-    return kubectl('apply', '-f', file);
-  };
+  const kubectl = (...args: string[]) => cs.kubectl(...args);
+  const apply = (yaml: string) => cs.apply(yaml);
   const readPod = (name: string) => core.readNamespacedPod({ name, namespace: 'default' });
   const runningPod = (name: string, timeoutMs = 90_000) =>
     waitFor(async () => {
@@ -63,70 +58,29 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
   const reasons = async (pod: string) =>
     (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${pod}` })).items.map((e) => e.reason ?? '');
 
-  const startReplica = async (...args: string[]) => {
-    const p = startTsProcess('apps/vk-provider/src/main.ts', { env: cp.childEnv(), args: ['--config', vkConfig, ...args] });
-    await p.waitForLine(/"message":"cluster mode"/, 60_000);
-    return p;
-  };
+  const startReplica = (...args: string[]) => cs.startReplica(...args);
   async function startVk(): Promise<void> {
     vk = await startReplica();
   }
   const leaderLease = () => coordination.readNamespacedLease({ name: `mikrotik-kube-vk-${NODE}`, namespace: 'default' });
 
   beforeAll(async () => {
-    kubectlBin = testenvBin('kubectl') as string;
-    cp = await startControlPlane();
-    const kc = new KubeConfig();
-    kc.loadFromFile(cp.kubeconfig);
-    core = kc.makeApiClient(CoreV1Api);
-    certificates = kc.makeApiClient(CertificatesV1Api);
-    coordination = kc.makeApiClient(CoordinationV1Api);
-    // Everything `make demo` runs except vk-provider, on a pod network of its own.
-    const net = podNetwork(22 + (process.pid % 200), Math.floor(Math.random() * 250));
-    stack = await startStack(
-      // RouterOS 7.23: the first version that reports container cpu and memory (for /stats).
-      demoComponents.filter((c) => c.name !== 'vk-provider').map((c) => (c.name === 'routeros-sim' ? { ...c, args: (ctx: DemoContext) => [...c.args(ctx), '--routeros-version', '7.23'] } : c)),
-      { network: net },
-    );
-    router = new RouterOsClient({ url: stack.ctx.urls['rest'] as string, username: DEMO_USER, password: DEMO_PASSWORD });
-    const grpc = (name: string) => `127.0.0.1:${stack.ctx.ports[`${name}.grpc`]}`;
-    vkConfig = join(stack.ctx.dataDir, 'vk-cluster.yaml');
-    writeFileSync(
-      vkConfig,
-      stringify({
-        routeros: { url: stack.ctx.urls['rest'], user: DEMO_USER, password: DEMO_PASSWORD },
-        services: { ipam: grpc('ipam'), storage: grpc('storage-converter'), supervisor: grpc('boot-supervisor') },
-        reconcile: { resyncSeconds: 5 },
-        cluster: {
-          kubeconfig: cp.kubeconfig,
-          nodeName: NODE,
-          pingSeconds: 1,
-          statusSeconds: 3,
-          leaseDurationSeconds: 4,
-          leaderElection: { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 0.5 },
-        },
-        // No certificate files: vk-provider asks the cluster for one (CSR); the API server's
-        // kubelet client certificate (signed by the testenv CA) is required.
-        kubelet: { host: '127.0.0.1', port: await freePort(), clientCaFile: join(cp.dir, 'pki/ca.crt') },
-        http: { host: '127.0.0.1', port: (opsPort = await freePort()) },
-      }),
-    );
+    // A pod network of its own (emulated containers: loopback).
+    cs = await startClusterStack(NODE, { network: podNetwork(22 + (process.pid % 200), Math.floor(Math.random() * 250)) });
+    ({ cp, stack, core, router, opsPort, kubectlBin } = cs);
+    certificates = cs.kc.makeApiClient(CertificatesV1Api);
+    coordination = cs.kc.makeApiClient(CoordinationV1Api);
     await startVk();
-    await waitFor(async () => {
-      const n = await core.readNode({ name: NODE }).catch(() => undefined);
-      return n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') || undefined;
-    }, 60_000);
+    await cs.nodeReady();
   }, 400_000);
 
   // Its own http port: a second process of the same config would clash on the ops port.
   const ops = async () => ['--http.port', String(await freePort())];
 
-
   afterAll(async () => {
     if (process.env.VK_E2E_DEBUG) console.log(vk?.output());
     await vk?.stop();
-    await stack?.stop();
-    await cp?.stop();
+    await cs?.stop();
   }, 90_000);
 
   it('runs a pod applied with kubectl: scheduled to our node, Running with an IP, env from a ConfigMap, a Secret and fields', async () => {

@@ -8,46 +8,21 @@ import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileS
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
-import { RUN_BASE, busyboxLayer, busyboxUnavailable, cgroupDirs, realRuntimeUnavailable } from '@mikrotik-kube/routeros-sim';
+import { RUN_BASE, busyboxUnavailable, cgroupDirs, realRuntimeUnavailable } from '@mikrotik-kube/routeros-sim';
 import { waitFor } from '@mikrotik-kube/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { DEMO_PASSWORD, DEMO_USER, demoComponents, hostArchitecture, pods, routedPodNetwork, startStack, type Stack } from '@mikrotik-kube/demo-stack';
+import { DEMO_PASSWORD, DEMO_USER, demoComponents, pods, routedPodNetwork, startStack, type Stack } from '@mikrotik-kube/demo-stack';
+import { PROBE_IMAGE, probeImage, readReport, reportFile, routerPath } from '../support/probe-image';
 
 const skip = busyboxUnavailable() ?? realRuntimeUnavailable();
 if (skip) console.warn(`[vk-standalone real pods] SKIPPED: ${skip}`);
-
-const IMAGE = 'registry.local:5000/test/probe:1';
-// Each mode ends on TERM at once (PID 1 ignores signals it has no handler for).
-const IDLE = 'sleep 2147483647 & trap "kill $!; exit 0" TERM; wait';
-const REPORT = `#!/bin/sh
-out=/data/report
-{
-  for a in "$0" "$@"; do echo "arg=$a"; done
-  env | sort | sed 's/^/env=/'
-  echo "cwd=$(pwd)"
-  echo "uid=$(id -u) gid=$(id -g)"
-  echo "hostname=$(hostname)"
-} > $out.tmp && busybox mv $out.tmp $out
-${IDLE}
-`;
-// A real server that stops answering (the server ends, the container runs on) once /www/healthz is gone.
-const WEB = `#!/bin/sh
-mkdir -p /www && echo ok > /www/healthz
-httpd -f -p 8080 -h /www & pid=$!
-trap "kill $pid; exit 0" TERM
-echo "web: serving"
-while [ -e /www/healthz ]; do sleep 1; done
-kill $pid
-echo "web: stopped answering"
-${IDLE}
-`;
 
 const pod = (name: string, restartPolicy: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}) => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name, namespace: 'default' },
-  spec: { restartPolicy, ...spec, containers: [{ name, image: IMAGE, ...container }] },
+  spec: { restartPolicy, ...spec, containers: [{ name, image: PROBE_IMAGE, ...container }] },
 });
 
 const REPORT_POD = pod(
@@ -87,7 +62,7 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
   let podsFile: string;
   let instance: string;
   let simData: string;
-  const routerFile = (path: string) => join(simData, 'files', path);
+  const routerFile = (path: string) => routerPath(stack, path);
   const get = async (url: string) => {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
     return `${res.status} ${await res.text()}`;
@@ -96,17 +71,12 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
   beforeAll(async () => {
     const file = join(process.env['TMPDIR'] ?? '/tmp', `real-pods-${process.pid}.yaml`);
     writeFileSync(file, [REPORT_POD, CRASH_POD, WEB_POD].map((d) => stringify(d)).join('---\n'));
-    const spec = {
-      architecture: hostArchitecture(),
-      entrypoint: ['/report.sh'],
-      layers: [busyboxLayer(), [{ name: 'report.sh', data: REPORT, mode: 0o755 }, { name: 'web.sh', data: WEB, mode: 0o755 }]],
-    };
     try {
       stack = await startStack(demoComponents, {
         containers: 'real',
-        network: routedPodNetwork(210 + (process.pid % 40), Math.floor(Math.random() * 250)),
+        network: routedPodNetwork(160 + (process.pid % 40), Math.floor(Math.random() * 250)),
         podsFile: file,
-        images: [{ repo: 'test/probe', tag: '1', spec }],
+        images: [probeImage()],
       });
     } finally {
       rmSync(file, { force: true });
@@ -126,18 +96,12 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
   });
 
   it('the Pod spec arrives in the process: argv, env, cwd, uid/gid and hostname, written to its volume', async () => {
-    const c = await waitFor(async () => (await router.containers.find('default_report_report')) ?? undefined, 60_000, 200);
-    const mount = (await router.containers.mounts.list()).find((m) => c.mountLists.includes(m.list) && m.dst === '/data');
-    expect(mount).toBeDefined();
-    const report = routerFile(`${mount?.src}/report`);
-    const lines = await waitFor(() => (existsSync(report) ? readFileSync(report, 'utf8').trim().split('\n') : undefined), 60_000, 200);
-    expect(lines.filter((l) => l.startsWith('arg='))).toEqual(['/report.sh', 'one arg', 'hello world', '--flag=x y'].map((a) => `arg=${a}`));
-    expect(lines.filter((l) => l.startsWith('env=')).map((l) => l.slice(4))).toEqual(
-      expect.arrayContaining(['GREETING=hello world', 'DERIVED=hello world!', expect.stringMatching(/^PATH=\//)]),
-    );
-    expect(lines).toContain('cwd=/work/dir');
-    expect(lines).toContain('uid=0 gid=50');
-    expect(lines).toContain('hostname=report-host');
+    await waitFor(async () => (await router.containers.find('default_report_report')) ?? undefined, 60_000, 200);
+    const file = await reportFile(router, stack, 'default_report_report');
+    const report = await waitFor(() => (existsSync(file) ? readReport(file) : undefined), 60_000, 200);
+    expect(report.argv).toEqual(['/report.sh', 'one arg', 'hello world', '--flag=x y']);
+    expect(report.env).toMatchObject({ GREETING: 'hello world', DERIVED: 'hello world!', PATH: expect.stringMatching(/^\//) });
+    expect(report).toMatchObject({ cwd: '/work/dir', uid: '0', gid: '50', hostname: 'report-host' });
     const p = await waitFor(async () => {
       const r = byName(await pods(statusUrl), 'report');
       return status0(r)?.ready ? r : undefined;

@@ -5,4 +5,4 @@ export { demoAppImage, hostArchitecture } from './demo-image';
 export type { StackImage } from './demo-image';
 export { pods, showcase } from './showcase';
 export { startStack } from './stack';
-export type { Stack } from './stack';
+export type { Stack, StackOptions } from './stack';
