@@ -1,7 +1,8 @@
 // test/probe:1, the image the real-container suites run (busybox-static and two scripts):
 // /report.sh writes what the process got (argv, env, cwd, uid/gid, hostname) to
 // /data/report and stays up; /web.sh serves HTTP (busybox httpd) with /healthz until that
-// file is gone, then stops answering while the container runs on.
+// file is gone, then the server hangs (SIGSTOP: connections are accepted, never answered)
+// while the container runs on.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
@@ -29,7 +30,7 @@ httpd -f -p 8080 -h /www & pid=$!
 trap "kill $pid; exit 0" TERM
 echo "web: serving"
 while [ -e /www/healthz ]; do sleep 1; done
-kill $pid
+kill -STOP $pid
 echo "web: stopped answering"
 ${IDLE}
 `;

@@ -4,7 +4,7 @@
 // router's files); an exit and a liveness probe of a real server that stops answering restart
 // by policy; after removal and the simulator's exit nothing of it is left on the host.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
@@ -54,6 +54,21 @@ const WEB_POD = pod('web', 'Always', {
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' });
 const byName = (list: V1Pod[], name: string) => list.find((p) => p.metadata?.name === name);
 const status0 = (p: V1Pod | undefined) => p?.status?.containerStatuses?.[0];
+/** A process as `pid:start-time` (field 22 of /proc/<pid>/stat), so a reused pid is not mistaken for it. */
+const processId = (pid: string) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return `${pid}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  } catch {
+    return undefined;
+  }
+};
+/** The processes in cgroup directories (the simulator's container cgroups). */
+const processesIn = (dirs: string[]) => {
+  const pids = new Set(dirs.flatMap((d) => (existsSync(join(d, 'cgroup.procs')) ? readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean) : [])));
+  return [...pids].map(processId).filter((p) => p !== undefined);
+};
+const alive = (procs: string[]) => procs.filter((p) => processId(p.split(':')[0] as string) === p);
 
 describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let stack: Stack;
@@ -149,33 +164,29 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
     const web = await router.containers.get('default_web_web');
     const veth = web.interfaces[0] as string;
     const root = routerFile(web.rootDir);
+    const cid = (id: string) => `rs${instance}-${id.slice(1).toLowerCase()}`;
+    const webProcs = processesIn(cgroupDirs(instance).filter((d) => d.endsWith(`/${cid(web.id)}`)));
+    const allProcs = processesIn(cgroupDirs(instance));
+    expect(webProcs.length).toBeGreaterThanOrEqual(2); // its sh and httpd
+    expect(allProcs.length).toBeGreaterThan(webProcs.length);
     expect(existsSync(join(root, 'bin/busybox'))).toBe(true);
     writeFileSync(podsFile, [REPORT_POD, CRASH_POD].map((d) => stringify(d)).join('---\n'));
     await waitFor(async () => ((await router.containers.find('default_web_web')) ? undefined : true), 60_000, 200);
     await waitFor(async () => ((await router.veths.find(veth)) ? undefined : true), 30_000, 200);
     expect(existsSync(root)).toBe(false);
+    expect(alive(webProcs)).toEqual([]);
     const runcIds = sh('runc', ['--root', join(RUN_BASE, instance, 'runc'), 'list', '-q']).split('\n').filter(Boolean);
-    const cid = (id: string) => `rs${instance}-${id.slice(1).toLowerCase()}`;
     expect(runcIds).not.toContain(cid(web.id));
     expect(runcIds).toContain(cid((await router.containers.get('default_report_report')).id));
 
-    const sim = stack.proc('routeros-sim');
-    await sim.stop('SIGTERM', 30_000);
+    await stack.proc('routeros-sim').stop('SIGTERM', 30_000);
+    expect(alive(allProcs)).toEqual([]);
     expect(existsSync(join(RUN_BASE, instance))).toBe(false);
     expect(cgroupDirs(instance)).toEqual([]);
     expect(sh('ip', ['netns', 'list'])).not.toContain(`rs${instance}`);
     expect(sh('ip', ['-o', 'link', 'show'])).not.toContain(`rs${instance}`);
-    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(simData);
-    // No process of a container: none has its root in the router's files.
-    const rooted = readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .filter((d) => {
-        try {
-          return readlinkSync(`/proc/${d}/root`).startsWith(simData);
-        } catch {
-          return false;
-        }
-      });
-    expect(rooted).toEqual([]);
+    // Network namespaces are bind mounts under /run/netns; the runc state lives under RUN_BASE.
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+    for (const m of [simData, `rs${instance}`, join(RUN_BASE, instance)]) expect(mounts).not.toContain(m);
   });
 });
