@@ -23,7 +23,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode, real containers${skip ? ` (sk
   let vk: ProcessHandle;
 
   beforeAll(async () => {
-    cs = await startClusterStack(NODE, { containers: 'real', network: routedPodNetwork(160 + (process.pid % 40), Math.floor(Math.random() * 250)), images: [probeImage()] });
+    cs = await startClusterStack(NODE, { containers: 'real', network: routedPodNetwork(180 + (process.pid % 20), Math.floor(Math.random() * 250)), images: [probeImage()] });
     vk = await cs.startReplica();
     await cs.nodeReady();
   }, 400_000);

@@ -89,7 +89,7 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
     try {
       stack = await startStack(demoComponents, {
         containers: 'real',
-        network: routedPodNetwork(160 + (process.pid % 40), Math.floor(Math.random() * 250)),
+        network: routedPodNetwork(160 + (process.pid % 20), Math.floor(Math.random() * 250)),
         podsFile: file,
         images: [probeImage()],
       });
