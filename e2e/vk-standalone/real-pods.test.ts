@@ -51,7 +51,8 @@ const WEB_POD = pod('web', 'Always', {
   livenessProbe: probe({ failureThreshold: 2 }),
 });
 
-const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' });
+// stderr is captured, not printed: `ip link` warns about every veth whose peer is in a namespace it cannot name.
+const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const byName = (list: V1Pod[], name: string) => list.find((p) => p.metadata?.name === name);
 const status0 = (p: V1Pod | undefined) => p?.status?.containerStatuses?.[0];
 /** A process as `pid:start-time` (field 22 of /proc/<pid>/stat), so a reused pid is not mistaken for it. */

@@ -85,11 +85,21 @@ function writeConfig(ctx: DemoContext, name: string, doc: unknown): string {
 
 const simArch = () => (hostArchitecture() === 'arm64' ? 'arm64' : 'x86');
 
-/** What the simulator does with containers (`GET /_sim/runtime`); picks the pod network to match. */
-async function containerModeOf(ctx: DemoContext): Promise<void> {
+interface SimRuntime {
+  mode: 'real' | 'emulated';
+  reason?: string;
+  network?: { routed: string[] };
+}
+
+async function simRuntime(ctx: DemoContext): Promise<SimRuntime> {
   const res = await fetch(`${ctx.urls['simAdmin']}/runtime`);
   if (!res.ok) throw new Error(`simulator runtime: ${res.status} ${await res.text()}`);
-  const mode = (await res.json()) as { mode: 'real' | 'emulated'; reason?: string };
+  return (await res.json()) as SimRuntime;
+}
+
+/** What the simulator does with containers (`GET /_sim/runtime`); picks the pod network to match. */
+async function containerModeOf(ctx: DemoContext): Promise<void> {
+  const mode = await simRuntime(ctx);
   ctx.containers = { ...ctx.containers, actual: mode.mode, ...(mode.reason ? { reason: mode.reason } : {}) };
   ctx.network = ctx.requestedNetwork ?? (mode.mode === 'real' ? DEMO_ROUTED_NETWORK : DEMO_NETWORK);
   const loopback = ctx.network.cidr.startsWith('127.');
@@ -99,6 +109,20 @@ async function containerModeOf(ctx: DemoContext): Promise<void> {
 /** demo/app:1 and the images asked for, into the registry at `ctx.urls.registry`. */
 async function pushImages(ctx: DemoContext): Promise<void> {
   for (const image of [{ repo: 'demo/app', tag: '1', spec: demoAppImage() }, ...ctx.images]) await pushImage(ctx.urls['registry'] as string, image);
+}
+
+/**
+ * Real containers: nothing may talk to pod addresses until the host routes the pod network into
+ * the simulator's router (it does so in the background, and never over a route the host has):
+ * otherwise probes and users would send pod traffic out of this machine.
+ */
+async function routedIntoRouter(ctx: DemoContext): Promise<void> {
+  for (const end = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 100))) {
+    if ((await simRuntime(ctx)).network?.routed.includes(ctx.network.cidr)) return;
+    if (Date.now() > end) {
+      throw new Error(`pod network ${ctx.network.cidr} is not routed into the simulator's router (it overlaps a route of this host, see the router's /log): not starting what would send pod traffic out of this machine`);
+    }
+  }
 }
 
 async function routerCall(ctx: DemoContext, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -128,6 +152,7 @@ export const demoComponents: DemoComponent[] = [
       // What an operator does once on a router (seed README "Configure RouterOS").
       await routerCall(ctx, 'PUT', 'interface/bridge', { name: ctx.network.bridge });
       await routerCall(ctx, 'PUT', 'ip/address', { address: `${ctx.network.gateway}/24`, interface: ctx.network.bridge });
+      if (ctx.containers.actual === 'real') await routedIntoRouter(ctx);
     },
     describe: (ctx) =>
       `RouterOS REST at ${rest(ctx)}; containers ${ctx.containers.actual === 'real' ? 'run for real (runc)' : `are emulated, no process runs (${ctx.containers.reason ?? 'asked for'})`}`,

@@ -132,7 +132,7 @@ export class Simulator {
         // /file reflects the real files at every request, as the router's listing does.
         if (url.pathname.startsWith('/rest/file')) syncFiles(this.context, this.context.files);
         this.rest.handle(req, res, url).catch((e: unknown) => this.internalError(res, e));
-      } else if (admin && url.pathname.startsWith('/_sim')) handleAdmin(this.context, this.rest, req, res, url).catch((e: unknown) => this.internalError(res, e));
+      } else if (admin && url.pathname.startsWith('/_sim')) handleAdmin(this.context, this.rest, () => this.runtimeInfo, req, res, url).catch((e: unknown) => this.internalError(res, e));
       else res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not Found</body></html>');
     };
   }
@@ -204,9 +204,15 @@ export class Simulator {
   }
 
   /** The router namespace, host link and the networks routed into it (real containers only). */
-  get routerNetwork(): { namespace: string; hostLink: string; hostAddress: string; routerAddress: string } | undefined {
+  get routerNetwork(): { namespace: string; hostLink: string; hostAddress: string; routerAddress: string; routed: string[] } | undefined {
     const ns = this.network?.ns;
-    return ns ? { namespace: ns.name, hostLink: ns.hostLink, hostAddress: ns.hostAddress, routerAddress: ns.routerAddress } : undefined;
+    return ns ? { namespace: ns.name, hostLink: ns.hostLink, hostAddress: ns.hostAddress, routerAddress: ns.routerAddress, routed: ns.routedNetworks } : undefined;
+  }
+
+  /** `GET /_sim/runtime`: how containers run and, when for real, the router's network as the host sees it. */
+  private get runtimeInfo(): object {
+    const network = this.routerNetwork;
+    return { ...this.containerMode, ...(network ? { network } : {}) };
   }
 
   /** A bug in the simulator must not take the process (and every test using it) down. */

@@ -17,7 +17,8 @@ const ARCH = process.arch === 'arm64' ? 'arm64' : 'x86';
 const OCI_ARCH = ARCH === 'x86' ? 'amd64' : 'arm64';
 // A /24 of our own in 10.200.0.0/13, random so parallel suites do not pick the same one.
 const NET = `10.${200 + randomInt(8)}.${randomInt(256)}`;
-const sh = (args: string[]) => execFileSync(args[0] as string, args.slice(1), { encoding: 'utf8' });
+// stderr is captured, not printed: `ip link` warns about every veth whose peer is in a namespace it cannot name.
+const sh = (args: string[]) => execFileSync(args[0] as string, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function put(sim: Simulator, name: string, data: Buffer): void {
   const p = sim.context.files.resolve(name);
@@ -32,9 +33,10 @@ async function logLines(call: Caller): Promise<string[]> {
 describe.skipIf(!!skip)(`router network for real containers${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let sim: Simulator;
   let call: Caller;
+  let admin: string;
   let net: NonNullable<Simulator['routerNetwork']>;
   beforeAll(async () => {
-    ({ sim, call } = await startSim({ version: '7.21', arch: ARCH, containers: 'real', users: { admin: 'pw' } }));
+    ({ sim, call, admin } = await startSim({ version: '7.21', arch: ARCH, containers: 'real', users: { admin: 'pw' } }));
     net = sim.routerNetwork as NonNullable<Simulator['routerNetwork']>;
     put(
       sim,
@@ -96,6 +98,20 @@ describe.skipIf(!!skip)(`router network for real containers${skip ? ` (skipped: 
       return l.includes('admin-refused') && l.includes('hello from a real container') ? l : undefined;
     }, 30_000);
     expect(lines.some((l) => l.includes('"platform":"MikroTik"'))).toBe(true);
+  });
+
+  it('a pod network overlapping a host route is not routed from the host, and /_sim/runtime lists only what is', async () => {
+    const other = `10.${208 + randomInt(8)}.${randomInt(256)}`;
+    sh(['ip', 'route', 'add', 'blackhole', `${other}.0/24`]);
+    try {
+      await call('PUT', '/ip/address', { address: `${other}.1/24`, interface: 'containers' });
+      await waitFor(async () => ((await logLines(call)).includes(`network ${other}.0/24 overlaps a route this host already has: not routed from the host (reachable only inside the router)`) ? true : undefined));
+      expect(sh(['ip', 'route', 'show', `${other}.0/24`]).trim()).toBe(`blackhole ${other}.0/24`);
+      const runtime = (await (await fetch(`${admin}/runtime`)).json()) as { mode: string; network: { routed: string[]; hostLink: string } };
+      expect(runtime).toMatchObject({ mode: 'real', network: { routed: [`${NET}.0/24`], hostLink: net.hostLink } });
+    } finally {
+      sh(['ip', 'route', 'del', 'blackhole', `${other}.0/24`]);
+    }
   });
 
   it('stop removes the router namespace, veth namespaces, the host link and its route', async () => {

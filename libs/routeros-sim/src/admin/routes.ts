@@ -48,7 +48,7 @@ function listenSpec(b: Record<string, unknown>): ListenSpec {
   return { port, kind, status: status as number | undefined, body: body as string | undefined };
 }
 
-export async function handleAdmin(ctx: SimContext, rest: RestFace, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleAdmin(ctx: SimContext, rest: RestFace, runtime: () => object, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const parts = url.pathname.replace(/^\/_sim\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const m = req.method ?? 'GET';
   try {
@@ -57,7 +57,7 @@ export async function handleAdmin(ctx: SimContext, rest: RestFace, req: Incoming
       if (m === 'PUT' || m === 'POST' || m === 'PATCH') updateFaults(ctx.faults, body);
       return send(res, ctx.faults, 200);
     }
-    if (parts[0] === 'runtime' && parts.length === 1) return send(res, ctx.containers.mode, 200);
+    if (parts[0] === 'runtime' && parts.length === 1) return send(res, runtime(), 200);
     if (parts[0] === 'stats') {
       if (parts[1] === 'reset' && m === 'POST') rest.resetStats();
       return send(res, rest.stats, 200);

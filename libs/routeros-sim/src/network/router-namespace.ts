@@ -93,6 +93,11 @@ export class RouterNamespace {
     this.routed.add(network);
   }
 
+  /** The pod networks the host routes into the router now (what tests and the demo may send to). */
+  get routedNetworks(): string[] {
+    return [...this.routed];
+  }
+
   async unrouteFromHost(network: string): Promise<void> {
     if (!this.routed.delete(network)) return;
     await ip(['route', 'del', network, 'via', this.routerAddress, 'dev', this.hostLink]).catch(() => undefined);
