@@ -6,6 +6,7 @@
 // this checkout is skipped with a message.
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { routableFromHost } from '@mikrotik-kube/routeros-sim';
 import { repoRoot } from '@mikrotik-kube/test-support';
 import { stringify } from 'yaml';
 import { demoAppImage, hostArchitecture, pushImage, type StackImage } from './demo-image';
@@ -38,15 +39,14 @@ export interface PodNetwork {
   default: boolean;
 }
 
-/** The pod network `<a>.<b>` → 127.a.b.0/24 with the gateway on .1 (emulated containers). */
-export function podNetwork(a: number, b: number): PodNetwork {
-  return { name: 'pods', bridge: 'containers', cidr: `127.${a}.${b}.0/24`, gateway: `127.${a}.${b}.1`, dns: [`127.${a}.${b}.1`], default: true };
-}
+/** The pod network `<prefix>.0/24` on bridge `containers`, gateway and DNS on `.1`. */
+const podNetworkOn = (prefix: string): PodNetwork => ({ name: 'pods', bridge: 'containers', cidr: `${prefix}.0/24`, gateway: `${prefix}.1`, dns: [`${prefix}.1`], default: true });
+
+/** The pod network `<a>.<b>` → 127.a.b.0/24 (emulated containers). */
+export const podNetwork = (a: number, b: number) => podNetworkOn(`127.${a}.${b}`);
 
 /** The pod network `<a>.<b>` → 10.a.b.0/24 (real containers: the simulator routes it from this host into its router). */
-export function routedPodNetwork(a: number, b: number): PodNetwork {
-  return { ...podNetwork(a, b), cidr: `10.${a}.${b}.0/24`, gateway: `10.${a}.${b}.1`, dns: [`10.${a}.${b}.1`] };
-}
+export const routedPodNetwork = (a: number, b: number) => podNetworkOn(`10.${a}.${b}`);
 
 export interface DemoComponent {
   name: string;
@@ -66,8 +66,16 @@ export const DEMO_USER = 'admin';
 export const DEMO_PASSWORD = 'demo';
 /** The demo pod network for emulated containers: loopback addresses, so listeners are real sockets here. */
 export const DEMO_NETWORK = podNetwork(20, 0);
-/** The demo pod network for real containers, reached from this machine through the simulator's link. */
-export const DEMO_ROUTED_NETWORK = routedPodNetwork(77, 0);
+/**
+ * Pod networks for real containers, reached from this machine through the simulator's link: the
+ * first one no route of this host overlaps (the simulator never shadows the host's own routes).
+ */
+const DEMO_ROUTED_NETWORKS = ['10.77.0', '172.31.77', '192.168.177'].map(podNetworkOn);
+
+async function demoRoutedNetwork(): Promise<PodNetwork> {
+  for (const n of DEMO_ROUTED_NETWORKS) if (await routableFromHost(n.cidr)) return n;
+  throw new Error(`every demo pod network (${DEMO_ROUTED_NETWORKS.map((n) => n.cidr).join(', ')}) overlaps a route of this host`);
+}
 /** Registry name used in deploy/boot-order.yaml; storage-converter maps it to the demo registry. */
 export const DEMO_REGISTRY_HOST = 'registry.local:5000';
 
@@ -101,7 +109,7 @@ async function simRuntime(ctx: DemoContext): Promise<SimRuntime> {
 async function containerModeOf(ctx: DemoContext): Promise<void> {
   const mode = await simRuntime(ctx);
   ctx.containers = { ...ctx.containers, actual: mode.mode, ...(mode.reason ? { reason: mode.reason } : {}) };
-  ctx.network = ctx.requestedNetwork ?? (mode.mode === 'real' ? DEMO_ROUTED_NETWORK : DEMO_NETWORK);
+  ctx.network = ctx.requestedNetwork ?? (mode.mode === 'real' ? await demoRoutedNetwork() : DEMO_NETWORK);
   const loopback = ctx.network.cidr.startsWith('127.');
   if (loopback === (mode.mode === 'real')) throw new Error(`pod network ${ctx.network.cidr} does not suit ${mode.mode} containers (real ones need a routed network, emulated ones loopback)`);
 }

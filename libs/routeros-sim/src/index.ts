@@ -27,3 +27,4 @@ export { ociConfig } from './containers/real/oci-spec';
 export type { LaunchSpec } from './containers/real/oci-spec';
 export { realRuntimeUnavailable } from './containers/real/runc-engine';
 export { RUN_BASE, cgroupDirs } from './containers/real/instance';
+export { routableFromHost } from './network/router-namespace';

@@ -22,6 +22,12 @@ async function hostRanges(): Promise<Range[]> {
   return out;
 }
 
+/** Whether the simulator would route `network` from this host (it overlaps no route the host has). */
+export async function routableFromHost(network: string): Promise<boolean> {
+  const range = cidrRange(network);
+  return !!range && !(await hostRanges()).some((r) => overlaps(r, range));
+}
+
 export class RouterNamespace {
   /** Host end of the link: the simulator listens here for what containers send to the router. */
   hostAddress = '';
@@ -85,7 +91,7 @@ export class RouterNamespace {
   async routeFromHost(network: string): Promise<void> {
     const range = cidrRange(network);
     if (!range || this.routed.has(network)) return;
-    if ((await hostRanges()).some((r) => overlaps(r, range))) {
+    if (!(await routableFromHost(network))) {
       this.log(`network ${network} overlaps a route this host already has: not routed from the host (reachable only inside the router)`);
       return;
     }
