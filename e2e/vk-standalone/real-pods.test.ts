@@ -109,7 +109,7 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
   afterAll(async () => {
     router?.close();
     await stack?.stop();
-  });
+  }, 120_000);
 
   it('the Pod spec arrives in the process: argv, env, cwd, uid/gid and hostname, written to its volume', async () => {
     await waitFor(async () => (await router.containers.find('default_report_report')) ?? undefined, 60_000, 200);
@@ -123,7 +123,7 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
       return status0(r)?.ready ? r : undefined;
     }, 30_000, 200);
     expect(p.status?.phase).toBe('Running');
-  });
+  }, 120_000);
 
   it('a non-zero exit shows as RouterOS shows it, and boot-supervisor restarts the container by policy', async () => {
     const exits = async () => (await router.logs.list()).filter((l) => l.message === 'default_crash_crash: *** error: exited with status 3');
@@ -137,7 +137,7 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
     expect(crash.ready).toBe(false);
     const c = await router.containers.get('default_crash_crash');
     expect(['stopped', 'starting', 'running']).toContain(c.state);
-  });
+  }, 120_000);
 
   it('a liveness probe of a real server that stops answering restarts it', async () => {
     const ready = async (restarts: number) =>
@@ -159,7 +159,7 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
     const again = await ready(1);
     expect(status0(again)?.restartCount).toBe(1);
     expect(await get(url)).toBe('200 ok\n');
-  });
+  }, 120_000);
 
   it('removing pods and stopping the simulator leave no process, mount, namespace, link or cgroup', async () => {
     const web = await router.containers.get('default_web_web');
@@ -189,5 +189,5 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
     // Network namespaces are bind mounts under /run/netns; the runc state lives under RUN_BASE.
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
     for (const m of [simData, `rs${instance}`, join(RUN_BASE, instance)]) expect(mounts).not.toContain(m);
-  });
+  }, 120_000);
 });
