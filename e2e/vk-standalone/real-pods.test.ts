@@ -43,6 +43,7 @@ const REPORT_POD = pod(
   { hostname: 'report-host', volumes: [{ name: 'out', emptyDir: {} }] },
 );
 const CRASH_POD = pod('crash', 'OnFailure', { command: ['/bin/sh', '-c', 'echo crashing; exit 3'] });
+const ONCE_POD = pod('once', 'Never', { command: ['/bin/sh', '-c', 'exit 4'] });
 const probe = (extra: object) => ({ httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, ...extra });
 const WEB_POD = pod('web', 'Always', {
   command: ['/web.sh'],
@@ -86,7 +87,7 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
 
   beforeAll(async () => {
     const file = join(process.env['TMPDIR'] ?? '/tmp', `real-pods-${process.pid}.yaml`);
-    writeFileSync(file, [REPORT_POD, CRASH_POD, WEB_POD].map((d) => stringify(d)).join('---\n'));
+    writeFileSync(file, [REPORT_POD, CRASH_POD, ONCE_POD, WEB_POD].map((d) => stringify(d)).join('---\n'));
     try {
       stack = await startStack(demoComponents, {
         containers: 'real',
@@ -125,7 +126,7 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
     expect(p.status?.phase).toBe('Running');
   }, 120_000);
 
-  it('a non-zero exit shows as RouterOS shows it, and boot-supervisor restarts the container by policy', async () => {
+  it('a non-zero exit shows as RouterOS shows it, and boot-supervisor restarts by policy (OnFailure: again, Never: not)', async () => {
     const exits = async () => (await router.logs.list()).filter((l) => l.message === 'default_crash_crash: *** error: exited with status 3');
     // Two exits: the first run and the one boot-supervisor restarted.
     await waitFor(async () => ((await exits()).length >= 2 ? true : undefined), 60_000, 250);
@@ -137,6 +138,18 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
     expect(crash.ready).toBe(false);
     const c = await router.containers.get('default_crash_crash');
     expect(['stopped', 'starting', 'running']).toContain(c.state);
+    // restartPolicy Never: one exit, and none after a restart of crash (a backoff at least as long) came since.
+    const onceExits = async () => (await router.logs.list()).filter((l) => l.message === 'default_once_once: *** error: exited with status 4');
+    const once = await waitFor(async () => {
+      const p = byName(await pods(statusUrl), 'once');
+      return p?.status?.phase === 'Failed' ? p : undefined;
+    }, 30_000, 200);
+    expect(await onceExits()).toHaveLength(1);
+    const seen = (await exits()).length;
+    await waitFor(async () => ((await exits()).length > seen ? true : undefined), 60_000, 250);
+    expect(await onceExits()).toHaveLength(1);
+    expect(status0(once)).toMatchObject({ restartCount: 0, state: { terminated: { reason: 'Exited' } } });
+    expect((await router.containers.get('default_once_once')).state).toBe('stopped');
   }, 120_000);
 
   it('a liveness probe of a real server that stops answering restarts it', async () => {
@@ -171,7 +184,7 @@ describe.skipIf(!!skip)(`vk-provider standalone, real containers${skip ? ` (skip
     expect(webProcs.length).toBeGreaterThanOrEqual(2); // its sh and httpd
     expect(allProcs.length).toBeGreaterThan(webProcs.length);
     expect(existsSync(join(root, 'bin/busybox'))).toBe(true);
-    writeFileSync(podsFile, [REPORT_POD, CRASH_POD].map((d) => stringify(d)).join('---\n'));
+    writeFileSync(podsFile, [REPORT_POD, CRASH_POD, ONCE_POD].map((d) => stringify(d)).join('---\n'));
     await waitFor(async () => ((await router.containers.find('default_web_web')) ? undefined : true), 60_000, 200);
     await waitFor(async () => ((await router.veths.find(veth)) ? undefined : true), 30_000, 200);
     expect(existsSync(root)).toBe(false);
