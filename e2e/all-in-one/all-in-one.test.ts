@@ -1,6 +1,6 @@
 // The all-in-one process (apps/mikrotik-kube) end to end: the simulator and one mikrotik-kube
 // process hosting the registry, ipam, storage-converter, boot-supervisor and vk-provider,
-// configured with the seed's config.yaml keys, bringing deploy/boot-order.yaml up in boot order.
+// configured with the Go mikrotik-kube's config.yaml keys, bringing deploy/boot-order.yaml up in boot order.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';

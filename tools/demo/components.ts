@@ -157,7 +157,7 @@ export const demoComponents: DemoComponent[] = [
       ctx.urls['rest'] = `http://127.0.0.1:${port(ctx, 'routeros-sim.rest')}/rest`;
       ctx.urls['simAdmin'] = `http://127.0.0.1:${port(ctx, 'routeros-sim.rest')}/_sim`;
       await containerModeOf(ctx);
-      // What an operator does once on a router (seed README "Configure RouterOS").
+      // What an operator does once on a router (docs/routeros.md "Containers": one-time router setup).
       await routerCall(ctx, 'PUT', 'interface/bridge', { name: ctx.network.bridge });
       await routerCall(ctx, 'PUT', 'ip/address', { address: `${ctx.network.gateway}/24`, interface: ctx.network.bridge });
       if (ctx.containers.actual === 'real') await routedIntoRouter(ctx);
@@ -250,7 +250,7 @@ export const demoComponents: DemoComponent[] = [
 
 /**
  * The same system as one all-in-one process (apps/mikrotik-kube): the simulator, then
- * mikrotik-kube with the embedded registry, configured with the seed's config.yaml keys. The
+ * mikrotik-kube with the embedded registry, configured with the Go original's config.yaml keys. The
  * pods file starts empty and gets deploy/boot-order.yaml once the demo image is in the registry.
  */
 export const allInOneComponents: DemoComponent[] = [

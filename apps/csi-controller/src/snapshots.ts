@@ -1,6 +1,6 @@
 // Snapshots as copy-on-write copies of the volume's backing file (`/disk add copy-from=`,
 // reflink on btrfs), not exported, tagged with their source in the disk comment — real
-// RouterOS does not print a source for copies (prior-art §1.15).
+// RouterOS does not print a source for copies (docs/routeros.md "ROSE Data Server disks").
 import { dirname } from 'node:path';
 import { filePathFor, isSnapshotId, isVolumeId, requireField, snapshotIdForName } from '@mikrotik-kube/csi-common';
 import { grpcError, status } from '@mikrotik-kube/grpc-kit';

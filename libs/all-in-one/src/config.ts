@@ -1,4 +1,4 @@
-// The all-in-one process's one config file, with the mikrotik-kube seed's keys
+// The all-in-one process's one config file, with the Go mikrotik-kube's keys
 // (deploy/config.yaml: routeros.restUrl, network.podCIDR, network.bridgeName,
 // storage.gcIntervalMinutes, systemd.maxRestarts, registry.enabled, …). Its sections are the
 // services' own schemas, composed (not copied): `systemd` is boot-supervisor's, `storage`,
@@ -53,7 +53,7 @@ const section = (schema: JsonSchema, key: string): JsonSchema => {
 };
 const withProperties = (schema: JsonSchema, properties: Record<string, JsonSchema>): JsonSchema => ({ ...schema, properties: { ...schema.properties, ...properties } });
 
-// RouterOS's connection, under the seed's name for the URL.
+// RouterOS's connection, under the Go original's name for the URL.
 const routerOs = routerOsConnectionSchema(30_000) as JsonSchema;
 const { url: _url, ...connection } = routerOs.properties as Record<string, JsonSchema>;
 const ipv4 = { type: 'string', minLength: 7, maxLength: 15 };
@@ -74,7 +74,7 @@ export const allInOneSchema = serviceSchema(
       properties: {
         podCIDR: { type: 'string', pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$', default: '172.20.0.0/16' },
         bridgeName: { type: 'string', pattern: '^[^\\s/"\\\\]{1,64}$', default: 'containers' },
-        // '' = the first address of podCIDR (172.20.0.1), the bridge's address in the seed's Quick Start.
+        // '' = the first address of podCIDR (172.20.0.1), the bridge's address in the Go original's Quick Start.
         gateway: { anyOf: [{ const: '' }, ipv4], default: '' },
         dns: { type: 'array', items: ipv4, default: [] },
         exclude: { type: 'array', items: { type: 'string', minLength: 7, maxLength: 18 }, default: [] },

@@ -1,5 +1,5 @@
 // The all-in-one config: deploy/config.yaml loads, each service's config is derived from the
-// seed's keys and checked by that service's schema, and mistakes name the key the user wrote.
+// Go original's keys and checked by that service's schema, and mistakes name the key the user wrote.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

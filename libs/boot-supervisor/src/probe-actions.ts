@@ -1,5 +1,5 @@
-// One probe attempt against the unit's own address (the upstream code probed
-// localhost, i.e. itself — prior-art §2.11): HTTP GET (200–399 is success, no
+// One probe attempt against the unit's own address (the Go mikrotik-kube probed
+// localhost, i.e. itself): HTTP GET (200–399 is success, no
 // redirects followed, HTTPS without certificate checks like the kubelet), a
 // TCP connect, or the container's RouterOS status.
 import { request as httpRequest } from 'node:http';

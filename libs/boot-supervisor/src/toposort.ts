@@ -1,6 +1,6 @@
 // Boot order: dependencies first, then lower priority first, ties kept in
 // registration order (stable). Cycles are found, not silently cut — the
-// upstream code's visited-set DFS hid them (prior-art §2.11).
+// Go mikrotik-kube's visited-set DFS hid them.
 
 export interface OrderNode {
   name: string;

@@ -1,5 +1,5 @@
 // Volume and snapshot identifiers, NQNs and backing-file paths, following the existing
-// rds-csi driver (prior-art §1.5) so volumes it created keep working after a switch:
+// rds-csi driver (3whiskeywhiskey/rds-csi) so volumes it created keep working after a switch:
 //   volume id = CreateVolume name ("pvc-<uuid>"; other names: a derived lower-case id), slot = volume id,
 //   NQN = "<nqnPrefix>:" + lower-cased volume id, file = "<volumePath>/<volume id>.img",
 //   snapshot id = "snap-<uuid5(DNS, name)>-at-<first 10 hex digits of that uuid>".

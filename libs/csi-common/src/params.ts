@@ -1,4 +1,4 @@
-// StorageClass parameters (the rds-csi seed's table plus the upstream driver's NVMe timing
+// StorageClass parameters (the rds-csi driver's documented table plus its NVMe timing
 // keys) → a validated, defaulted object; and the volume_context the controller returns and
 // the node plugin reads back. Unknown keys are refused so typos fail loudly; the keys the
 // external-provisioner adds (`csi.storage.k8s.io/*`) are accepted.

@@ -1,4 +1,4 @@
-// gRPC status errors with meaningful codes (see DESIGN.md §2).
+// gRPC status errors with meaningful codes (libs/grpc-kit/README.md).
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 
 export { status };

@@ -9,7 +9,7 @@ import { validateFilePath, validateNqn, validateRelativeName, validateSlot } fro
 const META = [';', '|', '&', '$', '`', '(', ')', '<', '>', '\n', '\r', ' ', '\t', '"', "'", '\\', '*', '?', '[', ']', '{', '}', '#', '=', '~', '!', ':', '/', '.', '\0', 'é'];
 const nasty = fc.string({ unit: fc.oneof(fc.constantFrom(...META), fc.constantFrom('a', 'Z', '0', '-', '_'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })), maxLength: 40 });
 
-/** An independent reader of one RouterOS quoted token (reference §5.2). */
+/** An independent reader of one RouterOS quoted token (docs/routeros.md "Console over SSH"). */
 function unquote(token: string): string {
   expect(token.startsWith('"') && token.endsWith('"')).toBe(true);
   const body = token.slice(1, -1);

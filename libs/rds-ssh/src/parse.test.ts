@@ -3,7 +3,7 @@ import { findRouterError, routerError } from './errors';
 import { parseAsValue, parsePairs, parsePrint, parseSettings } from './parse';
 import { formatSizeArg, parseGroupedInt, parseSize } from './values';
 
-// Real-hardware shape of one file disk (rds-csi pkg/rds/commands_test.go, reference §5.3),
+// Real-hardware shape of one file disk (rds-csi pkg/rds/commands_test.go, docs/routeros.md "Console over SSH"),
 // as RouterOS sends it over SSH exec: CRLF, legend, index + flags, indented continuation.
 const HW_DETAIL = [
   'Flags: B - BLOCK-DEVICE; M - MOUNTED; t - NVME-TCP-EXPORT',

@@ -49,7 +49,7 @@ export interface SnapshotSubvolumeRequest {
   readOnly?: boolean;
 }
 
-/** First version with `nvme-tcp-server-nqn` (reference §4.1). */
+/** First version with `nvme-tcp-server-nqn` (docs/routeros.md "ROSE Data Server disks"). */
 const SERVER_NQN_SINCE = '7.21.0';
 
 export class RdsClient {

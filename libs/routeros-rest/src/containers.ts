@@ -35,7 +35,8 @@ export interface Container {
   memoryBytes?: number;
   /**
    * `cpu-usage` (7.23+) as a percentage of the whole router's CPU, like `/system/resource`
-   * `cpu-load` — the reference gives no unit, so this reading is our assumption.
+   * `cpu-load` — RouterOS documents no unit, so this reading is our assumption
+   * (docs/routeros.md "Undocumented: our choices").
    */
   cpuPercent?: number;
   /** Every field as the router sent it. */

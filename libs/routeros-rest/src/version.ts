@@ -1,5 +1,5 @@
 // Argument names that changed between RouterOS 7.19, 7.20, 7.21 and 7.23
-// (routeros-reference.md §2.2–2.5), derived once from `/system/resource` `version`.
+// (docs/routeros.md "What changes with the version"), derived once from `/system/resource` `version`.
 
 export interface RouterVersion {
   /** `7.21.1`, parsed from e.g. `7.21.1 (stable)`. */

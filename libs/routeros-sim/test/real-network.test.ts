@@ -44,7 +44,7 @@ describe.skipIf(!!skip)(`router network for real containers${skip ? ` (skipped: 
       await dockerArchive(busyboxImage({ architecture: OCI_ARCH, cmd: ['/bin/httpd', '-f', '-v', '-p', '8080', '-h', '/www'], extra: [[{ name: 'www/index.html', data: 'hello from a real container\n' }]] })),
     );
     put(sim, 'disk1/images/client.tar', await dockerArchive(busyboxImage({ architecture: OCI_ARCH, cmd: ['/bin/true'] })));
-    // What an operator does once (routeros-reference.md §2.8).
+    // What an operator does once (docs/routeros.md "Containers": one-time router setup).
     await call('PUT', '/interface/bridge', { name: 'containers' });
     await call('PUT', '/ip/address', { address: `${NET}.1/24`, interface: 'containers' });
     for (const [veth, host] of [['veth-web', 2], ['veth-client', 3]] as const) {

@@ -1,4 +1,4 @@
-// Writes the `docker save` v1 archive RouterOS imports (prior-art.md §2.8): manifest.json,
+// Writes the `docker save` v1 archive RouterOS imports (docs/routeros.md "Containers"): manifest.json,
 // repositories, `<sha256(config)>.json`, and per layer `<id>/VERSION`, `<id>/json`,
 // `<id>/layer.tar` with the uncompressed layer, where id = hex of the layer's diff id.
 // Layers are streamed from files already on disk, so memory stays bounded by the tar

@@ -1,6 +1,6 @@
 // RouterOS architecture names → OCI platforms, and the choice of one manifest from an
 // index: arm64 → linux/arm64, arm → linux/arm/v7 then the configured fallbacks (v6, v5),
-// x86 → linux/amd64 (routeros-reference.md §2.7). RouterOS has no emulation, so a miss is
+// x86 → linux/amd64 (docs/routeros.md "Containers"). RouterOS has no emulation, so a miss is
 // an error naming what the index offers, never a silent wrong-arch image.
 import type { Descriptor } from '@mikrotik-kube/oci';
 import { invalid, precondition } from './errors';

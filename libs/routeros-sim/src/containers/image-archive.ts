@@ -1,4 +1,4 @@
-// Checks a `file=` image tarball the way RouterOS does (routeros-reference.md §2.7): a
+// Checks a `file=` image tarball the way RouterOS does (docs/routeros.md "Containers"): a
 // single-platform docker-archive (`manifest.json` + config + layers) for the router's
 // architecture. OCI layouts and multi-image archives fail like on the router.
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 // /container, /container/config, /container/envs, /container/mounts with their
-// per-version argument names (routeros-reference.md §2.2–2.5).
+// per-version argument names (docs/routeros.md "What changes with the version").
 import { randomUUID } from 'node:crypto';
 import { badRequest, invalidValue, noSuchItem } from '../state/errors';
 import type { MenuContext, MenuSpec } from '../state/menu-spec';
@@ -29,9 +29,10 @@ const FLAGS: ContainerStatus[] = ['stopped', 'starting', 'running', 'stopping', 
 
 /**
  * ≤7.19: `status`; 7.20+: one boolean-string flag per state, none set when import failed.
- * 7.23+ also reports usage (routeros-reference.md §2.2 lists `memory-current`/`cpu-usage` in
- * the 7.23/7.24 reference, no units): our choice, documented in the README, is bytes and a
- * percentage of the whole router's CPU like `cpu-load`, both plain numbers, 0 unless running.
+ * 7.23+ also reports usage (`memory-current`/`cpu-usage`, documented without units; see
+ * docs/routeros.md "Undocumented: our choices"): our choice, documented in the README, is
+ * bytes and a percentage of the whole router's CPU like `cpu-load`, both plain numbers, 0
+ * unless running.
  */
 function renderContainer(row: Row, ctx: MenuContext, runtime: ContainerRuntime): Row {
   const status = (row['_status'] ?? 'stopped') as ContainerStatus;

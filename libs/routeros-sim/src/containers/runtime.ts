@@ -1,4 +1,4 @@
-// The container state machine (routeros-reference.md §2.3): add → extracting → stopped;
+// The container state machine (docs/routeros.md "Containers"): add → extracting → stopped;
 // start → starting → running; stop → stopping → stopped; crash → stopped with a log line.
 // Internal status lives in the hidden `_status` field; menus render it per version.
 import { rmSync } from 'node:fs';

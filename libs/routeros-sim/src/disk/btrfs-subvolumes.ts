@@ -1,4 +1,4 @@
-// `/disk/btrfs/subvolume` (routeros-reference.md §4.4): a subvolume is a directory under its
+// `/disk/btrfs/subvolume` (docs/routeros.md "ROSE Data Server disks"): a subvolume is a directory under its
 // file system's mount point; a snapshot (`parent=`, usually `read-only=yes`) is a copy of the
 // parent's tree that shares extents where the host file system can reflink.
 import { execFileSync } from 'node:child_process';

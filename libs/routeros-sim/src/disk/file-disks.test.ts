@@ -123,7 +123,7 @@ describe('NVMe/TCP export names', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  // The reference does not say what RouterOS does with a duplicate NQN; two disks behind one
+  // MikroTik does not document what RouterOS does with a duplicate NQN; two disks behind one
   // NQN would let a node attach another volume's data, so the simulator refuses it.
   it('refuses a second disk exported under an NQN another disk has, on add and on set', () => {
     const nqn = 'nqn.2000-02.com.mikrotik:pvc-dup';

@@ -1,4 +1,4 @@
-// File-backed disks (`/disk add type=file …`, routeros-reference.md §4.1): a real sparse
+// File-backed disks (`/disk add type=file …`, docs/routeros.md "ROSE Data Server disks"): a real sparse
 // backing file per disk (so tests can loop-mount it), copy-on-write clones via `copy-from`,
 // grow-only resize, NVMe/TCP export fields, and space checks against the pool. Plugged into
 // the `/disk` menu as hooks, so REST and the SSH console behave the same.
@@ -22,7 +22,7 @@ export interface FileDiskOptions {
   full(): boolean;
 }
 
-/** Fields a new file disk shows (order and values of the RDS hardware capture, prior-art §1.4). */
+/** Fields a new file disk shows (order and values of a real RDS disk, as rds-csi's tests captured it). */
 function fileDefaults(args: Row, ctx: MenuContext, path: string, size: number): Row {
   const d: Row = {
     'slot-default': '',
@@ -66,8 +66,9 @@ function cloneFile(src: string, dst: string): void {
 }
 
 /**
- * Refuses an NQN another disk exports under. The reference leaves RouterOS's behaviour
- * open; two disks behind one NQN would let a node attach the wrong volume, so refuse.
+ * Refuses an NQN another disk exports under. MikroTik does not document RouterOS's behaviour
+ * (docs/routeros.md "Undocumented: our choices"); two disks behind one NQN would let a node
+ * attach the wrong volume, so refuse.
  */
 function checkNqnFree(ctx: MenuContext, nqn: string | undefined, self?: string): void {
   if (!nqn) return;
@@ -156,7 +157,7 @@ export function fileDiskHooks(opts: FileDiskOptions): MenuHooks {
       pool.refresh();
     },
 
-    // The backing file stays (the reference leaves deletion UNSURE; RDS-CSI removes it with
+    // The backing file stays (whether RouterOS deletes it is not documented; rds-csi removes it with
     // `/file remove`), so clients must clean it up themselves, as on the router.
     afterRemove() {
       pool.refresh();

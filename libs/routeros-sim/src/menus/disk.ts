@@ -1,4 +1,4 @@
-// /disk as a generic menu over the state store (routeros-reference.md §3.7, §4.1). File-disk
+// /disk as a generic menu over the state store (docs/routeros.md "ROSE Data Server disks"). File-disk
 // semantics (backing files, NVMe/TCP export, capacity, btrfs) are plugged in by the disk
 // module through `state.setHooks(DISK_MENU, hooks)` so that REST and SSH share one behaviour.
 import type { MenuSpec } from '../state/menu-spec';

@@ -1,5 +1,5 @@
-// `/tool/fetch`: a real HTTP(S) download into the simulated file store (routeros-reference.md
-// §3.5). Certificates are checked only with `check-certificate=yes` (the router's default is
+// `/tool/fetch`: a real HTTP(S) download into the simulated file store (docs/routeros.md
+// "Files"). Certificates are checked only with `check-certificate=yes` (the router's default is
 // no). Reached over REST as `POST /rest/tool/fetch`; replies when the transfer has ended.
 import type { IncomingMessage } from 'node:http';
 import { badRequest, invalidValue, missingArgument } from '../state/errors';

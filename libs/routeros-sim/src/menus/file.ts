@@ -1,4 +1,4 @@
-// /file over the real file store (routeros-reference.md §3.5). Rows mirror the files on disk;
+// /file over the real file store (docs/routeros.md "Files"). Rows mirror the files on disk;
 // a scan before each access keeps ids stable for files that stay and drops vanished ones.
 import { closeSync, openSync, readSync, readFileSync } from 'node:fs';
 import { badRequest, invalidValue, notFound } from '../state/errors';

@@ -1,4 +1,4 @@
-// /interface/veth, /interface/bridge and /interface/bridge/port (routeros-reference.md §3.1–3.2).
+// /interface/veth, /interface/bridge and /interface/bridge/port (docs/routeros.md "Network").
 // Interface names share one namespace across interface kinds, so a duplicate is refused
 // atomically — ipam relies on that as a claim.
 import { invalidValue, noSuchItem } from '../state/errors';

@@ -1,4 +1,4 @@
-// /ip/address (routeros-reference.md §3.3): network derived from address, /32 when no length.
+// /ip/address (docs/routeros.md "Network"): network derived from address, /32 when no length.
 import { Address4 } from 'ip-address';
 import { invalidValue, noSuchItem } from '../state/errors';
 import type { MenuSpec } from '../state/menu-spec';

@@ -1,4 +1,4 @@
-// Maps REST verbs and paths onto menu operations (routeros-reference.md §1.2–1.6):
+// Maps REST verbs and paths onto menu operations (docs/routeros.md "REST API"):
 // GET=print, PUT=add, PATCH=set, DELETE=remove, POST=command.
 import { RosError, badRequest } from '../state/errors';
 import type { Menu, SimState } from '../state/store';

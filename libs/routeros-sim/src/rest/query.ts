@@ -1,5 +1,5 @@
 // GET filters (`?k=v`, exact, ANDed), `.proplist`, and the API query words of
-// `POST …/print {".query":[…]}` (routeros-reference.md §1.5).
+// `POST …/print {".query":[…]}` (docs/routeros.md "REST API").
 import { badRequest } from '../state/errors';
 import type { Row } from '../state/values';
 

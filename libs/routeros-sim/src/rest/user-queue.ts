@@ -1,6 +1,6 @@
 // RouterOS serves the REST requests of one user one at a time, in arrival order, and cuts a
 // request off after 60 s with `Session closed` — failing the ones queued behind it too
-// (routeros-reference.md §1.7). Different users run in parallel.
+// (docs/routeros.md "REST API"). Different users run in parallel.
 import { badRequest } from '../state/errors';
 
 interface Job<T> {

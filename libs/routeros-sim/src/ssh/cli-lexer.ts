@@ -1,4 +1,4 @@
-// Tokenises one RouterOS console line (routeros-reference.md §5.1–5.2): bare words, double-
+// Tokenises one RouterOS console line (docs/routeros.md "Console over SSH"): bare words, double-
 // quoted strings with RouterOS escapes, `[ … ]` substitution brackets, expression operators
 // and `;` separators. Variables (`$x`) and code blocks are not simulated: they are errors.
 

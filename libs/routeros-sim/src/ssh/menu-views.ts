@@ -1,4 +1,4 @@
-// How the console shows a menu's rows (routeros-reference.md §3.7, §5.3): field order,
+// How the console shows a menu's rows (docs/routeros.md "Console over SSH"): field order,
 // which values are string-typed (printed quoted in `detail`), flag letters and legend,
 // human renderings (space-grouped numbers, `50.0GiB` sizes, yes/no booleans), table columns.
 import type { Row } from '../state/values';
@@ -63,7 +63,7 @@ const BOOLEAN_RENDER = Object.fromEntries(
 
 export const VIEWS: Record<string, MenuView> = {
   disk: {
-    // Field order of the file-disk detail captured on RDS hardware (prior-art §1.4).
+    // Field order of the file-disk detail captured on RDS hardware (rds-csi's pkg/rds/commands_test.go).
     order: [
       'type', 'slot', 'slot-default', 'parent', 'fs', 'model', 'serial', 'size', 'free', 'mount-point', 'mount-filesystem', 'mount-read-only',
       'compress', 'sector-size', 'raid-master', 'nvme-tcp-export', 'nvme-tcp-server-port', 'nvme-tcp-server-nqn',

@@ -1,5 +1,5 @@
-// The router's SFTP subsystem (uploads like `scp x.npk admin@router:/`, routeros-reference.md
-// §3.5): files land in the simulated file store, uploads appear only once closed (a
+// The router's SFTP subsystem (uploads like `scp x.npk admin@router:/`, docs/routeros.md
+// "Files"): files land in the simulated file store, uploads appear only once closed (a
 // half-written file is never listed), and paths that would leave the store are refused.
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -1,4 +1,4 @@
-// RouterOS value rules (routeros-reference.md §1.4): every stored and returned value is a
+// RouterOS value rules (docs/routeros.md "REST API"): every stored and returned value is a
 // string; requests may send JSON numbers and booleans; yes/no read back as true/false.
 import { invalidValue } from './errors';
 

@@ -1,4 +1,4 @@
-// The simulated RouterOS version and what changes with it (routeros-reference.md §2.2, §2.5).
+// The simulated RouterOS version and what changes with it (docs/routeros.md "What changes with the version").
 import semver from 'semver';
 
 export interface VersionProfile {

@@ -2,7 +2,7 @@
 // from one /container list and one /system/resource read per request.
 // RouterOS gives percentages (`cpu-load` of the router, `cpu-usage` of a container, 7.23+) and
 // bytes (`memory-current`, free/total memory and hdd). We read `cpu-usage` as a share of the
-// whole router like `cpu-load` (the reference gives no unit), so busy cores = % × cpu-count,
+// whole router like `cpu-load` (RouterOS documents no unit), so busy cores = % × cpu-count,
 // and integrate both into cumulative core-seconds (cpu-integrator.ts). A router that does not
 // report a container's usage (before 7.23) leaves that container's cpu/memory out, as the
 // kubelet leaves out what cAdvisor does not know.

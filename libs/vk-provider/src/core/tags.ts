@@ -1,7 +1,7 @@
 // The tag we write in `comment` of every container and env entry we create:
 // what pod and container it belongs to and the hash of the pod spec it was
-// made from. Objects without this tag are never touched (prior-art §2.13: the
-// Go reconciler removed every container it did not know, itself included).
+// made from. Objects without this tag are never touched (the Go mikrotik-kube's
+// reconciler removed every container it did not know, itself included).
 const PREFIX = 'mikrotik-kube:vk';
 
 export interface ObjectTag {
