@@ -1,7 +1,7 @@
 // The filesystem stores on a real directory: concurrent pushes of one blob,
-// chunk offsets, restart of an upload session, and expiry of stale sessions.
+// chunk offsets, restart of an upload session (one a kill cut short too), and expiry of stale sessions.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -61,6 +61,19 @@ describe('filesystem storage', () => {
     await restarted.append('a', id, Readable.from([Buffer.from('part two')]), 10, 8);
     await restarted.commit('a', id, digestOf('part one, part two'));
     expect(await s.blobs.stat('a', digestOf('part one, part two'))).toBe(18);
+  });
+
+  it('forgets a session whose commit a kill cut short after its data moved into the blob store', async () => {
+    const s = await storage();
+    const id = await s.uploads.create('a');
+    await s.uploads.append('a', id, Readable.from([Buffer.from('all of it')]));
+    // What commit leaves when the process dies between its rename and its rm: info.json, no data.
+    renameSync(join(s.paths.upload(id), 'data'), join(s.paths.root, 'moved'));
+    const restarted = new FsUploadStore(s.paths, s.blobs, limits.maxBlobBytes);
+    // Unknown (404, the client starts over), not an internal error on every retry.
+    await expect(restarted.status('a', id)).rejects.toMatchObject({ code: 'BLOB_UPLOAD_UNKNOWN' });
+    await expect(restarted.commit('a', id, digestOf('all of it'))).rejects.toMatchObject({ code: 'BLOB_UPLOAD_UNKNOWN' });
+    expect(readdirSync(s.paths.uploadsDir())).toEqual([]);
   });
 
   it('expires idle upload sessions and keeps active ones', async () => {

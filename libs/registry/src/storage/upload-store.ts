@@ -68,9 +68,17 @@ export class FsUploadStore {
       const hash = createHash('sha256');
       let offset = 0;
       const data = join(this.paths.upload(id), 'data');
-      for await (const chunk of createReadStream(data)) {
-        hash.update(chunk as Buffer);
-        offset += (chunk as Buffer).length;
+      try {
+        for await (const chunk of createReadStream(data)) {
+          hash.update(chunk as Buffer);
+          offset += (chunk as Buffer).length;
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // A commit killed after moving the data into the blob store and before removing the
+        // session: the upload is over, so it is unknown (the client starts again), not a 500 forever.
+        await this.remove(id);
+        throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} is unknown`);
       }
       s = { hash, algorithm: 'sha256', offset, busy: false };
       this.live.set(id, s);
