@@ -58,7 +58,8 @@ export interface DemoComponent {
   env?(ctx: DemoContext): Record<string, string>;
   /** A line of output that means "ready". */
   ready: RegExp;
-  onReady?(ctx: DemoContext): void | Promise<void>;
+  /** Runs once after the first start; `readyLine` is the line that matched `ready`. */
+  onReady?(ctx: DemoContext, readyLine: string): void | Promise<void>;
   describe?(ctx: DemoContext): string;
 }
 

@@ -91,7 +91,7 @@ export async function startStack(components: DemoComponent[], opts: StackOptions
           throw new Error(`${c.name} failed to start: ${msg}`);
         });
       }
-      await c.onReady?.(ctx);
+      await c.onReady?.(ctx, await proc.waitForLine(c.ready));
       log(`demo: started ${c.name} (pid ${proc.pid})${c.describe ? ` — ${c.describe(ctx)}` : ''}`);
     }
   } catch (e) {
