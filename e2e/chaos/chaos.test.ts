@@ -200,7 +200,7 @@ describe('chaos: every service killed in turn under simulator faults and a mixed
     const podSet: string[] = [];
     let podSeq = 0;
     const podWorker = async () => {
-      for (let i = 0; i < 40 && !stop; i++) {
+      for (let i = 0; i < 1000 && !stop; i++) {
         if (podSet.length < 3 || (podSet.length < 6 && rnd() < 0.6)) podSet.push(`p${podSeq++}`);
         else podSet.splice(podSet.indexOf(pick(podSet)), 1);
         writeFileSync(podsFile, podSet.map((n) => stringify(podDoc(n))).join('---\n'));
@@ -443,13 +443,13 @@ describe('chaos: every service killed in turn under simulator faults and a mixed
     }, 45_000, 250).catch(() => routerVeths());
 
     // Readback.
+    const podIps = running.map((p) => p.status?.podIP ?? '');
     const addrs = converged.veths.flatMap((v) => v.addresses);
-    const duplicateIps = addrs.length - new Set(addrs).size;
+    const duplicateIps = addrs.length - new Set(addrs).size + (podIps.length - new Set(podIps).size);
     const portsOf = new Map<string, number>();
     for (const p of converged.ports) portsOf.set(p.interface, (portsOf.get(p.interface) ?? 0) + 1);
     const ownerless = converged.veths.filter((v) => !want.includes(owners(v))).map((v) => `${v.name} (${v.comment ?? 'no tag'})`);
     const halfMade = converged.veths.filter((v) => portsOf.get(v.name) !== 1).map((v) => v.name);
-    const podIps = running.map((p) => p.status?.podIP ?? '');
     const podsWithoutVeth = podIps.filter((ip) => !converged.veths.some((v) => v.addresses.some((a) => a.startsWith(`${ip}/`))));
 
     const disks = (await router.disks.list()).filter((d) => d.slot.startsWith('pvc-chaos-'));
