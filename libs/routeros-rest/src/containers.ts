@@ -63,6 +63,10 @@ export interface ContainerSpec {
   comment?: string;
   checkCertificate?: boolean;
   stopSignal?: string;
+  /** Extra /etc/hosts entries, name → address (7.21+). */
+  hosts?: Array<[string, string]>;
+  /** Seconds from the stop signal to SIGKILL (`stop-time`, 7.21+). */
+  stopTimeSeconds?: number;
 }
 
 export type ContainerPatch = Partial<Omit<ContainerSpec, 'name' | 'file' | 'remoteImage'>> & { name?: string };
@@ -141,6 +145,11 @@ function specArgs(s: ContainerPatch & { file?: string; remoteImage?: string }, v
     comment: s.comment,
     'stop-signal': s.stopSignal,
   };
+  if (s.hosts?.length || s.stopTimeSeconds !== undefined) {
+    if (!v.containerHostsAndStopTime) throw new RouterOsError({ kind: 'invalid', method: 'PUT', path: 'container', detail: `container hosts and stop-time need RouterOS 7.21+; the router runs ${v.raw}` });
+    if (s.hosts?.length) args['hosts'] = s.hosts.map(([name, ip]) => `${name}=${ip}`).join(',');
+    if (s.stopTimeSeconds !== undefined) args['stop-time'] = `${s.stopTimeSeconds}s`;
+  }
   if (s.checkCertificate !== undefined && v.minor >= 20) args['check-certificate'] = s.checkCertificate ? 'yes' : 'no';
   if (s.envLists?.length) {
     if (v.containerEnvArg === 'envlist' && s.envLists.length > 1) throw new Error('RouterOS ≤7.19 takes one env list per container');

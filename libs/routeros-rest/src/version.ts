@@ -16,6 +16,8 @@ export interface RouterVersion {
   mountAccess: 'none' | 'read-only' | 'mode';
   configMemoryField: 'ram-high' | 'memory-high';
   nvmeTcpNqn: boolean;
+  /** Container `hosts` (extra /etc/hosts lines) and `stop-time` (the stop grace period), 7.21+. */
+  containerHostsAndStopTime: boolean;
 }
 
 export function parseRouterVersion(version: string): RouterVersion {
@@ -39,5 +41,6 @@ export function parseRouterVersion(version: string): RouterVersion {
     mountAccess: at(23) ? 'mode' : at(20) ? 'read-only' : 'none',
     configMemoryField: at(20) ? 'memory-high' : 'ram-high',
     nvmeTcpNqn: at(21),
+    containerHostsAndStopTime: at(21),
   };
 }

@@ -70,3 +70,27 @@ describe('disk arguments by version', () => {
     }
   });
 });
+
+describe.each(['7.20', '7.21'])('container hosts and stop-time on RouterOS %s', (version) => {
+  it(version === '7.20' ? 'refuses them before a request is sent' : 'sends them as the router lists them', async () => {
+    const sim = new Simulator({ version, users: { u: 'p' }, faults: { extractMs: 20 } });
+    const { rest } = await sim.start();
+    const ros = new RouterOsClient({ url: rest, username: 'u', password: 'p' });
+    try {
+      await ros.version();
+      const spec = { name: 'app', remoteImage: 'library/app:1', interfaces: ['veth-app'], hosts: [['db.local', '10.1.2.3']] as Array<[string, string]>, stopTimeSeconds: 5 };
+      if (version === '7.20') {
+        const before = sim.rest.stats.total;
+        await expect(ros.containers.add(spec)).rejects.toMatchObject({ kind: 'invalid', message: expect.stringMatching(/need RouterOS 7\.21\+; the router runs 7\.20/) });
+        expect(sim.rest.stats.total).toBe(before);
+      } else {
+        await ros.veths.add({ name: 'veth-app', addresses: ['10.5.0.2/24'], gateway: '10.5.0.1' });
+        const c = await ros.containers.add(spec);
+        expect(c.raw).toMatchObject({ hosts: 'db.local=10.1.2.3', 'stop-time': '5s' });
+      }
+    } finally {
+      ros.close();
+      await sim.stop();
+    }
+  });
+});
