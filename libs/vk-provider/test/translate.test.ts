@@ -120,6 +120,31 @@ describe('translatePod', () => {
     for (const what of ['initContainers', 'hostPort', 'exec probe', 'valueFrom']) expect(notes).toContain(what);
   });
 
+  it('carries DNS servers, host aliases and the grace period to the router; reports cluster DNS', () => {
+    const t = translatePod(
+      pod({
+        dnsPolicy: 'None',
+        dnsConfig: { nameservers: ['10.9.9.9', 'fd00::53'] },
+        hostAliases: [{ ip: '10.1.2.3', hostnames: ['db.local', 'cache'] }],
+        terminationGracePeriodSeconds: 5,
+      }),
+    );
+    if (!t.ok) throw new Error(t.errors.join('; '));
+    expect(t.plan).toMatchObject({ dns: { nameservers: ['10.9.9.9', 'fd00::53'], replace: true }, hosts: [['db.local', '10.1.2.3'], ['cache', '10.1.2.3']], stopTimeSeconds: 5 });
+    expect(t.plan.notes).toEqual([]);
+    const cluster = translatePod(pod({ dnsPolicy: 'ClusterFirst', dnsConfig: { nameservers: ['10.9.9.9'] } }));
+    if (!cluster.ok) throw new Error(cluster.errors.join('; '));
+    expect(cluster.plan.dns).toEqual({ nameservers: ['10.9.9.9'], replace: false });
+    expect(cluster.plan.notes.join()).toMatch(/dnsPolicy ClusterFirst: cluster DNS is not reachable/);
+    const bad = translatePod(pod({ dnsPolicy: 'Sometimes', dnsConfig: { nameservers: ['ns1'] }, hostAliases: [{ ip: '10.1.2.3', hostnames: ['a,b=c'] }], terminationGracePeriodSeconds: -1 }));
+    expect(bad.ok ? [] : bad.errors).toEqual([
+      'spec.dnsConfig.nameservers[0]: "ns1" is not an IP address',
+      'spec.dnsPolicy: Sometimes is not ClusterFirst, ClusterFirstWithHostNet, Default or None',
+      'spec.hostAliases[0].hostnames: "a,b=c" is not a valid hostname',
+      'spec.terminationGracePeriodSeconds: -1 is not a whole number of seconds',
+    ]);
+  });
+
   it('refuses invalid pods with reasons', () => {
     const t = translatePod(pod({ containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }] }, { 'mikrotik.io/boot-priority': 'high' }));
     expect(t.ok).toBe(false);

@@ -5,7 +5,7 @@
 // then containers, env entries, volumes and — unless the pod is only being
 // recreated — its address. Every step is idempotent, so a crash part-way is
 // repaired by the next pass.
-import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import type { ContainerSpec, RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { BootPolicy } from '../config';
 import { envListName, rootDir } from './naming';
@@ -71,6 +71,7 @@ export class PodLifecycle {
   async create(plan: PodPlan, alloc: Allocation): Promise<{ containers: Map<string, CreatedContainer>; notes: string[] }> {
     const notes: string[] = [];
     const containers = new Map<string, CreatedContainer>();
+    const extras = await this.routerExtras(plan, alloc, notes);
     for (const c of plan.containers) {
       const tag: ObjectTag = { namespace: plan.namespace, pod: plan.name, container: c.name, hash: plan.hash };
       const image = c.file ? { routerFile: c.file, remoteImage: '', manifestDigest: '' } : await this.pull(plan, c);
@@ -101,7 +102,7 @@ export class PodLifecycle {
         ...(c.workdir ? { workdir: c.workdir } : {}),
         ...(c.user ? { user: c.user } : {}),
         hostname: plan.hostname,
-        dns: alloc.dns,
+        ...extras,
         logging: true,
         startOnBoot: this.startOnBoot(plan),
         comment: formatTag(tag),
@@ -112,6 +113,18 @@ export class PodLifecycle {
       this.o.logger.info('container created', { pod: plan.key, container: c.name, routerName: c.rosName, id: created.id, address: alloc.address });
     }
     return { containers, notes };
+  }
+
+  /** DNS servers, hosts and stop-time as the router's version can take them; the rest becomes notes. */
+  private async routerExtras(plan: PodPlan, alloc: Allocation, notes: string[]): Promise<Pick<ContainerSpec, 'dns' | 'hosts' | 'stopTimeSeconds'>> {
+    const { nameservers, replace } = plan.dns;
+    const dns = replace ? nameservers : [...new Set([...alloc.dns, ...nameservers])];
+    if (!replace && nameservers.length && !alloc.dns.length) notes.push("spec.dnsConfig.nameservers replace the router's own DNS servers (the pod network names none)");
+    const v = await this.o.router.version();
+    if (v.containerHostsAndStopTime) return { dns, ...(plan.hosts.length ? { hosts: plan.hosts } : {}), ...(plan.stopTimeSeconds !== undefined ? { stopTimeSeconds: plan.stopTimeSeconds } : {}) };
+    if (plan.hosts.length) notes.push(`spec.hostAliases are not supported by RouterOS ${v.raw} (container hosts needs 7.21+)`);
+    if (plan.stopTimeSeconds !== undefined) notes.push(`spec.terminationGracePeriodSeconds is not used by RouterOS ${v.raw} (container stop-time needs 7.21+); the router's default applies`);
+    return { dns };
   }
 
   private async pull(plan: PodPlan, c: ContainerPlan): Promise<ImageOnRouter> {

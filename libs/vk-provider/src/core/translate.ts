@@ -5,6 +5,7 @@
 // the pod invalid (nothing is created); `notes` are fields RouterOS cannot
 // express — they are shown in the pod's status, never silently dropped.
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import type { kube } from '@mikrotik-kube/proto';
 import { parseAnnotations, type PodAnnotations } from './annotations';
@@ -55,6 +56,12 @@ export interface PodPlan {
   restartPolicy: RestartPolicy;
   annotations: PodAnnotations;
   containers: ContainerPlan[];
+  /** The pod's DNS servers: `replace` (dnsPolicy None) instead of the pod network's, else added to them. */
+  dns: { nameservers: string[]; replace: boolean };
+  /** spec.hostAliases as /etc/hosts entries, name → address. */
+  hosts: Array<[string, string]>;
+  /** spec.terminationGracePeriodSeconds, the container's stop-time. */
+  stopTimeSeconds?: number;
   notes: string[];
 }
 
@@ -129,10 +136,36 @@ function podNotes(pod: V1Pod, notes: string[]): void {
   if (s.initContainers?.length) notes.push('spec.initContainers are not supported; they are not run');
   if (s.ephemeralContainers?.length) notes.push('spec.ephemeralContainers are not supported');
   if (s.hostNetwork) notes.push('spec.hostNetwork is not supported; the pod gets its own veth address');
-  if (s.hostAliases?.length) notes.push('spec.hostAliases are not supported');
   if (s.activeDeadlineSeconds !== undefined) notes.push('spec.activeDeadlineSeconds is not enforced');
-  if (s.terminationGracePeriodSeconds !== undefined) notes.push("spec.terminationGracePeriodSeconds is not used; RouterOS applies the container's stop signal and timeout");
   if (s.dnsConfig?.searches?.length || s.dnsConfig?.options?.length) notes.push('spec.dnsConfig searches/options are not supported');
+}
+
+// Kubernetes' DNS-1123 subdomain: also keeps `,` and `=` out of RouterOS's `hosts` list.
+const HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * RouterOS has one list of DNS servers per container: dnsPolicy None gives exactly
+ * dnsConfig.nameservers, other policies the pod network's servers plus them. Cluster DNS
+ * (ClusterFirst, the API server's default) is out of the router's reach, so it is reported.
+ */
+function podDns(pod: V1Pod, errors: string[], notes: string[]): PodPlan['dns'] {
+  const policy = pod.spec?.dnsPolicy;
+  const nameservers = pod.spec?.dnsConfig?.nameservers ?? [];
+  for (const [i, ns] of nameservers.entries()) if (!isIP(ns)) errors.push(`spec.dnsConfig.nameservers[${i}]: ${JSON.stringify(ns)} is not an IP address`);
+  if (policy === 'ClusterFirst' || policy === 'ClusterFirstWithHostNet') notes.push(`spec.dnsPolicy ${policy}: cluster DNS is not reachable from the router; the pod network's DNS servers are used`);
+  else if (policy === 'None' && !nameservers.length) notes.push("spec.dnsPolicy None without dnsConfig.nameservers: the router's DNS servers are used");
+  else if (policy !== undefined && policy !== 'Default' && policy !== 'None') errors.push(`spec.dnsPolicy: ${policy} is not ClusterFirst, ClusterFirstWithHostNet, Default or None`);
+  return { nameservers, replace: policy === 'None' && nameservers.length > 0 };
+}
+
+function podHosts(pod: V1Pod, errors: string[]): Array<[string, string]> {
+  return (pod.spec?.hostAliases ?? []).flatMap((a, i) => {
+    const where = `spec.hostAliases[${i}]`;
+    if (!isIP(a.ip ?? '')) errors.push(`${where}.ip: ${JSON.stringify(a.ip)} is not an IP address`);
+    const bad = (a.hostnames ?? []).find((h) => h.length > 253 || !HOSTNAME.test(h));
+    if (bad !== undefined) errors.push(`${where}.hostnames: ${JSON.stringify(bad)} is not a valid hostname`);
+    return (a.hostnames ?? []).map((h): [string, string] => [h, a.ip ?? '']);
+  });
 }
 
 function userOf(c: V1Container, pod: V1Pod, where: string, notes: string[]): string | undefined {
@@ -162,6 +195,10 @@ export function translatePod(pod: V1Pod, resolvedEnv?: ResolvedEnv): Translation
   const restartPolicy = (spec.restartPolicy ?? 'Always') as RestartPolicy;
   if (!['Always', 'OnFailure', 'Never'].includes(restartPolicy)) errors.push(`spec.restartPolicy: ${restartPolicy} is not Always, OnFailure or Never`);
   podNotes(pod, notes);
+  const dns = podDns(pod, errors, notes);
+  const hosts = podHosts(pod, errors);
+  const grace = spec.terminationGracePeriodSeconds;
+  if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) errors.push(`spec.terminationGracePeriodSeconds: ${grace} is not a whole number of seconds`);
   const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
 
   const containers = spec.containers.map((c, i): ContainerPlan => {
@@ -223,6 +260,9 @@ export function translatePod(pod: V1Pod, resolvedEnv?: ResolvedEnv): Translation
       restartPolicy,
       annotations: ann.value,
       containers,
+      dns,
+      hosts,
+      ...(grace !== undefined ? { stopTimeSeconds: grace } : {}),
       notes,
     },
   };
