@@ -145,6 +145,11 @@ describe('translatePod', () => {
     ]);
   });
 
+  it('refuses a persistentVolumeClaim: a router directory is not the claimed volume', () => {
+    const t = translatePod(pod({ volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'db' } }], containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] }));
+    expect(t.ok ? [] : t.errors).toEqual([expect.stringMatching(/^spec\.volumes \(data\): persistentVolumeClaim db cannot back a pod on the router yet/)]);
+  });
+
   it('refuses invalid pods with reasons', () => {
     const t = translatePod(pod({ containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }] }, { 'mikrotik.io/boot-priority': 'high' }));
     expect(t.ok).toBe(false);

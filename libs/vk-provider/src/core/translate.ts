@@ -96,7 +96,7 @@ export function specHash(pod: V1Pod): string {
     .slice(0, 16);
 }
 
-function volumeKind(v: V1Volume, where: string, notes: string[]): VolumeKind | undefined {
+function volumeKind(v: V1Volume, where: string, errors: string[], notes: string[]): VolumeKind | undefined {
   if (v.emptyDir) {
     if (v.emptyDir.medium === 'Memory') notes.push(`${where}: emptyDir medium Memory is not supported; a directory on the router's disk is used`);
     if (v.emptyDir.sizeLimit !== undefined) notes.push(`${where}: emptyDir sizeLimit is not enforced by RouterOS`);
@@ -107,8 +107,9 @@ function volumeKind(v: V1Volume, where: string, notes: string[]): VolumeKind | u
     return 'VOLUME_KIND_PERSISTENT';
   }
   if (v.persistentVolumeClaim) {
-    notes.push(`${where}: persistentVolumeClaim ${v.persistentVolumeClaim.claimName} is provisioned as a persistent directory of the pod on the router`);
-    return 'VOLUME_KIND_PERSISTENT';
+    // A router directory instead of the claimed volume would look bound while the data lives elsewhere.
+    errors.push(`${where}: persistentVolumeClaim ${v.persistentVolumeClaim.claimName} cannot back a pod on the router yet (RDS volumes mount only on Kubernetes nodes); use hostPath for a directory kept on the router`);
+    return undefined;
   }
   const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
   notes.push(`${where}: volume type ${kind} is not supported; the mount is left out`);
@@ -218,7 +219,7 @@ export function translatePod(pod: V1Pod, resolvedEnv?: ResolvedEnv): Translation
         continue;
       }
       if (m.subPath || m.subPathExpr) notes.push(`${mw}: subPath is not supported; the whole volume is mounted`);
-      const kind = volumeKind(v, `spec.volumes (${v.name})`, notes);
+      const kind = volumeKind(v, `spec.volumes (${v.name})`, errors, notes);
       if (kind) mounts.push({ volume: m.name, mountPath: m.mountPath, kind, readOnly: !!m.readOnly });
     }
     const memory = c.resources?.limits?.['memory'];
