@@ -28,6 +28,8 @@ export interface DemoContext {
   containers: { requested: ContainerMode; actual?: 'real' | 'emulated'; reason?: string };
   /** Pushed to the registry besides demo/app:1. */
   images: StackImage[];
+  /** vk-provider's (and the all-in-one's) reconcile resync period. */
+  resyncSeconds: number;
 }
 
 export interface PodNetwork {
@@ -237,7 +239,7 @@ export const demoComponents: DemoComponent[] = [
         podsFile: 'boot-order.yaml',
         routeros: { url: rest(ctx), user: DEMO_USER, password: DEMO_PASSWORD },
         services: { ipam: grpcAddr(ctx, 'ipam'), storage: grpcAddr(ctx, 'storage-converter'), supervisor: grpcAddr(ctx, 'boot-supervisor') },
-        reconcile: { resyncSeconds: 10 },
+        reconcile: { resyncSeconds: ctx.resyncSeconds },
       });
       return ['--standalone', '--config', config, ...ops(ctx, 'vk-provider')];
     },
@@ -275,7 +277,7 @@ export const allInOneComponents: DemoComponent[] = [
         delivery: { mode: 'fetch', fetch: { host: '127.0.0.1', port: port(ctx, 'mikrotik-kube.fetch') } },
         systemd: { pollIntervalMs: 500, maxRestarts: 5, backoff: { initialMs: 2000 } },
         registry: { enabled: true, listen: `127.0.0.1:${port(ctx, 'mikrotik-kube.registry')}`, hosts: [DEMO_REGISTRY_HOST], upstreams: [] },
-        reconcile: { resyncSeconds: 10 },
+        reconcile: { resyncSeconds: ctx.resyncSeconds },
         http: { host: '127.0.0.1', port: port(ctx, 'mikrotik-kube.http') },
       });
       return ['--standalone', '--config', config];

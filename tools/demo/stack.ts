@@ -28,6 +28,8 @@ export interface StackOptions {
   images?: StackImage[];
   /** Pods file vk-provider starts with (default deploy/boot-order.yaml). */
   podsFile?: string;
+  /** vk-provider's resync period (default 10 s); a test of the file watch sets it beyond its waits. */
+  resyncSeconds?: number;
   /** Run the services' bundles from `make build` (dist/apps/<name>/main.js, what the image runs) instead of their sources. */
   built?: boolean;
 }
@@ -49,6 +51,7 @@ export async function startStack(components: DemoComponent[], opts: StackOptions
     ...(opts.network ? { requestedNetwork: opts.network } : {}),
     containers: { requested: opts.containers ?? 'emulated' },
     images: opts.images ?? [],
+    resyncSeconds: opts.resyncSeconds ?? 10,
   };
   const started: Stack['started'] = [];
   const byName = new Map(components.map((c) => [c.name, c]));
