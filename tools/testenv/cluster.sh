@@ -6,12 +6,12 @@
 #   cluster.sh run DIR      start, print KEY=VALUE lines and READY, stay in the foreground; on
 #                           SIGINT/SIGTERM, on exit or when the parent dies, undo everything
 #   cluster.sh sweep        undo what killed runs left (namespaces, cgroups, dirs)
-#   cluster.sh exec DIR cmd...   run cmd inside the running cluster's network namespace
+#   cluster.sh exec DIR cmd...   run cmd inside the running cluster's network and mount namespaces
 #
 # The namespace mk-cluster-<pid> holds a bridge mkbr0 with the node address (NODE_IP, default
 # 10.201.0.1/24) and two more addresses a test may give the router and the RDS (ROUTER_IP
 # 10.201.0.2, RDS_IP 10.201.0.3). Everything runs in one private mount namespace (that of
-# `ip netns exec`): the kubelet's and containerd's mounts, tmpfs over /run/containerd and binds
+# `ip netns exec`): the kubelet's and containerd's mounts, tmpfs over /run/containerd and /run/netns, binds
 # over /var/lib/kubelet, /var/lib/cni, /var/log/pods and /var/log/containers (to dirs in DIR), so
 # the host sees none of it and all of it goes when the last process exits. Pod cgroups live under
 # /mk-cluster-<pid> in every cgroup hierarchy. Images: every OCI archive named in
@@ -28,6 +28,7 @@ STATE=/run/mk-testenv            # one file per run: what sweep needs after a ki
 NODE_NAME=${TESTENV_NODE_NAME:-mk-node}
 NODE_CIDR=10.201.0.1/24 NODE_IP=10.201.0.1 ROUTER_IP=10.201.0.2 RDS_IP=10.201.0.3
 POD_CIDR=10.244.0.0/24 CLUSTER_DNS_DOMAIN=cluster.local
+SERVICE_CIDR=10.0.0.0/24 # control-plane.sh's --service-cluster-ip-range
 # The sandbox image: tools/images/test-images.sh (make test-images) builds it.
 PAUSE_IMAGE=${TESTENV_PAUSE_IMAGE:-mikrotik-kube.test/pause:3.10}
 PAUSE_ARCHIVE=${TESTENV_PAUSE_ARCHIVE:-$ROOT/.cache/images/test/pause.oci.tar}
@@ -119,6 +120,7 @@ private_dir() { # path ; a dir of DIR bound over path in this mount namespace on
 
 inside() { # DIR ID ; runs in the namespace (ip netns exec): its own mount namespace
   DIR=$1 ID=$2
+  MOUNT_PID=$BASHPID # lives as long as the cluster: clients enter its mount namespace through it
   : >"$DIR/pids"; mkdir -p "$DIR/logs"
   mount --make-rprivate / 2>/dev/null || true
   # `ip netns exec` mounted a fresh /sys (for this namespace's /sys/class/net): it has no cgroup
@@ -132,6 +134,10 @@ inside() { # DIR ID ; runs in the namespace (ip netns exec): its own mount names
   # /run/containerd: shim sockets and runc state, private to this run
   if [[ ! -d /run/containerd ]]; then mkdir -p /run/containerd; echo "created /run/containerd" >>"$STATE/cluster-$ID"; fi
   mount -t tmpfs -o mode=711 tmpfs /run/containerd
+  # Named network namespaces made in here (containerd's pod sandboxes cni-*, the simulator's
+  # router): on the host their files would outlive the mounts only this namespace sees, and
+  # `ip netns list` there would fail on each ("Peer netns reference is invalid").
+  mount -t tmpfs -o mode=755 tmpfs /run/netns
   local d; for d in "${PRIVATE_DIRS[@]}"; do private_dir "$d"; done
   # The kubelet dir is shared: csi-node's Bidirectional mounts reach the kubelet and the pods.
   mount --make-rshared /var/lib/kubelet
@@ -265,6 +271,7 @@ EOF
   cat <<EOF
 DIR=$DIR
 NETNS=mk-cluster-$ID
+MOUNT_PID=$MOUNT_PID
 NODE_NAME=$NODE_NAME
 NODE_IP=$NODE_IP
 ROUTER_IP=$ROUTER_IP
@@ -321,6 +328,10 @@ run() {
   ip -n "$NS" addr add "$ROUTER_IP/32" dev mkbr0
   ip -n "$NS" addr add "$RDS_IP/32" dev mkbr0
   ip -n "$NS" link set mkbr0 up
+  # The node itself reaches ClusterIPs (a push to the chart's registry, as from any node): the
+  # kernel routes a packet before kube-proxy's OUTPUT rule rewrites it, and with no default route
+  # a ClusterIP would be unreachable. The route stays inside the namespace.
+  ip -n "$NS" route add "$SERVICE_CIDR" dev mkbr0
   ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 2>/dev/null || true
   mkdir -p "/etc/netns/$NS"
   printf 'nameserver %s\nsearch default.svc.%s svc.%s\noptions ndots:5 timeout:1 attempts:2\n' "$NODE_IP" "$CLUSTER_DNS_DOMAIN" "$CLUSTER_DNS_DOMAIN" >"/etc/netns/$NS/resolv.conf"
@@ -343,9 +354,9 @@ case $cmd in
   sweep) mkdir -p "$STATE"; sweep ;;
   exec)
     D=${1:?usage: $0 exec DIR cmd...}; shift
-    ns=$(sed -n 's/^NETNS=//p' "$D/env" 2>/dev/null || true)
-    [[ -n $ns ]] || die "no running cluster in $D"
-    exec ip netns exec "$ns" "$@" ;;
+    pid=$(sed -n 's/^MOUNT_PID=//p' "$D/env" 2>/dev/null || true)
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || die "no running cluster in $D"
+    exec nsenter --target "$pid" --mount --net --wd="$PWD" "$@" ;;
   __source) ;;
   *) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [[ $cmd == -h || $cmd == --help ]] || exit 2 ;;
 esac

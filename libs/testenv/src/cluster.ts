@@ -2,7 +2,7 @@
 // kube-proxy and CoreDNS, all inside a network namespace of its own with no route out. Clients
 // (kubectl, helm, the simulator playing the router) run inside it through exec()/wrap().
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 // index.ts re-exports this module: only call-time uses of its bindings here (no import cycle at load).
 import { type ControlPlane, type ControlPlaneOptions, requireControlPlane, requireTestPeers, startOnce } from './index';
@@ -13,6 +13,30 @@ export const clusterScript = join(root, 'tools/testenv/cluster.sh');
 /** The sandbox image cluster.sh imports (tools/images/test-images.sh). */
 export const pauseImage = 'mikrotik-kube.test/pause:3.10';
 const pauseArchive = join(root, '.cache/images/test/pause.oci.tar');
+
+export interface ImageArchive {
+  /** The reference recorded in the archive (what a pod spec names). */
+  ref: string;
+  archive: string;
+}
+
+/** This tree's image (tools/images/build.sh: `make cluster-images`), as containerd imports it. */
+export function productImage(): ImageArchive {
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  return { ref: `ghcr.io/mikrotik-kube/mikrotik-kube:${version}`, archive: join(root, `dist/images/mikrotik-kube-${version}.oci.tar`) };
+}
+
+/** The test images of tools/images/test-images.sh by name (pause, csi-provisioner, …), from its --list. */
+export function testImages(): Record<string, ImageArchive> {
+  const r = spawnSync('bash', [join(root, 'tools/images/test-images.sh'), '--list'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`test-images.sh --list: ${r.stderr}`);
+  const out: Record<string, ImageArchive> = {};
+  for (const line of r.stdout.split('\n')) {
+    const [name, ref, archive] = line.trim().split(/\s+/);
+    if (name && ref && archive) out[name] = { ref, archive };
+  }
+  return out;
+}
 
 export const clusterPeers = ['kubelet', 'kube-proxy', 'coredns', 'kubectl'] as const;
 
@@ -35,7 +59,7 @@ export interface Cluster extends ControlPlane {
   routerIp: string;
   rdsIp: string;
   containerdSocket: string;
-  /** argv that runs cmd inside the cluster's network namespace. */
+  /** argv that runs cmd inside the cluster's network and mount namespaces (as a process on the node). */
   wrap(cmd: string, args?: string[]): { command: string; args: string[] };
   /** Runs cmd inside the namespace with KUBECONFIG and the peers on PATH. */
   exec(cmd: string, args?: string[], opts?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): { code: number; stdout: string; stderr: string };
@@ -62,7 +86,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     return v;
   };
   const netns = need('NETNS');
-  const wrap = (cmd: string, args: string[] = []) => ({ command: 'ip', args: ['netns', 'exec', netns, cmd, ...args] });
+  // The cluster's own mount namespace too (not a fresh one of `ip netns exec`): its cgroup mounts,
+  // kubelet dirs and /etc/netns binds, what a process on the node sees.
+  const mountPid = need('MOUNT_PID');
+  const wrap = (cmd: string, args: string[] = []) => ({ command: 'nsenter', args: ['--target', mountPid, '--mount', '--net', `--wd=${process.cwd()}`, cmd, ...args] });
   return {
     ...cp,
     netns,

@@ -264,4 +264,4 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
-export { clusterPeers, clusterScript, pauseImage, requireCluster, startCluster, type Cluster, type ClusterOptions } from './cluster';
+export { clusterPeers, clusterScript, pauseImage, productImage, requireCluster, startCluster, testImages, type Cluster, type ClusterOptions, type ImageArchive } from './cluster';
