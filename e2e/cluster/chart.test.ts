@@ -1,0 +1,207 @@
+// The chart in a real one-node cluster, through helm and kubectl only, as a user would: the
+// cluster of tools/testenv/cluster.sh with this tree's image and the test sidecars imported into
+// its containerd, two simulators inside its network namespace playing the router (REST on
+// ROUTER_IP) and the RDS (SSH on RDS_IP), and `helm install` with the least values a user must
+// give. One cluster for the whole file: each test builds on the install before it.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { busyboxImage, writeOciLayout } from '@mikrotik-kube/routeros-sim';
+import { repoRoot, startProcess, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
+import { productImage, requireCluster, requireTestPeers, startCluster, testenvBin, testImages, type Cluster, type ImageArchive } from '@mikrotik-kube/testenv';
+import ssh2 from 'ssh2';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SIDECARS = ['csi-provisioner', 'csi-attacher', 'csi-resizer', 'csi-snapshotter', 'csi-node-driver-registrar', 'livenessprobe'] as const;
+
+function skipReason(): string | undefined {
+  const r = requireCluster() ?? requireTestPeers('helm', 'crane');
+  if (r) return r;
+  const product = productImage();
+  if (!existsSync(product.archive)) return `no product image ${product.archive} (run \`make cluster-images\`)`;
+  const test = testImages();
+  const missing = SIDECARS.filter((n) => !test[n] || !existsSync(test[n].archive));
+  if (missing.length) return `test images missing: ${missing.join(', ')} (run \`make test-images\`)`;
+  return undefined;
+}
+const skip = skipReason();
+if (skip) console.warn(`[cluster chart] SKIPPED: ${skip}`);
+
+const NS = 'mk-system';
+const RELEASE = 'mk';
+const PASSWORD = 'chart-e2e-pw';
+const VK_NODE = 'mikrotik';
+
+interface Pod {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { nodeName?: string };
+  status: { phase: string; podIP?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ name: string; ready: boolean; restartCount: number }> };
+}
+const ready = (p: Pod) => p.status.phase === 'Running' && p.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+
+describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and kubectl ${skip ? `(skipped: ${skip})` : ''}`, () => {
+  let cluster: Cluster;
+  let dir: string;
+  let router: ProcessHandle;
+  let rds: ProcessHandle;
+  let rdsHostKey: string;
+  const images: Record<string, ImageArchive> = skip ? {} : testImages();
+  const product = productImage();
+
+  const run = (cmd: string, args: string[], input?: string) => cluster.exec(cmd, args, { input, timeoutMs: 600_000 });
+  /** kubectl inside the cluster; throws with its stderr on failure. */
+  const kubectl = (args: string[], input?: string): string => {
+    const r = run(testenvBin('kubectl') as string, args, input);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} (${r.code}):\n${r.stderr}`);
+    return r.stdout;
+  };
+  const json = <T>(args: string[]): T => JSON.parse(kubectl([...args, '-o', 'json'])) as T;
+  const helm = (args: string[]) => run(testenvBin('helm') as string, args);
+  const pods = (selector: string, ns = NS) => json<{ items: Pod[] }>(['-n', ns, 'get', 'pods', '-l', selector]).items;
+  /** A simulated device's REST API (the router's or the RDS's), read as the services read it. */
+  const rest = (ip: string, path: string): Array<Record<string, string>> => {
+    const r = run('curl', ['-fsS', '--max-time', '10', '-u', `admin:${PASSWORD}`, `http://${ip}/rest/${path}`]);
+    if (r.code !== 0) throw new Error(`GET ${ip} ${path}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Array<Record<string, string>>;
+  };
+  const restPut = (ip: string, path: string, body: Record<string, string>) => {
+    const r = run('curl', ['-fsS', '--max-time', '10', '-u', `admin:${PASSWORD}`, '-X', 'PUT', '-H', 'content-type: application/json', '-d', JSON.stringify(body), `http://${ip}/rest/${path}`]);
+    if (r.code !== 0) throw new Error(`PUT ${ip} ${path}: ${r.stderr}`);
+  };
+  const diagnose = () => {
+    const all = run(testenvBin('kubectl') as string, ['get', 'pods', '-A', '-o', 'wide']).stdout;
+    const described = run(testenvBin('kubectl') as string, ['-n', NS, 'describe', 'pods']).stdout;
+    return `${all}\n${described.slice(-6000)}`;
+  };
+
+  /** A simulator inside the cluster's namespaces, listening on `host`. */
+  async function startSim(name: string, host: string, extra: string[]): Promise<{ proc: ProcessHandle; line: string }> {
+    const w = cluster.wrap(process.execPath, ['--import', 'tsx', join(repoRoot, 'libs/routeros-sim/src/cli.ts'), '--host', host, '--rest-port', '80', '--data-dir', join(dir, name), '--user', 'admin', '--password', PASSWORD, '--arch', 'x86', ...extra]);
+    const proc = startProcess(w.command, w.args);
+    const line = await proc.waitForLine(/routeros-sim ready/, 90_000);
+    return { proc, line };
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mk-chart-e2e-'));
+    cluster = await startCluster({ images: [product.archive, ...SIDECARS.map((n) => (images[n] as ImageArchive).archive)] });
+    // The router runs pods' containers for real (runc, in a router namespace of its own).
+    ({ proc: router } = await startSim('router', cluster.routerIp, ['--containers', 'real']));
+    // What the router needs before the chart can use it (router configuration, not ipam's job):
+    // the bridge of ipam's default network, with the network's gateway address.
+    restPut(cluster.routerIp, 'interface/bridge', { name: 'containers' });
+    restPut(cluster.routerIp, 'ip/address', { address: '172.20.0.1/16', interface: 'containers' });
+    let line: string;
+    ({ proc: rds, line } = await startSim('rds', cluster.rdsIp, ['--ssh-port', '22']));
+    rdsHostKey = /ssh-host-key=(SHA256:\S+)/.exec(line)?.[1] ?? '';
+    expect(rdsHostKey).toMatch(/^SHA256:/);
+  }, 600_000);
+
+  afterAll(async () => {
+    await router?.stop();
+    await rds?.stop();
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 180_000);
+
+  it('helm install --wait with the least values a user gives: every pod Running and Ready, and helm test passes', () => {
+    // The RDS takes csi-controller's key as RouterOS does: an uploaded public key, imported for the user.
+    const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'chart-e2e' });
+    mkdirSync(join(dir, 'rds/files'), { recursive: true });
+    writeFileSync(join(dir, 'rds/files/csi.pub'), key.public);
+    const imp = run('curl', ['-fsS', '-u', `admin:${PASSWORD}`, '-H', 'content-type: application/json', '-d', '{"public-key-file":"csi.pub","user":"admin"}', `http://${cluster.rdsIp}/rest/user/ssh-keys/import`]);
+    expect(imp.code, imp.stderr).toBe(0);
+
+    // What a user does: a namespace, the two credentials Secrets, and values naming them.
+    kubectl(['create', 'namespace', NS]);
+    kubectl(['-n', NS, 'create', 'secret', 'generic', 'router-credentials', '--from-literal=username=admin', `--from-literal=password=${PASSWORD}`]);
+    writeFileSync(join(dir, 'rds-key'), key.private);
+    kubectl(['-n', NS, 'create', 'secret', 'generic', 'rds-ssh', `--from-file=ssh-privatekey=${join(dir, 'rds-key')}`]);
+    const sidecar = (name: string) => {
+      const ref = (images[name] as ImageArchive).ref;
+      const at = ref.lastIndexOf(':');
+      return { image: { repository: ref.slice(0, at), tag: ref.slice(at + 1) } };
+    };
+    const [registry, ...repo] = product.ref.slice(0, product.ref.lastIndexOf(':')).split('/');
+    const values = {
+      image: { registry, repository: repo.join('/'), tag: product.ref.slice(product.ref.lastIndexOf(':') + 1), pullPolicy: 'Never' },
+      routeros: { url: `http://${cluster.routerIp}/rest`, existingSecret: 'router-credentials' },
+      rds: { address: cluster.rdsIp, existingSecret: 'rds-ssh', hostKeys: [rdsHostKey] },
+      csiController: {
+        sidecars: {
+          provisioner: sidecar('csi-provisioner'),
+          attacher: sidecar('csi-attacher'),
+          resizer: sidecar('csi-resizer'),
+          snapshotter: sidecar('csi-snapshotter'),
+          livenessProbe: sidecar('livenessprobe'),
+        },
+      },
+      csiNode: { sidecars: { nodeDriverRegistrar: sidecar('csi-node-driver-registrar'), livenessProbe: sidecar('livenessprobe') } },
+    };
+    const valuesFile = join(dir, 'values.yaml');
+    writeFileSync(valuesFile, stringify(values));
+
+    const install = helm(['install', RELEASE, join(repoRoot, 'charts/mikrotik-kube'), '-n', NS, '-f', valuesFile, '--wait', '--timeout', '6m']);
+    expect(install.code, `${install.stderr}\n${diagnose()}`).toBe(0);
+    expect(install.stdout).toContain(`kubectl get csr -l mikrotik.io/node=${VK_NODE}`);
+
+    const ours = pods(`app.kubernetes.io/instance=${RELEASE}`);
+    const components = new Set(ours.map((p) => p.metadata.labels?.['app.kubernetes.io/component']));
+    expect([...components].sort()).toEqual(['boot-supervisor', 'csi-controller', 'csi-node', 'ipam', 'registry', 'storage-converter', 'vk-provider']);
+    for (const p of ours) expect(ready(p), `${p.metadata.name}: ${JSON.stringify(p.status)}`).toBe(true);
+
+    // Without --logs: helm fetches logs after the hook's delete policy removed a passed check (helm#9098).
+    const test = helm(['test', RELEASE, '-n', NS, '--timeout', '3m']);
+    expect(test.code, `${test.stdout}\n${test.stderr}`).toBe(0);
+    expect(test.stdout).toMatch(/Phase:\s+Succeeded/);
+  }, 600_000);
+
+  it('the router node is Ready; after approving its serving CSR a pod runs on the router with an ipam address, and kubectl logs shows its output', async () => {
+    const node = await waitFor(() => {
+      const n = json<{ status: { conditions: Array<{ type: string; status: string }> }; spec: { taints?: Array<{ key: string }> } }>(['get', 'node', VK_NODE]);
+      return n.status.conditions.find((c) => c.type === 'Ready')?.status === 'True' ? n : undefined;
+    }, 60_000, 1000);
+    expect(node.spec.taints?.map((t) => t.key)).toContain('virtual-kubelet.io/provider');
+    // As NOTES says: approve the pending serving CSRs of the node.
+    const csrs = await waitFor(() => kubectl(['get', 'csr', '-l', `mikrotik.io/node=${VK_NODE}`, '-o', 'name']).trim(), 60_000, 1000);
+    kubectl(['certificate', 'approve', ...csrs.split('\n')]);
+
+    // An image in the chart's registry, pushed from the node as a user pushes from anywhere.
+    const layout = join(dir, 'hello-image');
+    await writeOciLayout(layout, busyboxImage({ architecture: 'amd64', cmd: ['/bin/sh'] }), '1');
+    const registrySvc = `${RELEASE}-mikrotik-kube-registry`;
+    const ip = kubectl(['-n', NS, 'get', 'svc', registrySvc, '-o', 'jsonpath={.spec.clusterIP}']).trim();
+    const push = run(testenvBin('crane') as string, ['push', '--insecure', layout, `${ip}:5000/test/hello:1`]);
+    expect(push.code, push.stderr).toBe(0);
+
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'hello', namespace: 'default' },
+      spec: {
+        nodeSelector: { type: 'virtual-kubelet' },
+        tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Equal', value: 'mikrotik', effect: 'NoSchedule' }],
+        containers: [{ name: 'hello', image: `${registrySvc}.${NS}.svc:5000/test/hello:1`, command: ['/bin/sh', '-c', 'echo "hello from the router"; exec sleep 3600'] }],
+      },
+    };
+    kubectl(['apply', '-f', '-'], JSON.stringify(pod));
+    const running = await waitFor(() => {
+      const p = json<Pod>(['-n', 'default', 'get', 'pod', 'hello']);
+      return ready(p) ? p : undefined;
+    }, 240_000, 2000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${kubectl(['-n', 'default', 'describe', 'pod', 'hello'])}\n${diagnose()}`);
+    });
+    expect(running.spec.nodeName).toBe(VK_NODE);
+    expect(running.status.podIP).toMatch(/^172\.20\.\d+\.\d+$/);
+    // On the router: a running container and the veth that carries the pod's address.
+    const containers = rest(cluster.routerIp, 'container');
+    expect(containers.filter((c) => c.running === 'true')).toHaveLength(1);
+    expect(rest(cluster.routerIp, 'interface/veth').map((v) => v.address)).toContain(`${running.status.podIP}/16`);
+    const logs = await waitFor(() => {
+      const r = run(testenvBin('kubectl') as string, ['-n', 'default', 'logs', 'hello']);
+      return r.code === 0 && r.stdout.includes('hello from the router') ? r.stdout : undefined;
+    }, 60_000, 2000);
+    expect(logs).toContain('hello from the router');
+  }, 420_000);
+});
