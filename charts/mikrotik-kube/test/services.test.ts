@@ -9,10 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sshKeyPair } from '@mikrotik-kube/routeros-sim';
 import { startProcess, waitFor, type ProcessHandle, repoRoot } from '@mikrotik-kube/test-support';
 import { createNetns, requireControlPlane, requireNetns, requireTestPeers, startControlPlane, testenvBin, type ControlPlane, type Netns } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import ssh2 from 'ssh2';
 import { stringify } from 'yaml';
 import { chartDir, find, template, type K8sObject } from './helm';
 import { dataOf, podSpecOf, runPod } from './pod-runner';
@@ -45,7 +45,7 @@ describe.skipIf(!!skip)(`every ci scenario: each rendered service starts for rea
     hostKey = /ssh-host-key=(SHA256:\S+)/.exec(ready)?.[1] ?? '';
     expect(hostKey).toMatch(/^SHA256:/);
     // The RDS takes csi-controller's key as a router does: an uploaded file, imported for the user.
-    const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'chart-test' });
+    const key = sshKeyPair('chart-test');
     privateKey = key.private;
     mkdirSync(join(simDir, 'files'), { recursive: true });
     writeFileSync(join(simDir, 'files', 'chart-test.pub'), key.public);

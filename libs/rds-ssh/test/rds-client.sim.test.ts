@@ -3,8 +3,8 @@
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sshKeyPair } from '@mikrotik-kube/routeros-sim';
 import { RdsError, type RdsClient } from '../src';
 import { BASE, GiB, startSim, type SimHandle } from './sim';
 
@@ -227,7 +227,7 @@ describe('faults and connection handling', () => {
 
 describe('authentication and host keys', () => {
   let h: SimHandle;
-  const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'csi@test' });
+  const key = sshKeyPair('csi@test');
   beforeAll(async () => {
     h = await startSim({ authorizedKeys: { admin: [key.public] } });
   });
@@ -240,7 +240,7 @@ describe('authentication and host keys', () => {
 
   it('refuses a wrong password or an unknown key as auth errors', async () => {
     expect(await kindOf(h.client({ password: 'wrong' }).routerosVersion())).toBe('auth');
-    const other = ssh2.utils.generateKeyPairSync('ed25519');
+    const other = sshKeyPair('other@test');
     expect(await kindOf(h.client({ password: undefined, privateKey: other.private }).routerosVersion())).toBe('auth');
   });
 

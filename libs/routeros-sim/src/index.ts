@@ -15,6 +15,7 @@ export type { SimArch } from './menus/system';
 export { dockerArchive, ociArchive, ociImage, writeOciLayout } from './fixtures/image-builder';
 export type { ImageSpec } from './fixtures/image-builder';
 export { sshPlugin } from './ssh/plugin';
+export { sshKeyPair } from './ssh/host-key';
 export type { SshPlugin, SshPluginOptions } from './ssh/plugin';
 export { diskPlugin } from './disk/plugin';
 export type { DiskPluginOptions } from './disk/plugin';

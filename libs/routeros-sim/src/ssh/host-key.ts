@@ -14,11 +14,23 @@ export interface HostKey {
   fingerprint: string;
 }
 
+/**
+ * An ed25519 key pair in OpenSSH format that ssh2 itself can read back. ssh2's generator strips
+ * every leading zero byte of the public key, so about one pair in 256 is malformed
+ * ("Malformed OpenSSH private key", ssh2#1390/#1513): such a pair is drawn again.
+ */
+export function sshKeyPair(comment: string): { private: string; public: string } {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error) && !(ssh2.utils.parseKey(pair.public) instanceof Error)) return pair;
+  }
+}
+
 export function loadHostKey(dataDir: string): HostKey {
   const file = join(dataDir, 'ssh', 'ssh_host_ed25519_key');
   // A temp name of its own per process: two simulators starting on one data dir each write a
   // whole key and the later rename wins, so neither can read the other's half-written file.
-  if (!existsSync(file)) writeFileAtomicSync(file, ssh2.utils.generateKeyPairSync('ed25519', { comment: 'routeros-sim' }).private);
+  if (!existsSync(file)) writeFileAtomicSync(file, sshKeyPair('routeros-sim').private);
   const privateKey = readFileSync(file, 'utf8');
   const parsed = ssh2.utils.parseKey(privateKey);
   if (parsed instanceof Error) throw parsed;

@@ -4,9 +4,9 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
+import { sshKeyPair } from './host-key';
 import { sshExec, type SshLogin } from './test-ssh';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-ssh-'));
@@ -75,7 +75,7 @@ describe('simulator CLI with --ssh-port', () => {
     expect((await sshExec(pw, '/disk print count-only')).code).toBe(0);
 
     // A key imported through /user/ssh-keys (REST) logs in over SSH.
-    const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'ops@test' });
+    const key = sshKeyPair('ops@test');
     writeFileSync(join(dir, 'files/ops.pub'), key.public);
     const imp = await fetch(`${first.rest}/user/ssh-keys/import`, {
       method: 'POST',
