@@ -6,10 +6,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { busyboxImage, writeOciLayout } from '@mikrotik-kube/routeros-sim';
+import { busyboxImage, sshKeyPair, writeOciLayout } from '@mikrotik-kube/routeros-sim';
 import { repoRoot, startProcess, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { productImage, requireCluster, requireTestPeers, startCluster, testenvBin, testImages, type Cluster, type ImageArchive } from '@mikrotik-kube/testenv';
-import ssh2 from 'ssh2';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -107,7 +106,7 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
 
   it('helm install --wait with the least values a user gives: every pod Running and Ready, and helm test passes', () => {
     // The RDS takes csi-controller's key as RouterOS does: an uploaded public key, imported for the user.
-    const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'chart-e2e' });
+    const key = sshKeyPair('chart-e2e');
     mkdirSync(join(dir, 'rds/files'), { recursive: true });
     writeFileSync(join(dir, 'rds/files/csi.pub'), key.public);
     const imp = run('curl', ['-fsS', '-u', `admin:${PASSWORD}`, '-H', 'content-type: application/json', '-d', '{"public-key-file":"csi.pub","user":"admin"}', `http://${cluster.rdsIp}/rest/user/ssh-keys/import`]);
