@@ -127,6 +127,9 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
       image: { registry, repository: repo.join('/'), tag: product.ref.slice(product.ref.lastIndexOf(':') + 1), pullPolicy: 'Never' },
       routeros: { url: `http://${cluster.routerIp}/rest`, existingSecret: 'router-credentials' },
       rds: { address: cluster.rdsIp, existingSecret: 'rds-ssh', hostKeys: [rdsHostKey] },
+      // Not a value a user must give: this machine lacks CAP_SYS_RESOURCE, without which a mounted
+      // ext4 (the default) cannot grow; xfs grows online with CAP_SYS_ADMIN alone.
+      storageClass: { parameters: { fsType: 'xfs' } },
       csiController: {
         sidecars: {
           provisioner: sidecar('csi-provisioner'),
@@ -144,6 +147,9 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     const install = helm(['install', RELEASE, join(repoRoot, 'charts/mikrotik-kube'), '-n', NS, '-f', valuesFile, '--wait', '--timeout', '6m']);
     expect(install.code, `${install.stderr}\n${diagnose()}`).toBe(0);
     expect(install.stdout).toContain(`kubectl get csr -l mikrotik.io/node=${VK_NODE}`);
+    // helm --wait counts a DaemonSet ready with maxUnavailable (1) pods missing, which on one node is all of them.
+    const rollout = run(testenvBin('kubectl') as string, ['-n', NS, 'rollout', 'status', `daemonset/${RELEASE}-mikrotik-kube-csi-node`, '--timeout=180s']);
+    expect(rollout.code, `${rollout.stderr}\n${diagnose()}`).toBe(0);
 
     const ours = pods(`app.kubernetes.io/instance=${RELEASE}`);
     const components = new Set(ours.map((p) => p.metadata.labels?.['app.kubernetes.io/component']));
@@ -203,4 +209,93 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     }, 60_000, 2000);
     expect(logs).toContain('hello from the router');
   }, 420_000);
+
+  it('a PVC of rds-nvme-tcp is Bound and mounted on the real node through csi-node; data survives a new pod; online expansion grows the filesystem; deleting the PVC removes the disk on the RDS', async () => {
+    // This machine has no NVMe/TCP in its kernel: the node's nvme tool is the stand-in, which
+    // attaches the RDS's exported file disk as a loop device (the node tooling a user would
+    // install, given to csi-node as extra volumes, env and config).
+    const sys = join(dir, 'node-sys');
+    mkdirSync(sys, { recursive: true });
+    const standin = join(dir, 'standin-values.yaml');
+    writeFileSync(
+      standin,
+      stringify({
+        csiNode: {
+          config: { sysfsRoot: sys, nvme: { bin: join(repoRoot, 'apps/csi-node/test/support/nvme') } },
+          extraEnv: [
+            { name: 'NVME_STANDIN_SYSFS', value: sys },
+            { name: 'NVME_STANDIN_SIM_DIR', value: join(dir, 'rds') },
+          ],
+          extraVolumes: [
+            { name: 'nvme-standin', hostPath: { path: repoRoot, type: 'Directory' } },
+            { name: 'standin-state', hostPath: { path: dir, type: 'Directory' } },
+          ],
+          extraVolumeMounts: [
+            { name: 'nvme-standin', mountPath: repoRoot, readOnly: true },
+            { name: 'standin-state', mountPath: dir },
+          ],
+        },
+      }),
+    );
+    const up = helm(['upgrade', RELEASE, join(repoRoot, 'charts/mikrotik-kube'), '-n', NS, '--reuse-values', '-f', standin, '--wait', '--timeout', '4m']);
+    expect(up.code, `${up.stderr}\n${diagnose()}`).toBe(0);
+
+    const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rds-nvme-tcp', resources: { requests: { storage: '1Gi' } } } };
+    // The product image has a shell; it runs as uid 1000, and fsGroup gives it the volume.
+    const userPod = (name: string, script: string) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'app', image: product.ref, imagePullPolicy: 'Never', command: ['sh', '-c', script], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+      },
+    });
+    const readyPod = (name: string) =>
+      waitFor(() => {
+        const p = json<Pod>(['-n', 'default', 'get', 'pod', name]);
+        return ready(p) ? p : undefined;
+      }, 180_000, 1000).catch((e: unknown) => {
+        throw new Error(`${(e as Error).message}\n${kubectl(['-n', 'default', 'describe', 'pod', name])}\n${diagnose()}`);
+      });
+    const inPod = (name: string, cmd: string) => kubectl(['-n', 'default', 'exec', name, '--', 'sh', '-c', cmd]);
+
+    kubectl(['apply', '-f', '-'], JSON.stringify(pvc));
+    kubectl(['apply', '-f', '-'], JSON.stringify(userPod('writer', 'echo "written by the first pod" > /data/proof && exec sleep 3600')));
+    const writer = await readyPod('writer');
+    expect(writer.spec.nodeName).toBe(cluster.nodeName);
+    const bound = json<{ spec: { volumeName: string }; status: { phase: string } }>(['-n', 'default', 'get', 'pvc', 'data']);
+    expect(bound.status.phase).toBe('Bound');
+    const pv = bound.spec.volumeName;
+    // csi-node was registered with the kubelet by node-driver-registrar.
+    const csiNode = json<{ spec: { drivers: Array<{ name: string }> | null } }>(['get', 'csinode', cluster.nodeName]);
+    expect(csiNode.spec.drivers?.map((d) => d.name)).toContain('rds.csi.srvlab.io');
+    // The disk exists on the RDS, exported over NVMe/TCP.
+    const disks = () => rest(cluster.rdsIp, 'disk').filter((d) => (d['slot'] ?? '').includes(pv) || (d['file-path'] ?? '').includes(pv));
+    expect(disks()).toHaveLength(1);
+    expect(inPod('writer', 'mount | grep " /data "')).toMatch(/ xfs /);
+
+    kubectl(['-n', 'default', 'delete', 'pod', 'writer', '--wait=true', '--timeout=120s']);
+    kubectl(['apply', '-f', '-'], JSON.stringify(userPod('reader', 'exec sleep 3600')));
+    await readyPod('reader');
+    expect(inPod('reader', 'cat /data/proof')).toBe('written by the first pod\n');
+
+    // Online expansion: the pod keeps running while the PVC grows to 2Gi.
+    const sizeKb = () => Number(inPod('reader', "df -k /data | awk 'NR==2 {print $2}'").trim());
+    const before = sizeKb();
+    kubectl(['-n', 'default', 'patch', 'pvc', 'data', '--type=merge', '-p', '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}']);
+    await waitFor(() => json<{ status: { capacity?: { storage?: string } } }>(['-n', 'default', 'get', 'pvc', 'data']).status.capacity?.storage === '2Gi', 180_000, 2000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${kubectl(['-n', 'default', 'describe', 'pvc', 'data'])}`);
+    });
+    const after = sizeKb();
+    expect(after).toBeGreaterThan(before * 1.8);
+    expect(inPod('reader', 'cat /data/proof')).toBe('written by the first pod\n');
+
+    kubectl(['-n', 'default', 'delete', 'pod', 'reader', '--wait=true', '--timeout=120s']);
+    kubectl(['-n', 'default', 'delete', 'pvc', 'data', '--wait=true', '--timeout=120s']);
+    await waitFor(() => run(testenvBin('kubectl') as string, ['get', 'pv', pv]).code !== 0, 120_000, 1000);
+    expect(disks()).toEqual([]);
+  }, 900_000);
 });
