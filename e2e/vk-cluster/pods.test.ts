@@ -180,6 +180,38 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     await runningPod('late');
   }, 150_000);
 
+  it('writes ConfigMap and Secret volumes as files of the pod on the router and follows a ConfigMap edit; the token volume gets a quiet note', async () => {
+    const conf = (greeting: string) => stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'files-config', namespace: 'default' }, data: { greeting } });
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'files', namespace: 'default' },
+      spec: {
+        nodeSelector: { type: 'virtual-kubelet' },
+        tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Equal', value: 'mikrotik', effect: 'NoSchedule' }],
+        containers: [{ name: 'app', image: IMAGE, args: ['--serve'], volumeMounts: [{ name: 'config', mountPath: '/etc/app' }, { name: 'secret', mountPath: '/run/secret' }] }],
+        volumes: [{ name: 'config', configMap: { name: 'files-config' } }, { name: 'secret', secret: { secretName: 'files-secret' } }],
+      },
+    };
+    await apply([conf('hello'), stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'files-secret', namespace: 'default' }, stringData: { token: 's3cret' } }), stringify(pod)].join('---\n'));
+    const running = await runningPod('files');
+    const files = async () =>
+      Object.fromEntries(
+        (await router.files.list()).flatMap((f) => {
+          const m = /\/default\/files\/((?:config|secret)\/[^/]+)$/.exec(f.name);
+          return m ? [[m[1], f.raw['contents']]] : [];
+        }),
+      );
+    expect(await files()).toEqual({ 'config/greeting': 'hello', 'secret/token': 's3cret' });
+    const notes = running.status?.conditions?.find((c) => c.type === 'mikrotik.io/UnsupportedFields')?.message ?? '';
+    expect(notes).toMatch(/kube-api-access-\w+\): the service account token is not mounted/);
+    expect(notes).not.toMatch(/projected/);
+    const id = (await routerContainer('default', 'files'))?.id;
+    await apply(conf('bye'));
+    await waitFor(async () => (await files())['config/greeting'] === 'bye', 30_000, 250);
+    expect((await routerContainer('default', 'files'))?.id).toBe(id);
+  }, 150_000);
+
   it('reports a crash as the kubelet does: BackOff event, then Running again with restartCount 1', async () => {
     const crashed = await fetch(`${stack.ctx.urls['simAdmin']}/containers/default_late_app/crash`, {
       method: 'POST',

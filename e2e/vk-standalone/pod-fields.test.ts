@@ -1,6 +1,7 @@
 // Standalone mode, the Pod fields RouterOS 7.21 can take beyond the basics (DNS servers, host
-// aliases, grace period), a claim the router cannot honour, and the pods file's watch: the
-// resync timer is an hour, so only fs.watch can bring an edit in.
+// aliases, grace period), ConfigMap and Secret volumes written as router files, a claim the
+// router cannot honour, and the pods file's watch: the resync timer is an hour, so only
+// fs.watch can bring an edit in.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,13 @@ const FIELDS = pod('fields', {
   terminationGracePeriodSeconds: 5,
 });
 const CLAIM = pod('claim', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] }, { volumeMounts: [{ name: 'data', mountPath: '/data' }] });
+const config = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: 'default' }, data });
+const SECRET = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-secret', namespace: 'default' }, data: { token: Buffer.from('s3cret\n').toString('base64') } };
+const FILES = pod(
+  'files',
+  { volumes: [{ name: 'config', configMap: { name: 'app-config' } }, { name: 'secret', secret: { secretName: 'app-secret' } }] },
+  { volumeMounts: [{ name: 'config', mountPath: '/etc/app' }, { name: 'secret', mountPath: '/run/secret', readOnly: true }] },
+);
 const yamlOf = (docs: object[]) => docs.map((d) => stringify(d)).join('---\n');
 
 let stack: Stack;
@@ -36,7 +44,7 @@ describe('vk-provider standalone: pod fields and the file watch', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vk-fields-'));
     const source = join(dir, 'pods.yaml');
-    writeFileSync(source, yamlOf([FIELDS, CLAIM]));
+    writeFileSync(source, yamlOf([FIELDS, CLAIM, config({ greeting: 'hello', 'app.conf': 'a=1\n' }), SECRET, FILES]));
     stack = await startStack(demoComponents, { network: podNetwork(21 + (process.pid % 200), Math.floor(Math.random() * 250)), podsFile: source, resyncSeconds: 3600 });
     router = new RouterOsClient({ url: stack.ctx.urls['rest'] as string, username: DEMO_USER, password: DEMO_PASSWORD });
     status = stack.ctx.urls['status'] as string;
@@ -64,6 +72,34 @@ describe('vk-provider standalone: pod fields and the file watch', () => {
     }, 30_000, 250);
     expect(claim.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/persistentVolumeClaim data cannot back a pod on the router/);
     expect(await router.containers.find('default_claim_app')).toBeUndefined();
+  });
+
+  /** The pod's volume files on the router, by `<volume>/<key>`. */
+  const volumeFiles = async () =>
+    Object.fromEntries(
+      (await router.files.list()).flatMap((f) => {
+        const m = /\/default\/files\/((?:config|secret)\/[^/]+)$/.exec(f.name);
+        return m && f.type !== 'directory' ? [[m[1], f.raw['contents']]] : [];
+      }),
+    );
+
+  it('writes ConfigMap and Secret volumes into the pod\'s directories on the router, mounted where the pod says', async () => {
+    const c = await waitFor(() => router.containers.find('default_files_app'), 120_000, 250);
+    expect(await volumeFiles()).toEqual({ 'config/greeting': 'hello', 'config/app.conf': 'a=1\n', 'secret/token': 's3cret\n' });
+    const mounts = (await router.containers.mounts.list()).filter((m) => c.mountLists.includes(m.list));
+    expect(mounts.map((m) => [m.dst, m.src.split('/').slice(-1)[0], m.readOnly])).toEqual([
+      ['/etc/app', 'config', false],
+      ['/run/secret', 'secret', true],
+    ]);
+  });
+
+  it('follows an edit of the ConfigMap: a changed key rewritten, a removed one removed, the container kept', async () => {
+    const file = stack.ctx.urls['podsFile'] as string;
+    const before = await waitFor(() => router.containers.find('default_files_app'), 120_000, 250);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(stringify(config({ greeting: 'hello', 'app.conf': 'a=1\n' })), stringify(config({ greeting: 'bye' }))));
+    await waitFor(async () => (await volumeFiles())['config/greeting'] === 'bye', 20_000, 200);
+    expect(await volumeFiles()).toEqual({ 'config/greeting': 'bye', 'secret/token': 's3cret\n' });
+    expect((await router.containers.find('default_files_app'))?.id).toBe(before.id);
   });
 
   it('picks up an edit of the pods file through the watch alone (resync is an hour)', async () => {

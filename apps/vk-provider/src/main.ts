@@ -6,7 +6,7 @@ import { LeaderElector, leaderIdentity } from '@mikrotik-kube/leader-election';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { createService, servePart } from '@mikrotik-kube/service-kit';
 import { grpcPodServices, podCore, reportPods, startStandalone, UnitWatch, type VkConfig, vkSchema } from '@mikrotik-kube/vk-provider';
-import { type ClusterNode, ClusterPods, EventRecorder, kubeClients, kubeEnvLookups, type Kubelet, kubeletSources, leaderLeaseName, PodInformer, prepareKubelet, resolvePodEnv, routerAddress, startClusterNode } from '@mikrotik-kube/vk-provider/cluster';
+import { type ClusterNode, ClusterPods, EventRecorder, kubeClients, kubeEnvLookups, type Kubelet, kubeletSources, leaderLeaseName, PodInformer, prepareKubelet, resolvePodEnv, resolveVolumeFiles, routerAddress, startClusterNode } from '@mikrotik-kube/vk-provider/cluster';
 
 // --kubeconfig and --node-name as virtual-kubelet's command line has them.
 const flagAliases = { kubeconfig: 'cluster.kubeconfig', 'node-name': 'cluster.node-name' };
@@ -41,6 +41,7 @@ async function clusterMode(): Promise<void> {
     core: kube.core,
     events,
     resolveEnv: (pod) => resolvePodEnv(pod, lookups),
+    resolveFiles: (pod) => resolveVolumeFiles(pod, lookups),
     hostIP,
     logger,
     resyncMs: r.resyncSeconds * 1000,

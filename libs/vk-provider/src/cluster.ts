@@ -3,6 +3,7 @@
 export { startClusterNode } from './cluster/cluster-node';
 export type { ClusterNode } from './cluster/cluster-node';
 export { resolvePodEnv } from './cluster/env-sources';
+export { resolveVolumeFiles } from './core/volume-files';
 export { EventRecorder } from './cluster/events';
 export { kubeClients, kubeEnvLookups } from './cluster/kube';
 export { prepareKubelet } from './cluster/kubelet';

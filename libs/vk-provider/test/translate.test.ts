@@ -7,6 +7,7 @@ import { MAX_CONTAINER_NAME, containerName } from '../src/core/naming';
 import { quantityBytes } from '../src/core/quantity';
 import { formatTag, parseTag } from '../src/core/tags';
 import { specHash, translatePod } from '../src/core/translate';
+import { resolveVolumeFiles } from '../src/core/volume-files';
 import { parsePodFile } from '../src/standalone/pod-file';
 
 const pod = (spec: Partial<V1Pod['spec']> & object, annotations: Record<string, string> = {}): V1Pod => ({
@@ -150,6 +151,27 @@ describe('translatePod', () => {
     expect(t.ok ? [] : t.errors).toEqual([expect.stringMatching(/^spec\.volumes \(data\): persistentVolumeClaim db cannot back a pod on the router yet/)]);
   });
 
+  it('makes ConfigMap/Secret volumes pod directories of files; what a router file cannot be is reported or refused', async () => {
+    const p = pod({
+      volumes: [
+        { name: 'conf', configMap: { name: 'c', defaultMode: 0o600, items: [{ key: 'a', path: 'a.txt' }, { key: 'b', path: 'sub/b.txt' }] } },
+        { name: 'creds', secret: { secretName: 's', optional: true } },
+      ],
+      containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'conf', mountPath: '/conf' }, { name: 'creds', mountPath: '/creds' }] }],
+    });
+    const t = translatePod(p);
+    if (!t.ok) throw new Error(t.errors.join('; '));
+    expect(t.plan.fileVolumes).toEqual(['conf', 'creds']);
+    expect(t.plan.containers[0]?.volumes.map((v) => v.kind)).toEqual(['VOLUME_KIND_EMPTY_DIR', 'VOLUME_KIND_EMPTY_DIR']);
+    expect(t.plan.notes).toEqual(['spec.volumes (conf): file modes are not applied (RouterOS sets no file modes)', 'spec.volumes (conf): item path sub/b.txt is in a subdirectory, which is not supported; it is left out']);
+    const lookups = (c: Record<string, string> | undefined) => ({ configMap: async () => c, secret: async () => undefined });
+    const files = await resolveVolumeFiles(p, lookups({ a: '1', b: '2' }));
+    expect(files).toEqual(new Map([['conf', new Map([['a.txt', '1']])], ['creds', new Map()]]));
+    await expect(resolveVolumeFiles(p, lookups(undefined))).rejects.toThrow('configmap "c" not found');
+    await expect(resolveVolumeFiles(p, lookups({ b: '2' }))).rejects.toThrow('couldn\'t find key a in configmap shop/c');
+    await expect(resolveVolumeFiles(p, lookups({ a: 'x'.repeat(61 * 1024), b: '' }))).rejects.toThrow(/key a of configmap shop\/c is larger than 60 KiB/);
+  });
+
   it('refuses invalid pods with reasons', () => {
     const t = translatePod(pod({ containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }] }, { 'mikrotik.io/boot-priority': 'high' }));
     expect(t.ok).toBe(false);
@@ -181,5 +203,19 @@ describe('parsePodFile', () => {
     expect(f.skipped).toHaveLength(1);
     expect(f.errors).toHaveLength(1);
     expect(() => parsePodFile('metadata: {name: [x\n')).toThrow(/document 1/);
+  });
+
+  it('reads ConfigMaps and Secrets beside the pods, refusing data that is not strings or not base64', () => {
+    const f = parsePodFile(
+      [
+        'kind: ConfigMap\nmetadata: {name: conf}\ndata: {greeting: hello}',
+        `kind: Secret\nmetadata: {name: creds, namespace: x}\ndata: {token: ${Buffer.from('s3cret').toString('base64')}, old: b2xk}\nstringData: {old: new}`,
+        'kind: Secret\nmetadata: {name: bad}\ndata: {token: "not base64!"}',
+        'kind: ConfigMap\nmetadata: {name: nums}\ndata: {n: 1}',
+      ].join('\n---\n'),
+    );
+    expect(f.configMaps).toEqual(new Map([['default/conf', { greeting: 'hello' }]]));
+    expect(f.secrets).toEqual(new Map([['x/creds', { token: 's3cret', old: 'new' }]]));
+    expect(f.errors).toEqual(['document 3: Secret bad: data.token is not base64', 'document 4: ConfigMap nums: data must map keys to strings']);
   });
 });

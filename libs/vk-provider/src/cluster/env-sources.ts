@@ -8,6 +8,7 @@ import type { V1Container, V1EnvVarSource, V1Pod } from '@kubernetes/client-node
 import type { EnvEntry } from '../core/env';
 import { quantityBytes } from '../core/quantity';
 import type { ResolvedEnv } from '../core/translate';
+import { VolumeFilesError } from '../core/volume-files';
 
 export interface EnvLookups {
   /** A ConfigMap's data, or undefined when it does not exist. */
@@ -140,7 +141,7 @@ function cpuCores(q: string): number | undefined {
   return undefined;
 }
 
-/** Why a pod's env cannot be built, as the container's waiting message. */
+/** Why a pod's env or volume files cannot be built, as the container's waiting message. */
 export function envErrorMessage(e: unknown): string {
-  return e instanceof EnvConfigError ? e.message : `reading the pod's env sources failed: ${(e as Error).message}`;
+  return e instanceof EnvConfigError || e instanceof VolumeFilesError ? e.message : `reading the pod's env sources failed: ${(e as Error).message}`;
 }

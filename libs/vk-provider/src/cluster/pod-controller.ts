@@ -19,6 +19,7 @@ import { apiCode } from './kube';
 import type { PodInformer } from './pod-informer';
 import { mergePodStatus, normalizeTimes } from './status-merge';
 import { specHash, type ResolvedEnv } from '../core/translate';
+import { needsFiles, type ResolvedFiles } from '../core/volume-files';
 
 export interface ClusterPodsOptions {
   informer: PodInformer;
@@ -28,6 +29,8 @@ export interface ClusterPodsOptions {
   events: PodEvents;
   /** The pod's env from ConfigMaps, Secrets and fields (env-sources.ts). */
   resolveEnv: (pod: V1Pod) => Promise<ResolvedEnv>;
+  /** The files of the pod's ConfigMap/Secret volumes (core/volume-files.ts). */
+  resolveFiles: (pod: V1Pod) => Promise<ResolvedFiles>;
   /** The address pods report as hostIP: the router's. */
   hostIP: string | undefined;
   logger: Logger;
@@ -133,17 +136,23 @@ export class ClusterPods {
   }
 
   private async desired(pod: V1Pod): Promise<DesiredPod> {
-    if (!needsResolution(pod)) return { pod };
-    const cacheKey = `${pod.metadata?.uid}/${specHash(pod)}`;
-    const cached = this.envCache.get(cacheKey);
-    if (cached) return { pod, env: cached };
     try {
-      const env = await this.o.resolveEnv(pod);
-      this.envCache.set(cacheKey, env);
-      return { pod, env };
+      const env = needsResolution(pod) ? await this.env(pod) : undefined;
+      // Read on every pass, so a changed ConfigMap or Secret reaches the volume (the env does not change, as in Kubernetes).
+      const files = needsFiles(pod) ? await this.o.resolveFiles(pod) : undefined;
+      return { pod, ...(env ? { env } : {}), ...(files ? { files } : {}) };
     } catch (e) {
       return { pod, errors: [envErrorMessage(e)], errorReason: 'CreateContainerConfigError' };
     }
+  }
+
+  private async env(pod: V1Pod): Promise<ResolvedEnv> {
+    const cacheKey = `${pod.metadata?.uid}/${specHash(pod)}`;
+    const cached = this.envCache.get(cacheKey);
+    if (cached) return cached;
+    const env = await this.o.resolveEnv(pod);
+    this.envCache.set(cacheKey, env);
+    return env;
   }
 
   /** The containers are gone from the router: let the API server forget the pod. */

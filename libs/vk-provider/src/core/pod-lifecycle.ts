@@ -5,6 +5,7 @@
 // then containers, env entries, volumes and — unless the pod is only being
 // recreated — its address. Every step is idempotent, so a crash part-way is
 // repaired by the next pass.
+import { createHash } from 'node:crypto';
 import type { ContainerSpec, RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { BootPolicy } from '../config';
@@ -13,6 +14,7 @@ import type { ObservedPod } from './router-objects';
 import { removeContainer, removeIgnoringMissing, writeEnvList } from './router-objects';
 import type { Allocation, ImageOnRouter, PodEvents, PodServices, Unit } from './services';
 import type { ContainerPlan, PodPlan } from './translate';
+import { type ResolvedFiles, writeVolumeFiles } from './volume-files';
 import type { ObjectTag } from './tags';
 import { formatTag } from './tags';
 
@@ -32,6 +34,9 @@ export interface LifecycleOptions {
   /** Who starts the containers when the router boots (config.ts BootPolicy). */
   bootPolicy: BootPolicy;
 }
+
+/** What a ConfigMap/Secret volume of a pod holds on the router: its directory and a hash of the files written. */
+export type VolumeFilesState = Map<string, { dir: string; hash?: string }>;
 
 export interface CreatedContainer {
   id: string;
@@ -139,6 +144,33 @@ export class PodLifecycle {
       ev?.emit(plan.key, c.name, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${(e as { details?: string }).details || (e as Error).message}`);
       throw e;
     }
+  }
+
+  /**
+   * Writes the files of the pod's ConfigMap/Secret volumes where they changed since `state`
+   * (empty after a create or a restart: everything is compared with the router then).
+   */
+  async syncFiles(plan: PodPlan, files: ResolvedFiles | undefined, state: VolumeFilesState): Promise<void> {
+    if (!files) return;
+    for (const volume of plan.fileVolumes) {
+      const want = files.get(volume) ?? new Map<string, string>();
+      const hash = createHash('sha256').update(JSON.stringify([...want])).digest('hex');
+      let s = state.get(volume);
+      if (!s) state.set(volume, (s = { dir: await this.volumeDir(plan, volume) }));
+      if (s.hash === hash) continue;
+      await writeVolumeFiles(this.o.router, s.dir, want);
+      s.hash = hash;
+      this.o.logger.info('volume files written', { pod: plan.key, volume, routerPath: s.dir, files: [...want.keys()] });
+    }
+  }
+
+  /** The router directory of a volume; provisioning is idempotent, so this only looks it up once made. */
+  private async volumeDir(plan: PodPlan, volume: string): Promise<string> {
+    const c = plan.containers.find((x) => x.volumes.some((v) => v.volume === volume));
+    const v = c?.volumes.find((x) => x.volume === volume);
+    if (!c || !v) throw new Error(`volume ${volume} is mounted by no container`);
+    const vol = await this.o.services.volumes.provision({ namespace: plan.namespace, pod: plan.name, container: c.name, volume, mount_path: v.mountPath, kind: v.kind, read_only: v.readOnly });
+    return vol.router_path.replace(/^\/+/, '');
   }
 
   /** Registers (or re-registers, idempotently) the pod's boot-supervisor units. */

@@ -9,11 +9,12 @@ import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { ReconcileMetrics } from './metrics';
 import { podKey } from './naming';
-import type { CreatedContainer, PodLifecycle } from './pod-lifecycle';
+import type { CreatedContainer, PodLifecycle, VolumeFilesState } from './pod-lifecycle';
 import { forEachLimited } from './pool';
 import { observePods, type ObservedPod } from './router-objects';
 import type { PodServices } from './services';
 import { type PodPlan, type ResolvedEnv, translatePod } from './translate';
+import type { ResolvedFiles } from './volume-files';
 
 export interface PodRecord {
   key: string;
@@ -27,6 +28,8 @@ export interface PodRecord {
   notes: string[];
   address?: string;
   containers: Map<string, CreatedContainer>;
+  /** What the pod's ConfigMap/Secret volumes hold on the router. */
+  volumeFiles: VolumeFilesState;
   /** The last failure to create or update the pod (retried on the next pass). */
   lastError?: string;
   firstSeen: Date;
@@ -42,6 +45,8 @@ export interface DesiredPod {
   errorReason?: string;
   /** Env resolved by the source (cluster mode: ConfigMaps, Secrets, fields). */
   env?: ResolvedEnv;
+  /** The files of the pod's ConfigMap/Secret volumes, read by the source for this pass. */
+  files?: ResolvedFiles;
 }
 
 export interface SyncResult {
@@ -105,8 +110,8 @@ export class Reconciler {
     }
     const observed = await observePods(this.o.router);
 
-    await forEachLimited([...desired.entries()], this.o.concurrency, async ([key, { pod, errors, errorReason, env }]) => {
-      const record: PodRecord = this.records.get(key) ?? { key, pod, errors: [], notes: [], containers: new Map(), firstSeen: new Date() };
+    await forEachLimited([...desired.entries()], this.o.concurrency, async ([key, { pod, errors, errorReason, env, files }]) => {
+      const record: PodRecord = this.records.get(key) ?? { key, pod, errors: [], notes: [], containers: new Map(), volumeFiles: new Map(), firstSeen: new Date() };
       this.records.set(key, record);
       record.pod = pod;
       const t = errors?.length ? { ok: false as const, key, errors } : translatePod(pod, env);
@@ -118,7 +123,7 @@ export class Reconciler {
         return;
       }
       record.errors = [];
-      const outcome = await this.ensure(record, t.plan, observed.get(key)).catch((e: unknown) => {
+      const outcome = await this.ensure(record, t.plan, observed.get(key), files).catch((e: unknown) => {
         record.lastError = message(e);
         this.o.logger.warn('pod sync failed', { pod: key, error: record.lastError });
         return 'failed' as const;
@@ -142,7 +147,7 @@ export class Reconciler {
     return result;
   }
 
-  private async ensure(record: PodRecord, plan: PodPlan, obs: ObservedPod | undefined): Promise<'created' | 'recreated' | 'unchanged'> {
+  private async ensure(record: PodRecord, plan: PodPlan, obs: ObservedPod | undefined, files: ResolvedFiles | undefined): Promise<'created' | 'recreated' | 'unchanged'> {
     const { lifecycle } = this.o;
     const upToDate =
       !!obs &&
@@ -152,6 +157,7 @@ export class Reconciler {
     if (!upToDate) {
       if (obs) await lifecycle.delete(obs, false);
       record.registered = undefined;
+      record.volumeFiles = new Map();
       const alloc = await lifecycle.allocate(plan);
       record.address = alloc.address;
       const made = await lifecycle.create(plan, alloc);
@@ -168,6 +174,8 @@ export class Reconciler {
       await lifecycle.alignStartOnBoot(plan, obs);
     }
     record.plan = plan;
+    // Before the units: the supervisor starts the containers, which read these files.
+    await lifecycle.syncFiles(plan, files, record.volumeFiles);
     if (record.registered !== plan.hash) {
       await lifecycle.register(plan, record.address);
       record.registered = plan.hash;

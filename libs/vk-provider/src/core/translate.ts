@@ -13,6 +13,7 @@ import { entryCmd } from './command';
 import { type EnvEntry, expand, resolveEnv } from './env';
 import { containerName, podKey, unitName } from './naming';
 import { translateProbe } from './probes';
+import { fileSource, fileSourceNotes } from './volume-files';
 import { quantityBytes } from './quantity';
 
 export type VolumeKind = 'VOLUME_KIND_EMPTY_DIR' | 'VOLUME_KIND_PERSISTENT';
@@ -60,6 +61,8 @@ export interface PodPlan {
   dns: { nameservers: string[]; replace: boolean };
   /** spec.hostAliases as /etc/hosts entries, name → address. */
   hosts: Array<[string, string]>;
+  /** ConfigMap and Secret volumes some container mounts: their files are written into the volume. */
+  fileVolumes: string[];
   /** spec.terminationGracePeriodSeconds, the container's stop-time. */
   stopTimeSeconds?: number;
   notes: string[];
@@ -109,6 +112,16 @@ function volumeKind(v: V1Volume, where: string, errors: string[], notes: string[
   if (v.persistentVolumeClaim) {
     // A router directory instead of the claimed volume would look bound while the data lives elsewhere.
     errors.push(`${where}: persistentVolumeClaim ${v.persistentVolumeClaim.claimName} cannot back a pod on the router yet (RDS volumes mount only on Kubernetes nodes); use hostPath for a directory kept on the router`);
+    return undefined;
+  }
+  const files = fileSource(v);
+  if (files) {
+    notes.push(...fileSourceNotes(files, where));
+    return 'VOLUME_KIND_EMPTY_DIR';
+  }
+  // The API server's kube-api-access-* volume, in every cluster pod: nothing on the router uses it.
+  if (v.projected?.sources?.some((p) => p.serviceAccountToken)) {
+    notes.push(`${where}: the service account token is not mounted`);
     return undefined;
   }
   const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
@@ -201,6 +214,7 @@ export function translatePod(pod: V1Pod, resolvedEnv?: ResolvedEnv): Translation
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) errors.push(`spec.terminationGracePeriodSeconds: ${grace} is not a whole number of seconds`);
   const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
+  const fileVolumes = new Set<string>();
 
   const containers = spec.containers.map((c, i): ContainerPlan => {
     const where = `spec.containers[${i}] (${c.name})`;
@@ -221,6 +235,7 @@ export function translatePod(pod: V1Pod, resolvedEnv?: ResolvedEnv): Translation
       if (m.subPath || m.subPathExpr) notes.push(`${mw}: subPath is not supported; the whole volume is mounted`);
       const kind = volumeKind(v, `spec.volumes (${v.name})`, errors, notes);
       if (kind) mounts.push({ volume: m.name, mountPath: m.mountPath, kind, readOnly: !!m.readOnly });
+      if (kind && fileSource(v)) fileVolumes.add(m.name);
     }
     const memory = c.resources?.limits?.['memory'];
     const memoryBytes = memory === undefined ? undefined : quantityBytes(memory);
@@ -263,8 +278,10 @@ export function translatePod(pod: V1Pod, resolvedEnv?: ResolvedEnv): Translation
       containers,
       dns,
       hosts,
+      fileVolumes: [...fileVolumes],
       ...(grace !== undefined ? { stopTimeSeconds: grace } : {}),
-      notes,
+      // A volume mounted by several containers is reported once.
+      notes: [...new Set(notes)],
     },
   };
 }

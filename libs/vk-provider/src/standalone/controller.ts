@@ -3,8 +3,20 @@
 // the previous pods; nothing is removed because of it.
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { PassLoop } from '../core/pass-loop';
-import type { Reconciler } from '../core/reconciler';
-import type { PodFileSource } from './pod-file';
+import type { DesiredPod, Reconciler } from '../core/reconciler';
+import { needsFiles, resolveVolumeFiles } from '../core/volume-files';
+import type { PodFile, PodFileSource } from './pod-file';
+
+/** The pod's ConfigMap/Secret volume files from the documents of the same file. */
+async function withFiles(d: DesiredPod, file: PodFile): Promise<DesiredPod> {
+  if (d.errors?.length || !needsFiles(d.pod)) return d;
+  const lookups = { configMap: async (ns: string, name: string) => file.configMaps.get(`${ns}/${name}`), secret: async (ns: string, name: string) => file.secrets.get(`${ns}/${name}`) };
+  try {
+    return { ...d, files: await resolveVolumeFiles(d.pod, lookups) };
+  } catch (e) {
+    return { ...d, errors: [(e as Error).message], errorReason: 'CreateContainerConfigError' };
+  }
+}
 
 export interface ControllerOptions {
   source: PodFileSource;
@@ -40,7 +52,7 @@ export class StandaloneController {
     if (source.state.error) logger.error('pods file not loaded; keeping the previous pods', { path: source.state.path, error: source.state.error });
     if (!file) return { failed: false };
     for (const e of file.errors) logger.warn('pods file entry ignored', { path: source.state.path, error: e });
-    const r = await reconciler.sync(file.pods, collectGarbage, reason);
+    const r = await reconciler.sync(await Promise.all(file.pods.map((d) => withFiles(d, file))), collectGarbage, reason);
     return { failed: r.failed.length > 0 };
   }
 }

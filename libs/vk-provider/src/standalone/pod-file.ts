@@ -12,6 +12,9 @@ import { checkPod } from './pod-schema';
 
 export interface PodFile {
   pods: DesiredPod[];
+  /** ConfigMaps and Secrets (decoded) by `namespace/name`, for the pods' volumes. */
+  configMaps: Map<string, Record<string, string>>;
+  secrets: Map<string, Record<string, string>>;
   /** Documents that are not pods, by position. */
   skipped: string[];
   /** Documents that could not be attributed to a pod at all (no usable name). */
@@ -26,7 +29,7 @@ export function parsePodFile(text: string): PodFile {
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw new PodFileError(`pods file is larger than ${MAX_FILE_BYTES} bytes`);
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) throw new PodFileError('pods file is not YAML');
-  const out: PodFile = { pods: [], skipped: [], errors: [] };
+  const out: PodFile = { pods: [], configMaps: new Map(), secrets: new Map(), skipped: [], errors: [] };
   for (const [i, doc] of docs.entries()) {
     const where = `document ${i + 1}`;
     if (doc.errors.length) throw new PodFileError(`${where}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
@@ -38,6 +41,11 @@ export function parsePodFile(text: string): PodFile {
       continue;
     }
     const kind = (js as { kind?: unknown }).kind;
+    if (kind === 'ConfigMap' || kind === 'Secret') {
+      const problem = addData(out, kind, js as DataDoc);
+      if (problem) out.errors.push(`${where}: ${problem}`);
+      continue;
+    }
     if (kind !== undefined && kind !== 'Pod') {
       out.skipped.push(`${where}: kind ${String(kind)} is not Pod`);
       continue;
@@ -54,6 +62,30 @@ export function parsePodFile(text: string): PodFile {
     out.pods.push(problems.length ? { pod, errors: problems } : { pod });
   }
   return out;
+}
+
+interface DataDoc {
+  metadata?: { name?: unknown; namespace?: unknown };
+  data?: unknown;
+  stringData?: unknown;
+}
+
+const strings = (v: unknown): v is Record<string, string> => v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'));
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** A ConfigMap's data, or a Secret's data (base64) and stringData (which wins, as in the API server). */
+function addData(out: PodFile, kind: 'ConfigMap' | 'Secret', doc: DataDoc): string | undefined {
+  const { name, namespace = 'default' } = doc.metadata ?? {};
+  if (typeof name !== 'string' || !name || typeof namespace !== 'string') return `${kind} metadata.name is required`;
+  if (!strings(doc.data) || !strings(doc.stringData)) return `${kind} ${name}: data must map keys to strings`;
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.data ?? {})) {
+    if (kind === 'Secret' && (v.length % 4 !== 0 || !BASE64.test(v))) return `Secret ${name}: data.${k} is not base64`;
+    data[k] = kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
+  }
+  if (kind === 'Secret') Object.assign(data, doc.stringData);
+  (kind === 'ConfigMap' ? out.configMaps : out.secrets).set(`${namespace || 'default'}/${name}`, data);
+  return undefined;
 }
 
 export interface PodFileState {
