@@ -172,6 +172,21 @@ describe('translatePod', () => {
     await expect(resolveVolumeFiles(p, lookups({ a: 'x'.repeat(61 * 1024), b: '' }))).rejects.toThrow(/key a of configmap shop\/c is larger than 60 KiB/);
   });
 
+  it('reports that a non-root user cannot write to a volume directory, and fsGroup', () => {
+    const t = translatePod(
+      pod({
+        securityContext: { runAsUser: 1000, fsGroup: 2000 },
+        volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'conf', configMap: { name: 'c' } }],
+        containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'scratch', mountPath: '/tmp/x' }, { name: 'conf', mountPath: '/conf' }, { name: 'scratch', mountPath: '/ro', readOnly: true }] }],
+      }),
+    );
+    if (!t.ok) throw new Error(t.errors.join('; '));
+    expect(t.plan.notes).toEqual([
+      'spec.securityContext.fsGroup is not applied (RouterOS sets no ownership of volumes)',
+      'spec.containers[0] (app).volumeMounts[0]: RouterOS makes volume directories root-owned (0755), so a non-root user cannot write to /tmp/x',
+    ]);
+  });
+
   it('refuses invalid pods with reasons', () => {
     const t = translatePod(pod({ containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }] }, { 'mikrotik.io/boot-priority': 'high' }));
     expect(t.ok).toBe(false);

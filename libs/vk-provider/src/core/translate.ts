@@ -150,6 +150,7 @@ function podNotes(pod: V1Pod, notes: string[]): void {
   if (s.initContainers?.length) notes.push('spec.initContainers are not supported; they are not run');
   if (s.ephemeralContainers?.length) notes.push('spec.ephemeralContainers are not supported');
   if (s.hostNetwork) notes.push('spec.hostNetwork is not supported; the pod gets its own veth address');
+  if (s.securityContext?.fsGroup !== undefined) notes.push('spec.securityContext.fsGroup is not applied (RouterOS sets no ownership of volumes)');
   if (s.activeDeadlineSeconds !== undefined) notes.push('spec.activeDeadlineSeconds is not enforced');
   if (s.dnsConfig?.searches?.length || s.dnsConfig?.options?.length) notes.push('spec.dnsConfig searches/options are not supported');
 }
@@ -180,6 +181,12 @@ function podHosts(pod: V1Pod, errors: string[]): Array<[string, string]> {
     if (bad !== undefined) errors.push(`${where}.hostnames: ${JSON.stringify(bad)} is not a valid hostname`);
     return (a.hostnames ?? []).map((h): [string, string] => [h, a.ip ?? '']);
   });
+}
+
+/** An explicit runAsUser other than root (the image's own user is not known here). */
+function nonRoot(c: V1Container, pod: V1Pod): boolean {
+  const uid = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+  return uid !== undefined && uid !== 0;
 }
 
 function userOf(c: V1Container, pod: V1Pod, where: string, notes: string[]): string | undefined {
@@ -236,6 +243,8 @@ export function translatePod(pod: V1Pod, resolvedEnv?: ResolvedEnv): Translation
       const kind = volumeKind(v, `spec.volumes (${v.name})`, errors, notes);
       if (kind) mounts.push({ volume: m.name, mountPath: m.mountPath, kind, readOnly: !!m.readOnly });
       if (kind && fileSource(v)) fileVolumes.add(m.name);
+      // Kubernetes makes an emptyDir 0777; RouterOS has no chmod/chown, and its directories are root's, 0755.
+      if (kind && !fileSource(v) && !m.readOnly && nonRoot(c, pod)) notes.push(`${mw}: RouterOS makes volume directories root-owned (0755), so a non-root user cannot write to ${m.mountPath}`);
     }
     const memory = c.resources?.limits?.['memory'];
     const memoryBytes = memory === undefined ? undefined : quantityBytes(memory);
