@@ -1,5 +1,5 @@
 // test/probe:1, the image the real-container suites run (busybox-static and two scripts):
-// /report.sh writes what the process got (argv, env, cwd, uid/gid, hostname) to
+// /report.sh writes what the process got (argv, env, cwd, uid/gid, the files in /config, hostname) to
 // /data/report and stays up; /web.sh serves HTTP (busybox httpd) with /healthz until that
 // file is gone, then the server hangs (SIGSTOP: connections are accepted, never answered)
 // while the container runs on.
@@ -20,6 +20,7 @@ out=/data/report
   env | sort | sed 's/^/env=/'
   echo "cwd=$(pwd)"
   echo "uid=$(id -u) gid=$(id -g)"
+  for f in /config/*; do [ -f "$f" ] && echo "file=\${f#/config/}=$(cat "$f")"; done
   echo "hostname=$(hostname)"
 } > $out.tmp && busybox mv $out.tmp $out
 ${IDLE}
@@ -54,6 +55,8 @@ export interface Report {
   cwd: string;
   uid: string;
   gid: string;
+  /** /config/<name> → its contents (one line each). */
+  files: Record<string, string>;
   hostname: string;
 }
 
@@ -68,6 +71,7 @@ export function readReport(file: string): Report {
     cwd: one('cwd'),
     uid: ids?.[1] ?? '',
     gid: ids?.[2] ?? '',
+    files: Object.fromEntries(lines.filter((l) => l.startsWith('file=')).map((l) => [l.slice(5, l.indexOf('=', 5)), l.slice(l.indexOf('=', 5) + 1)])),
     hostname: one('hostname'),
   };
 }

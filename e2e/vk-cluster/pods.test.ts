@@ -210,6 +210,8 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     await apply(conf('bye'));
     await waitFor(async () => (await files())['config/greeting'] === 'bye', 30_000, 250);
     expect((await routerContainer('default', 'files'))?.id).toBe(id);
+    // The later cases count the pods on the node.
+    await kubectl('delete', 'pod', 'files', '--wait=true', '--timeout=60s');
   }, 150_000);
 
   it('reports a crash as the kubelet does: BackOff event, then Running again with restartCount 1', async () => {

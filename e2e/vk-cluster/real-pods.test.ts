@@ -1,7 +1,7 @@
 // Cluster mode with containers that really run: a Pod applied with kubectl against the real
 // control plane runs on the simulated router under runc, and what the API server's Pod says —
 // command and args, env from a ConfigMap, a Secret and fields, workingDir, user, hostname, an
-// emptyDir — is what the process got, read back from the router's files.
+// emptyDir and a ConfigMap volume — is what the process got, read back from the router's files.
 import { existsSync } from 'node:fs';
 import type { V1Pod } from '@kubernetes/client-node';
 import { busyboxUnavailable, realRuntimeUnavailable } from '@mikrotik-kube/routeros-sim';
@@ -33,7 +33,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode, real containers${skip ? ` (sk
     await cs?.stop();
   }, 90_000);
 
-  it('the API server\'s Pod arrives in the process: argv, env from ConfigMap/Secret/fields, cwd, user, hostname, volume', async () => {
+  it('the API server\'s Pod arrives in the process: argv, env from ConfigMap/Secret/fields, cwd, user, hostname, volumes', async () => {
     const pod = {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -58,10 +58,10 @@ describe.skipIf(!!skip)(`vk-provider cluster mode, real containers${skip ? ` (sk
             workingDir: '/work/dir',
             // Root: the router makes volume directories root-owned, so only root may write to one.
             securityContext: { runAsUser: 0, runAsGroup: 50 },
-            volumeMounts: [{ name: 'out', mountPath: '/data' }],
+            volumeMounts: [{ name: 'out', mountPath: '/data' }, { name: 'config', mountPath: '/config' }],
           },
         ],
-        volumes: [{ name: 'out', emptyDir: {} }],
+        volumes: [{ name: 'out', emptyDir: {} }, { name: 'config', configMap: { name: 'report-config' } }],
       },
     };
     await cs.apply(
@@ -81,6 +81,6 @@ describe.skipIf(!!skip)(`vk-provider cluster mode, real containers${skip ? ` (sk
     const report = await waitFor(() => (existsSync(file) ? readReport(file) : undefined), 30_000, 200);
     expect(report.argv).toEqual(['/report.sh', 'one arg', 'report']);
     expect(report.env).toMatchObject({ MODE: 'production', TOKEN: 's3cr3t value', POD_NAME: 'report', POD_IP: running.status?.podIP, GREETING: 'hello report' });
-    expect(report).toMatchObject({ cwd: '/work/dir', uid: '0', gid: '50', hostname: 'report-host' });
+    expect(report).toMatchObject({ cwd: '/work/dir', uid: '0', gid: '50', hostname: 'report-host', files: { MODE: 'production' } });
   }, 180_000);
 });
