@@ -16,7 +16,9 @@ import { containerConfigMenu, containerEnvsMenu, containerLogMenu, containerMenu
 import { bridgeMenu, bridgePortMenu, vethMenu } from './menus/interfaces';
 import { ipAddressMenu } from './menus/ip';
 import { appendLog, logMenu, systemResourceMenu, type SimArch } from './menus/system';
+import { deviceMenus } from './menus/device';
 import { diskMenu } from './menus/disk';
+import { natMenu } from './menus/firewall';
 import { fileMenu, syncFiles } from './menus/file';
 import { toolMenu } from './menus/fetch';
 import { RestFace } from './rest/http';
@@ -57,6 +59,10 @@ export interface SimulatorOptions {
    * (default: state machine plus admin-injected listeners, no processes).
    */
   containers?: 'real' | 'auto' | 'emulated';
+  /** `/system/device-mode` `container` (default yes; a factory-fresh router says no until confirmed). */
+  containerMode?: boolean;
+  /** Whether the `container` package is installed (`/system/package`; default yes). */
+  containerPackage?: boolean;
 }
 
 export interface SimulatorUrls {
@@ -95,7 +101,9 @@ export class Simulator {
       bridgeMenu,
       bridgePortMenu,
       ipAddressMenu,
-      diskMenu,
+      diskMenu(() => files.space()),
+      ...deviceMenus({ containerMode: options.containerMode ?? true, containerPackage: options.containerPackage ?? true }),
+      natMenu,
       fileMenu(files),
       toolMenu(files),
       containerConfigMenu,

@@ -15,7 +15,8 @@ const BASE_ARGS = [
   'ramdisk-size', 'tmpfs-max-size', 'smb-sharing', 'nfs-sharing', 'media-sharing',
 ];
 
-export const diskMenu: MenuSpec = {
+/** `hdd`: the capacity of the simulated storage, reported as `size`/`free` of the mounted disk1 (as `/disk print` does for a mounted disk). */
+export const diskMenu = (hdd: () => { free: number; total: number }): MenuSpec => ({
   path: DISK_MENU,
   nameField: 'slot',
   unique: ['slot'],
@@ -26,4 +27,5 @@ export const diskMenu: MenuSpec = {
   defaults: () => ({ disabled: 'false' }),
   // The router's own storage: the slot every `disk1/...` path lives on.
   initial: () => [{ slot: 'disk1', type: 'hardware', 'mount-point': 'disk1', 'fs': 'ext4', model: 'simulated', disabled: 'false' }],
-};
+  render: (row) => (row['slot'] === 'disk1' && row['type'] === 'hardware' ? { ...row, size: String(hdd().total), free: String(hdd().free) } : row),
+});
