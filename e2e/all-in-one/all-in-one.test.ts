@@ -59,7 +59,7 @@ describe('mikrotik-kube all-in-one', () => {
     expect(lines.every((l) => (JSON.parse(l) as { service: string }).service === 'mikrotik-kube')).toBe(true);
   });
 
-  it('refuses bad config at the edge, naming the seed key, and starts nothing', async () => {
+  it('refuses bad config at the edge, naming the key as written, and starts nothing', async () => {
     const run = async (doc: unknown) => {
       const file = join(stack.ctx.dataDir, `bad-${Math.random().toString(36).slice(2)}.yaml`);
       writeFileSync(file, stringify(doc));

@@ -45,7 +45,7 @@ describe('all-in-one config', () => {
     loadConfig({ schema: vkSchema, envPrefix: 'VK_PROVIDER_', argv: ['--config', join(repoRoot, 'deploy/vk-provider.yaml')], env: {} });
   });
 
-  it('takes the seed keys from the environment too, and resolves relative paths against the config file', () => {
+  it('takes the config keys from the environment too, and resolves relative paths against the config file', () => {
     const c = load({ routeros, dataDir: 'state', podsFile: 'pods.yaml' }, { MK_NETWORK_POD_CIDR: '10.9.0.0/24', MK_SYSTEMD_MAX_RESTARTS: '2', MK_REGISTRY_ENABLED: 'false', MK_REGISTRY_URL: 'http://10.0.0.5:5000' });
     const s = deriveConfigs(c, dir);
     expect(s.ipam.networks[0]).toMatchObject({ cidr: '10.9.0.0/24', gateway: '10.9.0.1' });

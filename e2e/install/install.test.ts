@@ -1,0 +1,145 @@
+// mkube install / uninstall / doctor against the simulator. Preflight failures (old RouterOS,
+// container mode off, no container package, no disk, an address conflict on the bridge) stop
+// install before it changes anything, each with its fix. On a fresh router whose containers
+// really run (runc), install makes the mikrotik-kube tarball (make tarball) a running container
+// that reaches the router's REST API over its veth and says it is ready; a second install changes
+// nothing; uninstall leaves the router's export as it was before.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { Simulator, type SimulatorOptions } from '@mikrotik-kube/routeros-sim';
+import { repoRoot, startTsProcess } from '@mikrotik-kube/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'mkube-install-'));
+const passwordFile = join(dir, 'password');
+writeFileSync(passwordFile, 'pw\n');
+const sims: Simulator[] = [];
+afterAll(async () => {
+  for (const s of sims) await s.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function router(o: SimulatorOptions = {}): Promise<{ sim: Simulator; rest: string; client: RouterOsClient }> {
+  const sim = new Simulator({ users: { admin: 'pw' }, dataDir: join(dir, `sim-${sims.length}`), arch: 'x86', ...o });
+  sims.push(sim);
+  const { rest } = await sim.start();
+  return { sim, rest, client: new RouterOsClient({ url: rest, username: 'admin', password: 'pw' }) };
+}
+
+async function mkube(cmd: string, rest: string, extra: string[] = []): Promise<{ code: number | null; out: string }> {
+  const p = startTsProcess('apps/vk-provider/src/cli.ts', { args: [cmd, '--router', rest, '--user', 'admin', '--password-file', passwordFile, ...extra] });
+  const { code } = await p.exited;
+  return { code, out: p.output() };
+}
+
+const VOLATILE = /^(running|bytes|packets|last-modified|creation-time|size|free|uptime|status|\.id|slave|actual-mtu|mac-address|l2mtu)$/;
+/**
+ * Everything install may touch, as the router lists it (counters and run-time fields left out;
+ * `skipFiles`: files the running container itself writes, in its root-dir and data directory).
+ */
+async function exportOf(client: RouterOsClient, skipFiles?: RegExp): Promise<string> {
+  const out: Record<string, unknown> = {};
+  for (const path of ['interface/bridge', 'interface/bridge/port', 'interface/veth', 'ip/address', 'ip/firewall/nat', 'container', 'container/mounts', 'container/envs', 'file', 'disk']) {
+    const rows = (await client.menu(path).list()).filter((r) => !(path === 'file' && skipFiles?.test(r['name'] ?? '')));
+    out[path] = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !VOLATILE.test(k)).sort())).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  }
+  return JSON.stringify(out, null, 1);
+}
+
+describe('mkube install preflight: each failure stops install before any change, with its fix', () => {
+  const tiny = join(dir, 'tiny.tar');
+  writeFileSync(tiny, Buffer.alloc(4096));
+  const refused = async (o: SimulatorOptions, fail: RegExp, fix: RegExp, setup?: (c: RouterOsClient) => Promise<void>, args: string[] = []) => {
+    const { rest, client } = await router(o);
+    await setup?.(client);
+    const before = await exportOf(client);
+    const r = await mkube('install', rest, ['--tarball', tiny, '--ready-timeout', '5', ...args]);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toContain('preflight failed, nothing was changed');
+    expect(r.out).toMatch(fail);
+    expect(r.out).toMatch(fix);
+    expect(await exportOf(client)).toBe(before);
+    const doctor = await mkube('doctor', rest, ['--tarball', tiny, ...args]);
+    expect(doctor.code).toBe(1);
+    expect(doctor.out).toMatch(fail);
+    client.close();
+  };
+
+  it('an old RouterOS', () => refused({ version: '7.19' }, /FAIL routeros: RouterOS 7\.19/, /fix: upgrade RouterOS to 7\.20 or later/), 60_000);
+  it('container mode off', () => refused({ containerMode: false }, /FAIL device-mode: device-mode container=false/, /fix: \/system\/device-mode\/update container=yes/), 60_000);
+  it('no container package', () => refused({ containerPackage: false }, /FAIL container package: no container package/, /fix: install the container package/), 60_000);
+  it('no such disk', () => refused({}, /FAIL disk: no mounted disk usb1 \(have: disk1/, /fix: attach a USB, SATA or NVMe disk/, undefined, ['--disk', 'usb1']), 60_000);
+  it('an address on another interface overlapping the pod network', () =>
+    refused({}, /FAIL bridge: 172\.20\.9\.1\/24 on lan overlaps the pod network 172\.20\.0\.0\/16/, /fix: remove the overlapping address/, async (c) => {
+      await c.bridges.add({ name: 'lan' });
+      await c.addresses.add({ address: '172.20.9.1/24', interface: 'lan' });
+    }), 60_000);
+  it('the wrong architecture', () => refused({ arch: 'arm64' }, /FAIL architecture: architecture arm64 .* tarball for x86/, /fix: use the tarball for this router: --arch arm64/, undefined, ['--arch', 'amd64']), 60_000);
+
+  it('doctor on a ready router: every check ok, exit 0, nothing changed', async () => {
+    const { rest, client } = await router();
+    const before = await exportOf(client);
+    const r = await mkube('doctor', rest, ['--tarball', tiny]);
+    expect(r.code, r.out).toBe(0);
+    for (const check of ['routeros', 'architecture', 'container package', 'device-mode', 'disk', 'bridge', 'veth', 'nat', 'container']) expect(r.out).toMatch(new RegExp(`^ok {3}${check}:`, 'm'));
+    expect(await exportOf(client)).toBe(before);
+    client.close();
+  }, 60_000);
+});
+
+// The real thing: the tarball of this tree, and a router whose containers really run.
+const need = async () => {
+  for (const cmd of ['skopeo', 'buildah', 'runc', 'ip']) if (!(await run('sh', ['-c', `command -v ${cmd}`]).then(() => true, () => false))) return `${cmd} is missing`;
+  return process.getuid?.() === 0 ? '' : 'real containers need root';
+};
+const skip = await need();
+if (skip) console.warn(`[install] real install SKIPPED: ${skip}`);
+
+describe.skipIf(skip)('mkube install on a fresh simulated router whose containers run', () => {
+  let rest = '';
+  let client: RouterOsClient;
+  let before = '';
+  const tarball = join(dir, 'mikrotik-kube-amd64.tar');
+
+  beforeAll(async () => {
+    await run('bash', ['tools/images/tarball.sh'], { cwd: repoRoot, env: { ...process.env, ARCH: 'amd64', OUT: tarball }, maxBuffer: 16 << 20 });
+    ({ rest, client } = await router({ containers: 'real', arch: process.arch === 'arm64' ? 'arm64' : 'x86' }));
+    before = await exportOf(client);
+  }, 600_000);
+  afterAll(() => client?.close());
+
+  it('installs: Quick Start network, tarball by /tool/fetch, container running, reaching the REST API over its veth, ready', async () => {
+    const r = await mkube('install', rest, ['--tarball', tarball, '--ready-timeout', '240']);
+    expect(r.code, r.out).toBe(0);
+    for (const line of ['added bridge containers', 'added 172.20.0.1/16 on containers', 'added veth veth-mgmt 172.20.0.2/16', 'added veth-mgmt to containers', 'added srcnat masquerade for 172.20.0.0/16', 'mikrotik-kube is running and ready']) {
+      expect(r.out).toContain(line);
+    }
+    const c = await client.containers.get('mikrotik-kube');
+    expect(c).toMatchObject({ state: 'running', startOnBoot: true, logging: true, interfaces: ['veth-mgmt'] });
+    const log = (await client.containers.logs('mikrotik-kube')).map((l) => l.message);
+    // ipam's first sync is a REST conversation with the router over the veth (http://172.20.0.1/rest).
+    expect(log.some((l) => l.includes('"message":"synced from the router"'))).toBe(true);
+    expect(log.some((l) => l.includes('"message":"ready"'))).toBe(true);
+  }, 400_000);
+
+  it('a second install changes nothing', async () => {
+    const written = /^disk1\/mikrotik-kube\/(root|data)\//;
+    const after = await exportOf(client, written);
+    const r = await mkube('install', rest, ['--tarball', tarball, '--ready-timeout', '60']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('mikrotik-kube is already running');
+    expect(r.out).not.toMatch(/mkube: (added|wrote|updated|router fetching|started)/);
+    expect(await exportOf(client, written)).toBe(after);
+  }, 300_000);
+
+  it('uninstall leaves the router as it was', async () => {
+    const r = await mkube('uninstall', rest);
+    expect(r.code, r.out).toBe(0);
+    expect(await exportOf(client)).toBe(before);
+  }, 200_000);
+});
