@@ -79,6 +79,18 @@ describe('mkube install preflight: each failure stops install before any change,
       await c.bridges.add({ name: 'lan' });
       await c.addresses.add({ address: '172.20.9.1/24', interface: 'lan' });
     }), 60_000);
+  it('the fix for an overlap works: another --gateway and --veth-address pass the preflight', async () => {
+    const { rest, client } = await router();
+    await client.bridges.add({ name: 'lan' });
+    await client.addresses.add({ address: '172.20.9.1/24', interface: 'lan' });
+    const r = await mkube('doctor', rest, ['--tarball', tiny, '--gateway', '172.21.0.1/16', '--veth-address', '172.21.0.2/16']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('ok   bridge: bridge containers will be added, 172.21.0.1/16 will be added');
+    const bad = await mkube('doctor', rest, ['--tarball', tiny, '--gateway', '172.21.0.1']);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toContain('--gateway must be an IPv4 address with its prefix, like 172.20.0.1/16; got 172.21.0.1');
+    client.close();
+  }, 60_000);
   it('the wrong architecture', () => refused({ arch: 'arm64' }, /FAIL architecture: architecture arm64 .* tarball for x86/, /fix: use the tarball for this router: --arch arm64/, undefined, ['--arch', 'amd64']), 60_000);
 
   it('doctor on a ready router: every check ok, exit 0, nothing changed', async () => {

@@ -15,7 +15,8 @@ const USAGE = `usage: mkube status [--url http://127.0.0.1:8080] [--json]
        mkube doctor|install|uninstall --router https://<router>/rest --user <user> --password-file <file>
              [--arch arm64|amd64] [--tarball dist/mikrotik-kube-<version>-<arch>.tar] [--disk <slot>]
              [--pods boot-order.yaml] [--fetch-host <this machine's address>] [--ca-file <pem>] [--insecure]
-             [--ready-timeout <seconds>]
+             [--ready-timeout <seconds>] [--bridge containers] [--gateway 172.20.0.1/16] [--veth veth-mgmt]
+             [--veth-address 172.20.0.2/16] [--name mikrotik-kube]
 `;
 
 async function status(url: string, json: boolean): Promise<number> {
@@ -72,7 +73,15 @@ async function onRouter(cmd: 'doctor' | 'install' | 'uninstall', v: Values): Pro
       process.stderr.write(`mkube ${cmd}: --arch must be arm64 or amd64, got ${String(arch)}\n`);
       return 2;
     }
-    const o: InstallOptions = { ...DEFAULTS, arch, ...(v['disk'] ? { disk: v['disk'] as string } : {}) };
+    const o: InstallOptions = { ...DEFAULTS, arch };
+    for (const [flag, key] of [['disk', 'disk'], ['bridge', 'bridge'], ['gateway', 'gateway'], ['veth', 'veth'], ['veth-address', 'vethAddress'], ['name', 'containerName']] as const) {
+      if (typeof v[flag] === 'string') o[key] = v[flag];
+    }
+    const bad = (['gateway', 'vethAddress'] as const).find((k) => !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(o[k]));
+    if (bad) {
+      process.stderr.write(`mkube ${cmd}: --${bad === 'gateway' ? 'gateway' : 'veth-address'} must be an IPv4 address with its prefix, like 172.20.0.1/16; got ${o[bad]}\n`);
+      return 2;
+    }
     if (cmd === 'uninstall') {
       await uninstall(router, o.containerName, log);
       return 0;
@@ -126,6 +135,11 @@ async function main(): Promise<number> {
       'ca-file': { type: 'string' },
       insecure: { type: 'boolean', default: false },
       'ready-timeout': { type: 'string' },
+      bridge: { type: 'string' },
+      gateway: { type: 'string' },
+      veth: { type: 'string' },
+      'veth-address': { type: 'string' },
+      name: { type: 'string' },
     },
   });
   const cmd = positionals[0];
