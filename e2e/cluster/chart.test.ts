@@ -298,4 +298,22 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     await waitFor(() => run(testenvBin('kubectl') as string, ['get', 'pv', pv]).code !== 0, 120_000, 1000);
     expect(disks()).toEqual([]);
   }, 900_000);
+
+  it('helm upgrade scales components on their own: three ipam replicas Ready, two vk-provider with one leader, two csi-controller with one active', async () => {
+    const up = helm(['upgrade', RELEASE, join(repoRoot, 'charts/mikrotik-kube'), '-n', NS, '--reuse-values', '--set', 'ipam.replicas=3', '--set', 'vkProvider.replicas=2', '--set', 'csiController.replicas=2', '--wait', '--timeout', '5m']);
+    expect(up.code, `${up.stderr}\n${diagnose()}`).toBe(0);
+    const byComponent = (c: string) => pods(`app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=${c}`).filter(ready);
+    expect(byComponent('ipam')).toHaveLength(3);
+    const vk = byComponent('vk-provider').map((p) => p.metadata.name);
+    expect(vk).toHaveLength(2);
+    const holder = (lease: string) => json<{ spec: { holderIdentity?: string } }>(['-n', NS, 'get', 'lease', lease]).spec.holderIdentity ?? '';
+    const vkLeader = await waitFor(() => vk.filter((n) => holder(`mikrotik-kube-vk-${VK_NODE}`).includes(n)), 60_000, 1000).then((l) => (l.length ? l : undefined));
+    expect(vkLeader).toHaveLength(1);
+    // Each CSI sidecar elects its leader among the controller replicas: one holds each Lease.
+    const csi = byComponent('csi-controller').map((p) => p.metadata.name);
+    expect(csi).toHaveLength(2);
+    const leases = json<{ items: Array<{ metadata: { name: string }; spec: { holderIdentity?: string } }> }>(['-n', NS, 'get', 'lease']).items.filter((l) => csi.some((n) => l.spec.holderIdentity?.includes(n)));
+    expect(leases.length).toBeGreaterThanOrEqual(3);
+    for (const l of leases) expect(csi.filter((n) => l.spec.holderIdentity?.includes(n)), l.metadata.name).toHaveLength(1);
+  }, 420_000);
 });
