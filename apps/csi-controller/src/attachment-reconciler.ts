@@ -11,15 +11,14 @@ import { Counter, type Registry } from 'prom-client';
 import { formatVolumeMeta, nodeKey, parseVolumeMeta } from './disk-meta';
 import type { InFlight } from './inflight';
 import { driverAttachments, driverVolumes } from './kube-lists';
-import type { RdsBackend } from './rds-backend';
+import type { Targets } from './targets';
 import { isOurVolume } from './volume-view';
 
 export interface AttachmentReconcilerOptions {
   driverName: string;
-  rds: RdsBackend;
+  targets: Targets;
   core: CoreV1Api;
   storage: StorageV1Api;
-  volumeBases: string[];
   graceSeconds: number;
   logger: Logger;
   metrics: Registry;
@@ -57,15 +56,19 @@ export class AttachmentReconciler {
   async run(): Promise<string[]> {
     const { o } = this;
     const exp = await this.expected();
-    const disks = (await o.rds.listVolumes('')).filter((d) => isOurVolume(d, o.volumeBases));
+    // CSI ids (as VolumeAttachments' PVs hold them), every target's disks.
+    const disks: Array<{ id: string; comment: string | undefined }> = [];
+    for (const t of o.targets.list) {
+      for (const d of await t.rds.listVolumes('')) if (isOurVolume(d, t.volumeBases)) disks.push({ id: o.targets.idOf(t, d.slot), comment: d.comment });
+    }
     const now = this.now();
     const stale = new Set<string>();
     const cleared: string[] = [];
     for (const d of disks) {
       const meta = parseVolumeMeta(d.comment);
-      for (const p of meta.published) if (!exp.any.get(d.slot)?.has(p.node)) stale.add(`${d.slot}/${p.node}`);
+      for (const p of meta.published) if (!exp.any.get(d.id)?.has(p.node)) stale.add(`${d.id}/${p.node}`);
       for (const [vol, node] of exp.attached) {
-        if (vol === d.slot && !meta.published.some((p) => p.node === node)) {
+        if (vol === d.id && !meta.published.some((p) => p.node === node)) {
           this.actions.inc({ action: 'attached-without-record' });
           o.logger.warn('VolumeAttachment is attached but the volume has no publish record', { volume: vol, node });
         }
@@ -76,23 +79,24 @@ export class AttachmentReconciler {
       const since = this.staleSince.get(k) ?? now;
       this.staleSince.set(k, since);
       if (now - since < o.graceSeconds * 1000) continue;
-      const [slot = '', node = ''] = k.split('/');
+      const [id = '', node = ''] = k.split('/');
       try {
-        await o.inflight.run([slot], async () => {
-          const v = await o.rds.getVolume(slot);
+        await o.inflight.run([id], async () => {
+          const { target, slot } = o.targets.resolve(id);
+          const v = await target.rds.getVolume(slot);
           const again = await this.expected();
-          if (!v || again.any.get(slot)?.has(node)) return;
+          if (!v || again.any.get(id)?.has(node)) return;
           const meta = parseVolumeMeta(v.comment);
           const keep = meta.published.filter((p) => p.node !== node);
           if (keep.length === meta.published.length) return;
-          await o.rds.setComment(slot, formatVolumeMeta({ ...meta, published: keep }));
-          o.logger.warn('stale publish record cleared', { volume: slot, node });
+          await target.rds.setComment(slot, formatVolumeMeta({ ...meta, published: keep }));
+          o.logger.warn('stale publish record cleared', { volume: id, node });
           this.actions.inc({ action: 'stale-cleared' });
           this.staleSince.delete(k);
           cleared.push(k);
         });
       } catch (e) {
-        o.logger.warn('attachment reconcile step failed', { volume: slot, error: (e as Error).message });
+        o.logger.warn('attachment reconcile step failed', { volume: id, error: (e as Error).message });
       }
     }
     return cleared;

@@ -1,22 +1,34 @@
 // csi-controller configuration (service-kit: YAML < env CSI_CONTROLLER_* < flags).
+import { TARGET_NAME } from '@mikrotik-kube/csi-common';
 import { type BaseConfig, type JsonSchema, serviceSchema } from '@mikrotik-kube/service-kit';
+
+/** One RDS: where its SSH management face is, how to log in, where nodes reach its exports. */
+export interface TargetConfig {
+  address?: string;
+  port: number;
+  user: string;
+  keyFile?: string;
+  password?: string;
+  /** Pinned host key fingerprint(s) "SHA256:…"; or insecureSkipHostKey. */
+  hostKey: string[];
+  insecureSkipHostKey: boolean;
+  /** NVMe/TCP (storage network) address nodes connect to; default: address when it is an IP. */
+  nvmeAddress?: string;
+  nvmePort: number;
+  /** Directories volumes may live in; every StorageClass volumePath must be one of them. */
+  volumeBases: string[];
+}
 
 export interface ControllerConfig extends BaseConfig {
   driverName: string;
   version: string;
   kubeconfig?: string;
   csi: { endpoint: string; authorityFix: boolean; maxVolumeBytes: number };
-  rds: {
-    address: string;
-    port: number;
-    user: string;
-    keyFile?: string;
-    password?: string;
-    /** Pinned host key fingerprint(s) "SHA256:…"; or insecureSkipHostKey. */
-    hostKey: string[];
-    insecureSkipHostKey: boolean;
-    /** Directories volumes may live in; every StorageClass volumePath must be one of them. */
-    volumeBases: string[];
+  rds: TargetConfig & {
+    /** The target that owns ids without a target name (every id the upstream driver made). */
+    defaultTarget: string;
+    /** Further RDS targets; the fields above (when `address` is set) are the target named defaultTarget. */
+    targets: Array<TargetConfig & { name: string; address: string }>;
     commandTimeoutMs: number;
     maxChannels: number;
     /** Attempts for transient SSH faults (1 = no retry). */
@@ -39,6 +51,19 @@ const obj = (properties: Record<string, JsonSchema>, required: string[] = []): J
   required,
 });
 
+const targetProperties: Record<string, JsonSchema> = {
+  address: { type: 'string', minLength: 1 },
+  port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
+  user: { type: 'string', minLength: 1, default: 'admin' },
+  keyFile: { type: 'string', minLength: 1 },
+  password: { type: 'string' },
+  hostKey: { type: 'array', items: { type: 'string', pattern: '^SHA256:' }, default: [] },
+  insecureSkipHostKey: { type: 'boolean', default: false },
+  nvmeAddress: { type: 'string', minLength: 1 },
+  nvmePort: { type: 'integer', minimum: 1, maximum: 65535, default: 4420 },
+  volumeBases: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^/' }, default: ['/storage-pool/metal-csi'] },
+};
+
 export const controllerSchema = serviceSchema(
   {
     driverName: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$', default: 'rds.csi.srvlab.io' },
@@ -49,23 +74,15 @@ export const controllerSchema = serviceSchema(
       authorityFix: { type: 'boolean', default: true },
       maxVolumeBytes: { type: 'integer', minimum: 1073741824, default: 16 * 2 ** 40 },
     }),
-    rds: obj(
-      {
-        address: { type: 'string', minLength: 1 },
-        port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
-        user: { type: 'string', minLength: 1, default: 'admin' },
-        keyFile: { type: 'string', minLength: 1 },
-        password: { type: 'string' },
-        hostKey: { type: 'array', items: { type: 'string', pattern: '^SHA256:' }, default: [] },
-        insecureSkipHostKey: { type: 'boolean', default: false },
-        volumeBases: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^/' }, default: ['/storage-pool/metal-csi'] },
+    rds: obj({
+        ...targetProperties,
+        defaultTarget: { type: 'string', pattern: TARGET_NAME.source, default: 'default' },
+        targets: { type: 'array', default: [], items: obj({ name: { type: 'string', pattern: TARGET_NAME.source }, ...targetProperties }, ['name', 'address']) },
         commandTimeoutMs: { type: 'integer', minimum: 100, maximum: 600_000, default: 30_000 },
         maxChannels: { type: 'integer', minimum: 1, maximum: 8, default: 4 },
         retryAttempts: { type: 'integer', minimum: 1, maximum: 10, default: 3 },
         retryBackoffMs: { type: 'integer', minimum: 0, maximum: 60_000, default: 500 },
-      },
-      ['address'],
-    ),
+    }),
     nodes: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
     reconcile: obj({
       orphans: obj({

@@ -2,15 +2,13 @@
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { InFlight } from './inflight';
 import type { NodeRegistry } from './nodes';
-import type { RdsBackend } from './rds-backend';
+import type { Targets } from './targets';
 
 export interface ControllerContext {
-  rds: RdsBackend;
+  /** The RDS targets; every handler reaches the one a class or an id names. */
+  targets: Targets;
   inflight: InFlight;
   nodes: NodeRegistry;
   logger: Logger;
-  /** SSH address of the RDS (default rdsAddress in volume contexts). */
-  rdsAddress: string;
-  volumeBases: string[];
   maxVolumeBytes: number;
 }

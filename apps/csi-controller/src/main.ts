@@ -1,6 +1,7 @@
 // csi-controller: the CSI Identity + Controller services for ROSE Data Server volumes.
 // Wiring only: config, SSH backend, optional Kubernetes client, CSI server, reconcilers.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { identityHandlers, startCsiServer } from '@mikrotik-kube/csi-common';
 import { contracts } from '@mikrotik-kube/proto';
 import { createService, every } from '@mikrotik-kube/service-kit';
@@ -11,39 +12,56 @@ import { InFlight } from './inflight';
 import { kubeClients, kubeSource } from './kube-client';
 import { kubeNodes, staticNodes } from './nodes';
 import { OrphanReconciler } from './orphan-reconciler';
-import { RdsBackend } from './rds-backend';
+import { RdsBackend, rdsMetrics } from './rds-backend';
+import { type Target, Targets } from './targets';
 
 const svc = createService<ControllerConfig>({ name: 'csi-controller', envPrefix: 'CSI_CONTROLLER_', schema: controllerSchema });
 const { config, logger } = svc;
 const { rds: r } = config;
 
-if (!r.keyFile && r.password === undefined) {
-  process.stderr.write('csi-controller: rds.keyFile or rds.password is required\n');
+/** The single-target fields (when `rds.address` is set) are the target named defaultTarget; `rds.targets` add more. */
+const targetConfigs = [...(r.address ? [{ ...r, name: r.defaultTarget, address: r.address }] : []), ...r.targets];
+const fail = (message: string): never => {
+  process.stderr.write(`csi-controller: ${message}\n`);
   process.exit(2);
-}
-if (!r.hostKey.length && !r.insecureSkipHostKey) {
-  process.stderr.write('csi-controller: pin the RDS host key (rds.hostKey SHA256:…) or set rds.insecureSkipHostKey\n');
-  process.exit(2);
-}
-
-const backend = new RdsBackend({
-  client: {
-    host: r.address,
-    port: r.port,
-    username: r.user,
-    ...(r.keyFile ? { privateKey: readFileSync(r.keyFile) } : {}),
-    ...(r.password !== undefined ? { password: r.password } : {}),
-    hostKey: r.insecureSkipHostKey ? { allowUnknown: true } : { pins: r.hostKey },
-    volumeBases: r.volumeBases,
-    commandTimeoutMs: r.commandTimeoutMs,
-    maxChannels: r.maxChannels,
-  },
-  logger,
-  metrics: svc.metrics,
-  retryAttempts: r.retryAttempts,
-  retryBackoffMs: r.retryBackoffMs,
+};
+if (!targetConfigs.length) fail('configure an RDS: rds.address, or rds.targets[]');
+const metrics = rdsMetrics(svc.metrics);
+const targetList: Target[] = targetConfigs.map((t) => {
+  if (!t.keyFile && t.password === undefined) fail(`RDS target ${t.name}: keyFile or password is required`);
+  if (!t.hostKey.length && !t.insecureSkipHostKey) fail(`RDS target ${t.name}: pin the RDS host key (hostKey SHA256:…) or set insecureSkipHostKey`);
+  const nvmeAddress = t.nvmeAddress ?? (isIP(t.address) ? t.address : fail(`RDS target ${t.name}: nvmeAddress is required when address ${t.address} is a host name`));
+  const rds = new RdsBackend({
+    client: {
+      host: t.address,
+      port: t.port,
+      username: t.user,
+      ...(t.keyFile ? { privateKey: readFileSync(t.keyFile) } : {}),
+      ...(t.password !== undefined ? { password: t.password } : {}),
+      hostKey: t.insecureSkipHostKey ? { allowUnknown: true } : { pins: t.hostKey },
+      volumeBases: t.volumeBases,
+      commandTimeoutMs: r.commandTimeoutMs,
+      maxChannels: r.maxChannels,
+    },
+    target: t.name,
+    logger,
+    metrics,
+    retryAttempts: r.retryAttempts,
+    retryBackoffMs: r.retryBackoffMs,
+  });
+  svc.shutdown.add(`rds ssh ${t.name}`, () => rds.close());
+  return { name: t.name, rds, address: t.address, port: t.port, nvmeAddress, nvmePort: t.nvmePort, volumeBases: t.volumeBases };
 });
-svc.shutdown.add('rds ssh', () => backend.close());
+const targets = ((): Targets => {
+  try {
+    return new Targets(targetList, r.defaultTarget);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+})();
+/** Ready (and live, for the livenessprobe sidecar) when every configured RDS answers. */
+const probe = async () => (await Promise.all(targets.list.map((t) => t.rds.probe()))).every(Boolean);
+const where = targets.list.map((t) => `${t.name}=${t.address}:${t.port}`).join(' ');
 
 const kubeFrom = kubeSource(config.kubeconfig);
 const kube = kubeClients(kubeFrom);
@@ -54,16 +72,14 @@ logger.info('kubernetes client', {
 });
 
 const ctx = {
-  rds: backend,
+  targets,
   inflight: new InFlight(),
   nodes: kube ? kubeNodes(kube.core) : staticNodes(config.nodes),
   logger,
-  rdsAddress: r.address,
-  volumeBases: r.volumeBases,
   maxVolumeBytes: config.csi.maxVolumeBytes,
 };
 
-await svc.startOps({ readiness: async () => ({ ok: await backend.probe().catch(() => false), detail: `rds ${r.address}:${r.port}` }) });
+await svc.startOps({ readiness: async () => ({ ok: await probe().catch(() => false), detail: `rds ${where}` }) });
 const csi = contracts.csi();
 const server = await startCsiServer({
   endpoint: config.csi.endpoint,
@@ -74,7 +90,7 @@ const server = await startCsiServer({
   services: [
     {
       definition: csi.Identity.service,
-      impl: identityHandlers({ driverName: config.driverName, version: config.version, services: ['CONTROLLER_SERVICE'], onlineExpansion: true, probe: () => backend.probe() }),
+      impl: identityHandlers({ driverName: config.driverName, version: config.version, services: ['CONTROLLER_SERVICE'], onlineExpansion: true, probe }),
     },
     { definition: csi.Controller.service, impl: controllerHandlers(ctx) },
   ],
@@ -84,15 +100,15 @@ svc.shutdown.add('csi server', () => server.stop(config.shutdownTimeoutSeconds *
 if (kube) {
   const { orphans, attachments } = config.reconcile;
   if (orphans.enabled) {
-    const o = new OrphanReconciler({ ...orphans, driverName: config.driverName, rds: backend, core: kube.core, volumeBases: r.volumeBases, logger, metrics: svc.metrics, inflight: ctx.inflight });
+    const o = new OrphanReconciler({ ...orphans, driverName: config.driverName, targets, core: kube.core, logger, metrics: svc.metrics, inflight: ctx.inflight });
     const loop = every('orphan reconcile', () => orphans.intervalSeconds * 1000, async () => void (await o.run()), logger);
     svc.shutdown.add('orphan reconciler', () => loop.stop());
   }
   if (attachments.enabled) {
-    const a = new AttachmentReconciler({ ...attachments, driverName: config.driverName, rds: backend, core: kube.core, storage: kube.storage, volumeBases: r.volumeBases, logger, metrics: svc.metrics, inflight: ctx.inflight });
+    const a = new AttachmentReconciler({ ...attachments, driverName: config.driverName, targets, core: kube.core, storage: kube.storage, logger, metrics: svc.metrics, inflight: ctx.inflight });
     const loop = every('attachment reconcile', () => attachments.intervalSeconds * 1000, async () => void (await a.run()), logger);
     svc.shutdown.add('attachment reconciler', () => loop.stop());
   }
 }
 svc.markReady();
-logger.info('csi-controller ready', { endpoint: config.csi.endpoint, rds: `${r.address}:${r.port}`, kube: kubeFrom.kind });
+logger.info('csi-controller ready', { endpoint: config.csi.endpoint, rds: where, kube: kubeFrom.kind });

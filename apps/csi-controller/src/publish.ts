@@ -15,7 +15,7 @@ type Call<T> = { request: T };
 export const MAX_MIGRATION_NODES = 2;
 
 export function publishHandlers(ctx: ControllerContext) {
-  const { rds } = ctx;
+  const { targets } = ctx;
 
   async function ControllerPublishVolume({ request: req }: Call<csi.ControllerPublishVolumeRequest__Output>): Promise<csi.ControllerPublishVolumeResponse> {
     const id = requireField(req.volume_id, 'volume_id');
@@ -23,10 +23,11 @@ export function publishHandlers(ctx: ControllerContext) {
     const cap = requireCapability(req.volume_capability);
     const problem = capabilityProblem(cap);
     if (problem) throw grpcError(status.INVALID_ARGUMENT, problem);
-    if (!isVolumeId(id)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
+    const { target: t, slot } = targets.resolve(id);
+    if (!isVolumeId(slot)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
     return ctx.inflight.run([id], async () => {
-      const v = await rds.getVolume(id);
-      if (!v || !isOurVolume(v, ctx.volumeBases)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
+      const v = await t.rds.getVolume(slot);
+      if (!v || !isOurVolume(v, t.volumeBases)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
       if (!(await ctx.nodes.exists(nodeId))) throw grpcError(status.NOT_FOUND, `node ${nodeId} does not exist`);
       const meta = parseVolumeMeta(v.comment);
       const key = nodeKey(nodeId);
@@ -45,15 +46,15 @@ export function publishHandlers(ctx: ControllerContext) {
           throw grpcError(status.FAILED_PRECONDITION, `volume ${id} is already on ${MAX_MIGRATION_NODES} nodes (live-migration limit)`);
         }
         meta.published.push({ node: key, readonly });
-        await rds.setComment(id, formatVolumeMeta(meta));
+        await t.rds.setComment(slot, formatVolumeMeta(meta));
         ctx.logger.info('volume published', { volume: id, node: nodeId, readonly, nodes: meta.published.length });
       }
       const vc = req.volume_context;
       return {
         publish_context: {
           nvme_nqn: v.nqn ?? vc['nqn'] ?? '',
-          nvme_address: vc['nvmeAddress'] ?? ctx.rdsAddress,
-          nvme_port: String(v.nvmePort ?? vc['nvmePort'] ?? 4420),
+          nvme_address: vc['nvmeAddress'] ?? t.nvmeAddress,
+          nvme_port: String(v.nvmePort ?? vc['nvmePort'] ?? t.nvmePort),
           fs_type: cap.mount?.fs_type || vc['fsType'] || 'ext4',
         },
       };
@@ -62,15 +63,16 @@ export function publishHandlers(ctx: ControllerContext) {
 
   async function ControllerUnpublishVolume({ request: req }: Call<csi.ControllerUnpublishVolumeRequest__Output>): Promise<csi.ControllerUnpublishVolumeResponse> {
     const id = requireField(req.volume_id, 'volume_id');
-    if (!isVolumeId(id)) return {};
+    const { target: t, slot } = targets.resolve(id);
+    if (!isVolumeId(slot)) return {};
     return ctx.inflight.run([id], async () => {
-      const v = await rds.getVolume(id);
+      const v = await t.rds.getVolume(slot);
       if (!v) return {};
       const meta = parseVolumeMeta(v.comment);
       // An empty node_id means "from every node" (CSI spec).
       const keep = req.node_id ? meta.published.filter((p) => p.node !== nodeKey(req.node_id)) : [];
       if (keep.length !== meta.published.length) {
-        await rds.setComment(id, formatVolumeMeta({ ...meta, published: keep }));
+        await t.rds.setComment(slot, formatVolumeMeta({ ...meta, published: keep }));
         ctx.logger.info('volume unpublished', { volume: id, node: req.node_id || '(all)', nodes: keep.length });
       }
       return {};

@@ -10,11 +10,12 @@ import { decodeToken, encodeToken, isOurVolume, volumeStatus } from './volume-vi
 type Call<T> = { request: T };
 
 export function queryHandlers(ctx: ControllerContext) {
-  const { rds } = ctx;
+  const { targets } = ctx;
 
   async function ourVolume(id: string): Promise<Volume> {
-    const v = isVolumeId(id) ? await rds.getVolume(id) : undefined;
-    if (!v || !isOurVolume(v, ctx.volumeBases)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
+    const { target: t, slot } = targets.resolve(id);
+    const v = isVolumeId(slot) ? await t.rds.getVolume(slot) : undefined;
+    if (!v || !isOurVolume(v, t.volumeBases)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
     return v;
   }
 
@@ -25,7 +26,7 @@ export function queryHandlers(ctx: ControllerContext) {
     const problem = caps.map(capabilityProblem).find(Boolean);
     if (problem) return { message: problem };
     try {
-      parseVolumeParams(req.parameters);
+      targets.forParams(parseVolumeParams(req.parameters));
     } catch (e) {
       return { message: (e as Error).message };
     }
@@ -40,27 +41,32 @@ export function queryHandlers(ctx: ControllerContext) {
       if (t === undefined) throw grpcError(status.ABORTED, `starting_token ${JSON.stringify(req.starting_token)} is not one this driver issued`);
       after = t;
     }
-    const all = (await rds.listVolumes('')).filter((v) => isOurVolume(v, ctx.volumeBases)).sort((a, b) => (a.slot < b.slot ? -1 : 1));
-    // Keyed by the last slot returned, so deletions between pages do not skip entries.
-    const rest = all.filter((v) => v.slot > after);
+    const all: Array<{ id: string; v: Volume }> = [];
+    for (const t of targets.list) {
+      for (const v of await t.rds.listVolumes('')) if (isOurVolume(v, t.volumeBases)) all.push({ id: targets.idOf(t, v.slot), v });
+    }
+    all.sort((a, b) => (a.id < b.id ? -1 : 1));
+    // Keyed by the last id returned, so deletions between pages do not skip entries.
+    const rest = all.filter((e) => e.id > after);
     const page = req.max_entries ? rest.slice(0, req.max_entries) : rest;
     const last = page[page.length - 1];
     return {
-      entries: page.map((v) => ({ volume: { volume_id: v.slot, capacity_bytes: v.sizeBytes ?? 0 }, status: volumeStatus(v) })),
-      next_token: last && page.length < rest.length ? encodeToken('v', last.slot) : '',
+      entries: page.map(({ id, v }) => ({ volume: { volume_id: id, capacity_bytes: v.sizeBytes ?? 0 }, status: volumeStatus(v) })),
+      next_token: last && page.length < rest.length ? encodeToken('v', last.id) : '',
     };
   }
 
   async function GetCapacity({ request: req }: Call<csi.GetCapacityRequest__Output>): Promise<csi.GetCapacityResponse> {
     if (req.volume_capabilities.some((c) => capabilityProblem(c))) return { available_capacity: 0 };
     const p = parseVolumeParams(req.parameters);
-    const cap = await rds.capacity(p.volumePath);
+    const cap = await targets.forParams(p).rds.capacity(p.volumePath);
     return { available_capacity: cap.freeBytes, maximum_volume_size: { value: Math.min(cap.freeBytes, ctx.maxVolumeBytes) }, minimum_volume_size: { value: 2 ** 30 } };
   }
 
   async function ControllerGetVolume({ request: req }: Call<csi.ControllerGetVolumeRequest__Output>): Promise<csi.ControllerGetVolumeResponse> {
-    const v = await ourVolume(requireField(req.volume_id, 'volume_id'));
-    return { volume: { volume_id: v.slot, capacity_bytes: v.sizeBytes ?? 0 }, status: volumeStatus(v) };
+    const id = requireField(req.volume_id, 'volume_id');
+    const v = await ourVolume(id);
+    return { volume: { volume_id: id, capacity_bytes: v.sizeBytes ?? 0 }, status: volumeStatus(v) };
   }
 
   return { ValidateVolumeCapabilities, ListVolumes, GetCapacity, ControllerGetVolume };

@@ -1,47 +1,56 @@
-// The controller's view of the RDS: one shared SSH connection (RdsClient), retries with
+// The controller's view of one RDS: one shared SSH connection (RdsClient), retries with
 // backoff for transient SSH faults only, an audit log line for every mutating command and
-// per-command Prometheus metrics.
+// per-command Prometheus metrics (labelled by target: one controller may serve several).
 import { RdsClient, RdsError, val, validateComment, type CloneVolumeRequest, type CreateVolumeRequest, type RdsClientOptions, type Volume } from '@mikrotik-kube/rds-ssh';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface BackendOptions {
   client: Omit<RdsClientOptions, 'events'>;
+  /** The target's name, in logs and metric labels. */
+  target: string;
   logger: Logger;
-  metrics: Registry;
+  metrics: RdsMetrics;
   retryAttempts: number;
   retryBackoffMs: number;
 }
+
+/** The SSH metrics, registered once and shared by every target's backend. */
+export function rdsMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    commands: new Counter({ name: 'rds_commands_total', help: 'RouterOS commands sent over SSH, by target, verb and result.', labelNames: ['target', 'verb', 'result'], registers }),
+    latency: new Histogram({
+      name: 'rds_command_duration_seconds',
+      help: 'RouterOS command latency over SSH.',
+      labelNames: ['target', 'verb'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    retries: new Counter({ name: 'rds_retries_total', help: 'RDS operations retried after a transient SSH fault.', labelNames: ['target', 'operation'], registers }),
+    connects: new Counter({ name: 'rds_connects_total', help: 'SSH connections established (reconnect=true after a drop).', labelNames: ['target', 'reconnect'], registers }),
+  };
+}
+export type RdsMetrics = ReturnType<typeof rdsMetrics>;
 
 const MUTATING = /^\/\S+ (add|set|remove)\b/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class RdsBackend {
   readonly client: RdsClient;
-  private readonly commands: Counter<'verb' | 'result'>;
-  private readonly latency: Histogram<'verb'>;
-  private readonly retries: Counter<'operation'>;
+  private readonly logger: Logger;
 
   constructor(private readonly opts: BackendOptions) {
-    const registers = [opts.metrics];
-    this.commands = new Counter({ name: 'rds_commands_total', help: 'RouterOS commands sent over SSH, by verb and result.', labelNames: ['verb', 'result'], registers });
-    this.latency = new Histogram({
-      name: 'rds_command_duration_seconds',
-      help: 'RouterOS command latency over SSH.',
-      labelNames: ['verb'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
-    this.retries = new Counter({ name: 'rds_retries_total', help: 'RDS operations retried after a transient SSH fault.', labelNames: ['operation'], registers });
-    const connected = new Counter({ name: 'rds_connects_total', help: 'SSH connections established (reconnect=true after a drop).', labelNames: ['reconnect'], registers });
+    const { target, metrics } = opts;
+    const logger = (this.logger = opts.logger.child({ target }));
     this.client = new RdsClient({
       ...opts.client,
       events: {
         onConnect: (reconnect) => {
-          connected.inc({ reconnect: String(reconnect) });
-          opts.logger.info('rds connected', { host: opts.client.host, reconnect });
+          metrics.connects.inc({ target, reconnect: String(reconnect) });
+          logger.info('rds connected', { host: opts.client.host, reconnect });
         },
-        onDisconnect: (reason) => opts.logger.warn('rds disconnected', { host: opts.client.host, reason }),
+        onDisconnect: (reason) => logger.warn('rds disconnected', { host: opts.client.host, reason }),
         onCommand: (command, ms, error) => this.observe(command, ms, error),
       },
     });
@@ -49,11 +58,12 @@ export class RdsBackend {
 
   private observe(command: string, ms: number, error?: RdsError): void {
     const verb = /^(\/\S+ \S+)/.exec(command)?.[1] ?? 'other';
-    this.commands.inc({ verb, result: error ? error.kind : 'ok' });
-    this.latency.observe({ verb }, ms / 1000);
+    const { target, metrics } = this.opts;
+    metrics.commands.inc({ target, verb, result: error ? error.kind : 'ok' });
+    metrics.latency.observe({ target, verb }, ms / 1000);
     if (MUTATING.test(command)) {
       // Audit trail: every change made on the router, with outcome. Commands carry no secrets.
-      this.opts.logger.info('rds audit', { command, ms, ok: !error, ...(error ? { error: error.message, kind: error.kind } : {}) });
+      this.logger.info('rds audit', { command, ms, ok: !error, ...(error ? { error: error.message, kind: error.kind } : {}) });
     }
   }
 
@@ -68,8 +78,8 @@ export class RdsBackend {
       } catch (e) {
         const transient = e instanceof RdsError && (e.kind === 'transport' || (idempotent && e.kind === 'timeout'));
         if (!transient || attempt >= this.opts.retryAttempts) throw e;
-        this.retries.inc({ operation });
-        this.opts.logger.warn('rds transient fault, retrying', { operation, attempt, error: (e as Error).message });
+        this.opts.metrics.retries.inc({ target: this.opts.target, operation });
+        this.logger.warn('rds transient fault, retrying', { operation, attempt, error: (e as Error).message });
         await sleep(this.opts.retryBackoffMs * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4));
       }
     }
@@ -93,7 +103,6 @@ export class RdsBackend {
     });
   }
 
-  /** Cheap liveness: true when the SSH link is up, else one round trip. */
   /**
    * Whether the RDS answers. A failure is logged when its cause changes (not on every
    * readiness poll): a wrong host-key pin or password otherwise shows only as a 503.
@@ -104,11 +113,11 @@ export class RdsBackend {
       await this.client.run({ menu: '/system/resource', verb: 'print' }, 5000);
     } catch (e) {
       const error = (e as Error).message;
-      if (error !== this.probeError) this.opts.logger.error('rds unreachable', { host: this.opts.client.host, error, ...(e instanceof RdsError ? { kind: e.kind } : {}) });
+      if (error !== this.probeError) this.logger.error('rds unreachable', { host: this.opts.client.host, error, ...(e instanceof RdsError ? { kind: e.kind } : {}) });
       this.probeError = error;
       throw e;
     }
-    if (this.probeError !== undefined) this.opts.logger.info('rds reachable again', { host: this.opts.client.host });
+    if (this.probeError !== undefined) this.logger.info('rds reachable again', { host: this.opts.client.host });
     this.probeError = undefined;
     return true;
   }

@@ -12,11 +12,11 @@ import { decodeToken, encodeToken, isOurSnapshot, isOurVolume } from './volume-v
 
 type Call<T> = { request: T };
 
-function toSnapshot(v: Volume): csi.Snapshot {
+function toSnapshot(id: string, v: Volume): csi.Snapshot {
   const meta = parseSnapshotMeta(v.comment);
   const ms = meta?.createdAt ?? 0;
   return {
-    snapshot_id: v.slot,
+    snapshot_id: id,
     source_volume_id: meta?.sourceVolume ?? '',
     size_bytes: meta?.sourceBytes ?? v.sizeBytes ?? 0,
     creation_time: { seconds: Math.floor(ms / 1000), nanos: 0 },
@@ -25,34 +25,39 @@ function toSnapshot(v: Volume): csi.Snapshot {
 }
 
 export function snapshotHandlers(ctx: ControllerContext) {
-  const { rds } = ctx;
+  const { targets } = ctx;
 
+  /** A snapshot lives on its source volume's RDS, and its id says which. */
   async function CreateSnapshot({ request: req }: Call<csi.CreateSnapshotRequest__Output>): Promise<csi.CreateSnapshotResponse> {
     const name = requireField(req.name, 'name');
     const source = requireField(req.source_volume_id, 'source_volume_id');
-    const id = snapshotIdForName(name);
+    const { target: t, slot: sourceSlot } = targets.resolve(source);
+    const { rds } = t;
+    const slot = snapshotIdForName(name);
+    const id = targets.idOf(t, slot);
     return ctx.inflight.run([id, source], async () => {
-      const existing = await rds.getVolume(id);
+      const existing = await rds.getVolume(slot);
       if (existing) {
-        if (isOurSnapshot(existing) && parseSnapshotMeta(existing.comment)?.sourceVolume === source) return { snapshot: toSnapshot(existing) };
+        if (isOurSnapshot(existing) && parseSnapshotMeta(existing.comment)?.sourceVolume === source) return { snapshot: toSnapshot(id, existing) };
         throw grpcError(status.ALREADY_EXISTS, `snapshot ${name} exists for another source volume`);
       }
-      const src = isVolumeId(source) ? await rds.getVolume(source) : undefined;
-      if (!src?.filePath || !isOurVolume(src, ctx.volumeBases)) throw grpcError(status.NOT_FOUND, `source volume ${source} does not exist`);
+      const src = isVolumeId(sourceSlot) ? await rds.getVolume(sourceSlot) : undefined;
+      if (!src?.filePath || !isOurVolume(src, t.volumeBases)) throw grpcError(status.NOT_FOUND, `source volume ${source} does not exist`);
       const comment = formatSnapshotMeta({ sourceVolume: source, createdAt: Date.now(), sourceBytes: src.sizeBytes ?? 0 });
-      const snap = await rds.cloneVolume({ slot: id, sourceSlot: source, filePath: filePathFor(dirname(src.filePath), id), comment });
+      const snap = await rds.cloneVolume({ slot, sourceSlot, filePath: filePathFor(dirname(src.filePath), slot), comment });
       ctx.logger.info('snapshot created', { snapshot: id, name, source });
-      return { snapshot: toSnapshot(snap) };
+      return { snapshot: toSnapshot(id, snap) };
     });
   }
 
   async function DeleteSnapshot({ request: req }: Call<csi.DeleteSnapshotRequest__Output>): Promise<csi.DeleteSnapshotResponse> {
     const id = requireField(req.snapshot_id, 'snapshot_id');
-    if (!isSnapshotId(id)) return {};
+    const { target: t, slot } = targets.resolve(id);
+    if (!isSnapshotId(slot)) return {};
     return ctx.inflight.run([id], async () => {
-      const v = await rds.getVolume(id);
+      const v = await t.rds.getVolume(slot);
       if (v && isOurSnapshot(v)) {
-        await rds.deleteVolume(id, v.filePath);
+        await t.rds.deleteVolume(slot, v.filePath);
         ctx.logger.info('snapshot deleted', { snapshot: id });
       }
       return {};
@@ -67,28 +72,30 @@ export function snapshotHandlers(ctx: ControllerContext) {
       if (t === undefined) throw grpcError(status.ABORTED, `starting_token ${JSON.stringify(req.starting_token)} is not one this driver issued`);
       after = t;
     }
-    let snaps: Volume[];
+    let snaps: Array<{ id: string; v: Volume }> = [];
     if (req.snapshot_id) {
-      const v = isSnapshotId(req.snapshot_id) ? await rds.getVolume(req.snapshot_id) : undefined;
-      snaps = v && isOurSnapshot(v) ? [v] : [];
+      const { target: t, slot } = targets.resolve(req.snapshot_id);
+      const v = isSnapshotId(slot) ? await t.rds.getVolume(slot) : undefined;
+      if (v && isOurSnapshot(v)) snaps.push({ id: req.snapshot_id, v });
     } else {
-      snaps = (await rds.listVolumes('snap-')).filter(isOurSnapshot);
+      for (const t of targets.list) for (const v of await t.rds.listVolumes('snap-')) if (isOurSnapshot(v)) snaps.push({ id: targets.idOf(t, v.slot), v });
     }
-    if (req.source_volume_id) snaps = snaps.filter((s) => parseSnapshotMeta(s.comment)?.sourceVolume === req.source_volume_id);
-    const rest = snaps.sort((a, b) => (a.slot < b.slot ? -1 : 1)).filter((s) => s.slot > after);
+    if (req.source_volume_id) snaps = snaps.filter((s) => parseSnapshotMeta(s.v.comment)?.sourceVolume === req.source_volume_id);
+    const rest = snaps.sort((a, b) => (a.id < b.id ? -1 : 1)).filter((s) => s.id > after);
     const page = req.max_entries ? rest.slice(0, req.max_entries) : rest;
     const last = page[page.length - 1];
     return {
-      entries: page.map((s) => ({ snapshot: toSnapshot(s) })),
-      next_token: last && page.length < rest.length ? encodeToken('s', last.slot) : '',
+      entries: page.map((s) => ({ snapshot: toSnapshot(s.id, s.v) })),
+      next_token: last && page.length < rest.length ? encodeToken('s', last.id) : '',
     };
   }
 
   async function GetSnapshot({ request: req }: Call<csi.GetSnapshotRequest__Output>): Promise<csi.GetSnapshotResponse> {
     const id = requireField(req.snapshot_id, 'snapshot_id');
-    const v = isSnapshotId(id) ? await rds.getVolume(id) : undefined;
+    const { target: t, slot } = targets.resolve(id);
+    const v = isSnapshotId(slot) ? await t.rds.getVolume(slot) : undefined;
     if (!v || !isOurSnapshot(v)) throw grpcError(status.NOT_FOUND, `snapshot ${id} does not exist`);
-    return { snapshot: toSnapshot(v) };
+    return { snapshot: toSnapshot(id, v) };
   }
 
   return { CreateSnapshot, DeleteSnapshot, ListSnapshots, GetSnapshot };

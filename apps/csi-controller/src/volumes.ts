@@ -11,7 +11,6 @@ import {
   parseVolumeParams,
   requireCapabilities,
   requireField,
-  volumeIdForName,
   type VolumeParams,
 } from '@mikrotik-kube/csi-common';
 import { grpcError, status } from '@mikrotik-kube/grpc-kit';
@@ -20,6 +19,7 @@ import { isRdsError, type Volume } from '@mikrotik-kube/rds-ssh';
 import type { ControllerContext } from './context';
 import { formatVolumeMeta, isOurSnapshotComment, parseSnapshotMeta, parseVolumeMeta, type VolumeMeta } from './disk-meta';
 import { fits, readRange, sizeFor } from './sizes';
+import type { Target } from './targets';
 import { isOurVolume } from './volume-view';
 
 type Call<T> = { request: T };
@@ -36,33 +36,35 @@ const toCsiSource = (s: Source | undefined): csi.VolumeContentSource | null =>
   s ? (s.kind === 'snapshot' ? { snapshot: { snapshot_id: s.id } } : { volume: { volume_id: s.id } }) : null;
 
 export function volumeHandlers(ctx: ControllerContext) {
-  const { rds } = ctx;
+  const { targets } = ctx;
 
-  function checkBase(p: VolumeParams): void {
-    if (!ctx.volumeBases.includes(p.volumePath)) {
-      throw grpcError(status.INVALID_ARGUMENT, `volumePath ${p.volumePath} is not one of the controller's volume bases (${ctx.volumeBases.join(', ')})`);
+  function checkBase(t: Target, p: VolumeParams): void {
+    if (!t.volumeBases.includes(p.volumePath)) {
+      throw grpcError(status.INVALID_ARGUMENT, `volumePath ${p.volumePath} is not one of the volume bases of RDS target ${t.name} (${t.volumeBases.join(', ')})`);
     }
   }
 
-  function response(v: Volume, p: VolumeParams, source: Source | undefined): csi.CreateVolumeResponse {
-    const nqn = v.nqn ?? nqnFor(v.slot, p.nqnPrefix);
+  function response(t: Target, v: Volume, p: VolumeParams, source: Source | undefined): csi.CreateVolumeResponse {
+    const conn = { nqn: v.nqn ?? nqnFor(v.slot, p.nqnPrefix), rdsAddress: t.address, nvmeAddress: p.nvmeAddress ?? t.nvmeAddress, nvmePort: v.nvmePort ?? p.nvmePort ?? t.nvmePort };
     return {
       volume: {
-        volume_id: v.slot,
+        volume_id: targets.idOf(t, v.slot),
         capacity_bytes: v.sizeBytes ?? 0,
-        volume_context: { ...buildVolumeContext(p, nqn, ctx.rdsAddress) },
+        volume_context: { ...buildVolumeContext(p, conn) },
         content_source: toCsiSource(source),
       },
     };
   }
 
-  /** The disk a content source names, or NOT_FOUND. */
-  async function sourceDisk(src: Source): Promise<Volume> {
-    const v = await rds.getVolume(src.id).catch((e: unknown) => {
+  /** The disk a content source names (on the new volume's RDS: disks cannot be copied between boxes), or NOT_FOUND. */
+  async function sourceDisk(t: Target, src: Source): Promise<Volume> {
+    const at = targets.resolve(src.id);
+    if (at.target !== t) throw grpcError(status.INVALID_ARGUMENT, `source ${src.kind} ${src.id} is on RDS target ${at.target.name}, the new volume on ${t.name}`);
+    const v = await t.rds.getVolume(at.slot).catch((e: unknown) => {
       if (isRdsError(e, 'invalid-input')) return undefined;
       throw e;
     });
-    const ok = v && (src.kind === 'snapshot' ? isOurSnapshotComment(v.comment) : isOurVolume(v, ctx.volumeBases));
+    const ok = v && (src.kind === 'snapshot' ? isOurSnapshotComment(v.comment) : isOurVolume(v, t.volumeBases));
     if (!v || !ok) throw grpcError(status.NOT_FOUND, `source ${src.kind} ${src.id} does not exist`);
     return v;
   }
@@ -74,25 +76,28 @@ export function volumeHandlers(ctx: ControllerContext) {
     const block = caps.some(isBlock);
     if (block && !caps.every(isBlock)) throw grpcError(status.INVALID_ARGUMENT, 'volume_capabilities mix block and mount access');
     const p = parseVolumeParams(req.parameters);
-    checkBase(p);
+    const t = targets.forParams(p);
+    checkBase(t, p);
     const range = readRange(req.capacity_range);
     let size = sizeFor(range, ctx.maxVolumeBytes);
     const source = readSource(req.volume_content_source);
-    const id = volumeIdForName(name);
+    const slot = targets.slotForName(t, name);
+    const id = targets.idOf(t, slot);
+    const { rds } = t;
 
     return ctx.inflight.run([id, ...(source ? [source.id] : [])], async () => {
-      const existing = await rds.getVolume(id);
+      const existing = await rds.getVolume(slot);
       if (existing) {
         const meta = parseVolumeMeta(existing.comment);
         const sameSource = !source || (meta.source?.kind === source.kind && meta.source.id === source.id);
-        if (!isOurVolume(existing, ctx.volumeBases) || !fits(existing.sizeBytes ?? 0, range) || !sameSource) {
+        if (!isOurVolume(existing, t.volumeBases) || !fits(existing.sizeBytes ?? 0, range) || !sameSource) {
           throw grpcError(status.ALREADY_EXISTS, `volume ${id} exists with a different size, source or kind`);
         }
-        return response(existing, p, source);
+        return response(t, existing, p, source);
       }
       let src: Volume | undefined;
       if (source) {
-        src = await sourceDisk(source);
+        src = await sourceDisk(t, source);
         const srcBytes = parseSnapshotMeta(src.comment)?.sourceBytes ?? src.sizeBytes ?? 0;
         if (srcBytes > size) {
           if (range.limit && srcBytes > range.limit) {
@@ -106,9 +111,9 @@ export function volumeHandlers(ctx: ControllerContext) {
         throw grpcError(status.RESOURCE_EXHAUSTED, `${size} bytes requested, ${cap.freeBytes} free on ${p.volumePath}`);
       }
       const common = {
-        slot: id,
-        filePath: filePathFor(p.volumePath, id),
-        export: { port: p.nvmePort, nqn: nqnFor(id, p.nqnPrefix) },
+        slot,
+        filePath: filePathFor(p.volumePath, slot),
+        export: { port: p.nvmePort ?? t.nvmePort, nqn: nqnFor(slot, p.nqnPrefix) },
         comment: formatVolumeMeta({ createdAt: Date.now(), block, ...(source ? { source } : {}), published: [] }),
       };
       let v: Volume;
@@ -118,28 +123,30 @@ export function volumeHandlers(ctx: ControllerContext) {
           : await rds.createVolume({ ...common, sizeBytes: size });
       } catch (e) {
         // A retried add whose first attempt ran: the disk is there now.
-        const again = isRdsError(e, 'already-exists') ? await rds.getVolume(id) : undefined;
+        const again = isRdsError(e, 'already-exists') ? await rds.getVolume(slot) : undefined;
         if (!again) throw e;
         v = again;
       }
-      ctx.logger.info('volume created', { volume: id, name, bytes: v.sizeBytes, source: source?.id });
-      return response(v, p, source);
+      ctx.logger.info('volume created', { volume: id, name, target: t.name, bytes: v.sizeBytes, source: source?.id });
+      return response(t, v, p, source);
     });
   }
 
   async function DeleteVolume({ request: req }: Call<csi.DeleteVolumeRequest__Output>): Promise<csi.DeleteVolumeResponse> {
     const id = requireField(req.volume_id, 'volume_id');
-    if (!isVolumeId(id)) return {}; // nothing of ours can carry this id
+    const { target: t, slot } = targets.resolve(id);
+    const { rds } = t;
+    if (!isVolumeId(slot)) return {}; // nothing of ours can carry this id
     return ctx.inflight.run([id], async () => {
-      const v = await rds.getVolume(id);
-      if (v && !isOurVolume(v, ctx.volumeBases)) throw grpcError(status.FAILED_PRECONDITION, `disk ${id} is not a CSI volume of this driver`);
+      const v = await rds.getVolume(slot);
+      if (v && !isOurVolume(v, t.volumeBases)) throw grpcError(status.FAILED_PRECONDITION, `disk ${id} is not a CSI volume of this driver`);
       const published = parseVolumeMeta(v?.comment).published;
       if (published.length) {
         throw grpcError(status.FAILED_PRECONDITION, `volume ${id} is still published on ${published.map((n) => n.node).join(', ')}`);
       }
-      if (v) await rds.deleteVolume(id, v.filePath);
+      if (v) await rds.deleteVolume(slot, v.filePath);
       // Also removes a backing file left by an earlier delete that stopped half-way.
-      else for (const base of ctx.volumeBases) await rds.removeFile(filePathFor(base, id));
+      else for (const base of t.volumeBases) await rds.removeFile(filePathFor(base, slot));
       if (v) ctx.logger.info('volume deleted', { volume: id, file: v.filePath });
       return {};
     });
@@ -150,10 +157,12 @@ export function volumeHandlers(ctx: ControllerContext) {
     if (!req.capacity_range) throw grpcError(status.INVALID_ARGUMENT, 'capacity_range is required');
     const range = readRange(req.capacity_range);
     const size = sizeFor(range, ctx.maxVolumeBytes);
-    if (!isVolumeId(id)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
+    const { target: t, slot } = targets.resolve(id);
+    const { rds } = t;
+    if (!isVolumeId(slot)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
     return ctx.inflight.run([id], async () => {
-      const v = await rds.getVolume(id);
-      if (!v || !isOurVolume(v, ctx.volumeBases)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
+      const v = await rds.getVolume(slot);
+      if (!v || !isOurVolume(v, t.volumeBases)) throw grpcError(status.NOT_FOUND, `volume ${id} does not exist`);
       const meta = parseVolumeMeta(v.comment);
       const block = req.volume_capability ? isBlock(req.volume_capability) : (meta.block ?? false);
       const current = v.sizeBytes ?? 0;
@@ -162,7 +171,7 @@ export function volumeHandlers(ctx: ControllerContext) {
         const cap = await rds.capacity(dirname(v.filePath));
         if (size - current > cap.freeBytes) throw grpcError(status.RESOURCE_EXHAUSTED, `growing ${id} needs ${size - current} bytes, ${cap.freeBytes} free`);
       }
-      const grown = await rds.resizeVolume(id, size);
+      const grown = await rds.resizeVolume(slot, size);
       ctx.logger.info('volume expanded', { volume: id, from: current, to: grown.sizeBytes });
       return { capacity_bytes: grown.sizeBytes ?? size, node_expansion_required: !block };
     });

@@ -16,9 +16,12 @@ export {
   filePathFor,
   uuidV5,
   snapshotIdForName,
+  TARGET_NAME,
+  targetedId,
+  splitTargetedId,
 } from './naming';
 export { parseVolumeParams, buildVolumeContext, parseVolumeContext, checkVolumePath, ParamError, FSTYPE_KEY } from './params';
-export type { VolumeParams, VolumeContext, FsType } from './params';
+export type { VolumeParams, VolumeContext, VolumeConnection, FsType } from './params';
 export {
   requireField,
   requireCapabilities,

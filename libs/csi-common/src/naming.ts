@@ -3,6 +3,8 @@
 //   volume id = CreateVolume name ("pvc-<uuid>"; other names: a derived lower-case id), slot = volume id,
 //   NQN = "<nqnPrefix>:" + lower-cased volume id, file = "<volumePath>/<volume id>.img",
 //   snapshot id = "snap-<uuid5(DNS, name)>-at-<first 10 hex digits of that uuid>".
+// On an RDS target other than the controller's default, ids carry the target: "<target>:<slot>"
+// (upstream ids, which have no ':', belong to the default target).
 import { createHash } from 'node:crypto';
 
 export const DEFAULT_NQN_PREFIX = 'nqn.2000-02.com.mikrotik';
@@ -25,8 +27,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
  * of the exact name>`), so a retried CreateVolume with the same name always finds the same
  * disk and names differing only by case get different disks and NQNs.
  */
-export function volumeIdForName(name: string): string {
-  if (PLAIN_ID.test(name) && name.length <= MAX_ID_LENGTH) return name;
+export function volumeIdForName(name: string, maxLength = MAX_ID_LENGTH): string {
+  if (PLAIN_ID.test(name) && name.length <= maxLength) return name;
   const safe = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, 64) || 'vol';
   return `${safe}-${sha256(name).slice(0, 16)}`;
 }
@@ -58,4 +60,17 @@ export function uuidV5(name: string, namespace = DNS_NAMESPACE): string {
 export function snapshotIdForName(name: string): string {
   const u = uuidV5(name);
   return `snap-${u}-at-${u.replace(/-/g, '').slice(0, 10)}`;
+}
+
+/** RDS target names (controller config `rds.targets[].name`, StorageClass `rdsTarget`): short, so ids stay within 128 bytes. */
+export const TARGET_NAME = /^[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?$/;
+const TARGET_SEP = ':';
+
+/** The CSI id of a slot on `target` (undefined = the default target: the bare slot). */
+export const targetedId = (target: string | undefined, slot: string): string => (target ? `${target}${TARGET_SEP}${slot}` : slot);
+
+/** Splits a CSI volume or snapshot id into its target (undefined = the default target) and slot. */
+export function splitTargetedId(id: string): { target?: string; slot: string } {
+  const i = id.indexOf(TARGET_SEP);
+  return i < 0 ? { slot: id } : { target: id.slice(0, i), slot: id.slice(i + 1) };
 }

@@ -3,17 +3,20 @@
 // the node plugin reads back. Unknown keys are refused so typos fail loudly; the keys the
 // external-provisioner adds (`csi.storage.k8s.io/*`) are accepted.
 import { isIP } from 'node:net';
-import { DEFAULT_NQN_PREFIX, DEFAULT_VOLUME_PATH } from './naming';
+import { DEFAULT_NQN_PREFIX, DEFAULT_VOLUME_PATH, TARGET_NAME } from './naming';
 
 export type FsType = 'ext4' | 'ext3' | 'xfs';
 
 export interface VolumeParams {
-  /** RDS management address (SSH); undefined = the controller's configured address. */
+  /** Which of the controller's RDS targets holds the volume; undefined = the default target. */
+  rdsTarget?: string;
+  /** Upstream rds-csi classes name the RDS by its SSH address and port: they select the target, never the NVMe address. */
   rdsAddress?: string;
-  /** NVMe/TCP data-plane address; defaults to rdsAddress. */
+  sshPort?: number;
+  /** NVMe/TCP data-plane address; undefined = the target's. */
   nvmeAddress?: string;
-  nvmePort: number;
-  sshPort: number;
+  /** Export port; undefined = the target's. */
+  nvmePort?: number;
   fsType: FsType;
   volumePath: string;
   nqnPrefix: string;
@@ -32,6 +35,7 @@ const NQN_PREFIX = /^nqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*$/;
 const PATH_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const KNOWN = new Set([
+  'rdsTarget',
   'rdsAddress',
   'nvmeAddress',
   'nvmePort',
@@ -46,7 +50,9 @@ const KNOWN = new Set([
 ]);
 export const FSTYPE_KEY = 'csi.storage.k8s.io/fstype';
 
-function int(params: Record<string, string>, key: string, def: number, min: number, max: number): number {
+function int(params: Record<string, string>, key: string, def: number, min: number, max: number): number;
+function int(params: Record<string, string>, key: string, def: undefined, min: number, max: number): number | undefined;
+function int(params: Record<string, string>, key: string, def: number | undefined, min: number, max: number): number | undefined {
   const raw = params[key];
   if (raw === undefined || raw === '') return def;
   if (!/^-?\d+$/.test(raw.trim())) throw new ParamError(`parameter ${key}=${JSON.stringify(raw)} is not an integer`);
@@ -86,10 +92,9 @@ export function parseVolumeParams(params: Record<string, string> = {}): VolumePa
   if (!NQN_PREFIX.test(nqnPrefix) || nqnPrefix.length > 96) {
     throw new ParamError(`nqnPrefix ${JSON.stringify(nqnPrefix)} must look like nqn.YYYY-MM.reverse.domain`);
   }
-  const rdsAddress = address(params, 'rdsAddress', false);
+  const rdsTarget = params['rdsTarget']?.trim();
+  if (rdsTarget && !TARGET_NAME.test(rdsTarget)) throw new ParamError(`rdsTarget ${JSON.stringify(rdsTarget)} is not a target name (${TARGET_NAME.source})`);
   const out: VolumeParams = {
-    nvmePort: int(params, 'nvmePort', 4420, 1, 65535),
-    sshPort: int(params, 'sshPort', 22, 1, 65535),
     fsType: fsType as FsType,
     volumePath: checkVolumePath((params['volumePath'] || DEFAULT_VOLUME_PATH).trim()),
     nqnPrefix,
@@ -99,10 +104,24 @@ export function parseVolumeParams(params: Record<string, string> = {}): VolumePa
     // Clamped like the upstream driver: 30 s .. 1 h.
     migrationTimeoutSeconds: Math.min(3600, Math.max(30, int(params, 'migrationTimeoutSeconds', 300, 0, 86_400))),
   };
+  const rdsAddress = address(params, 'rdsAddress', false);
+  const sshPort = int(params, 'sshPort', undefined, 1, 65535);
+  const nvmeAddress = address(params, 'nvmeAddress', true);
+  const nvmePort = int(params, 'nvmePort', undefined, 1, 65535);
+  if (rdsTarget) out.rdsTarget = rdsTarget;
   if (rdsAddress) out.rdsAddress = rdsAddress;
-  const nvmeAddress = address(params, 'nvmeAddress', true) ?? (rdsAddress && isIP(rdsAddress) ? rdsAddress : undefined);
+  if (sshPort !== undefined) out.sshPort = sshPort;
   if (nvmeAddress) out.nvmeAddress = nvmeAddress;
+  if (nvmePort !== undefined) out.nvmePort = nvmePort;
   return out;
+}
+
+/** Where the node connects, decided by the controller's target (a class may name another storage address of it). */
+export interface VolumeConnection {
+  nqn: string;
+  rdsAddress: string;
+  nvmeAddress: string;
+  nvmePort: number;
 }
 
 /** Keys of the volume_context CreateVolume returns (the node plugin's input). */
@@ -119,13 +138,12 @@ export interface VolumeContext {
   migrationTimeoutSeconds: string;
 }
 
-export function buildVolumeContext(p: VolumeParams, nqn: string, rdsAddress: string): VolumeContext {
-  const rds = p.rdsAddress ?? rdsAddress;
+export function buildVolumeContext(p: VolumeParams, c: VolumeConnection): VolumeContext {
   return {
-    rdsAddress: rds,
-    nvmeAddress: p.nvmeAddress ?? rds,
-    nvmePort: String(p.nvmePort),
-    nqn,
+    rdsAddress: c.rdsAddress,
+    nvmeAddress: c.nvmeAddress,
+    nvmePort: String(c.nvmePort),
+    nqn: c.nqn,
     volumePath: p.volumePath,
     fsType: p.fsType,
     ctrlLossTmo: String(p.ctrlLossTmo),
@@ -150,5 +168,5 @@ export function parseVolumeContext(ctx: Record<string, string>): VolumeContext {
     keepAliveTmo: ctx['keepAliveTmo'] ?? '',
     migrationTimeoutSeconds: ctx['migrationTimeoutSeconds'] ?? '',
   });
-  return buildVolumeContext({ ...p, nvmeAddress }, nqn, ctx['rdsAddress'] || nvmeAddress);
+  return buildVolumeContext(p, { nqn, rdsAddress: ctx['rdsAddress'] || nvmeAddress, nvmeAddress, nvmePort: p.nvmePort ?? 4420 });
 }

@@ -11,6 +11,8 @@ import {
   parseVolumeContext,
   parseVolumeParams,
   snapshotIdForName,
+  splitTargetedId,
+  targetedId,
   uuidV5,
   volumeIdForName,
 } from '../src/index';
@@ -42,15 +44,23 @@ describe('naming (compatible with the rds-csi driver)', () => {
 describe('StorageClass parameters', () => {
   it('applies the seed defaults', () => {
     const p = parseVolumeParams({});
-    expect(p).toMatchObject({ nvmePort: 4420, sshPort: 22, fsType: 'ext4', volumePath: '/storage-pool/metal-csi', nqnPrefix: 'nqn.2000-02.com.mikrotik', ctrlLossTmo: -1 });
+    // nvmePort and sshPort default to the controller's target (4420 and 22 in its config).
+    expect(p).toMatchObject({ fsType: 'ext4', volumePath: '/storage-pool/metal-csi', nqnPrefix: 'nqn.2000-02.com.mikrotik', ctrlLossTmo: -1 });
   });
-  it('nvmeAddress defaults to rdsAddress and goes into the volume context', () => {
-    const p = parseVolumeParams({ rdsAddress: '10.42.241.3', nvmePort: '4421', 'csi.storage.k8s.io/fstype': 'xfs' });
-    const ctx = buildVolumeContext(p, 'nqn.2000-02.com.mikrotik:pvc-1', '10.0.0.9');
-    expect(ctx).toMatchObject({ rdsAddress: '10.42.241.3', nvmeAddress: '10.42.241.3', nvmePort: '4421', fsType: 'xfs' });
-    const sep = parseVolumeParams({ rdsAddress: '10.42.241.3', nvmeAddress: '10.42.68.1' });
-    expect(buildVolumeContext(sep, 'nqn.2000-02.com.mikrotik:x', 'h').nvmeAddress).toBe('10.42.68.1');
+  it('rdsAddress and sshPort only select a target: the volume context carries the connection the controller gives', () => {
+    const p = parseVolumeParams({ rdsAddress: '10.42.241.3', sshPort: '2222', 'csi.storage.k8s.io/fstype': 'xfs' });
+    expect(p).toMatchObject({ rdsAddress: '10.42.241.3', sshPort: 2222, fsType: 'xfs' });
+    expect(p.nvmeAddress).toBeUndefined();
+    expect(p.nvmePort).toBeUndefined();
+    const ctx = buildVolumeContext(p, { nqn: 'nqn.2000-02.com.mikrotik:pvc-1', rdsAddress: '10.42.241.3', nvmeAddress: '10.42.68.1', nvmePort: 4421 });
+    expect(ctx).toMatchObject({ rdsAddress: '10.42.241.3', nvmeAddress: '10.42.68.1', nvmePort: '4421', fsType: 'xfs' });
     expect(parseVolumeContext(ctx as unknown as Record<string, string>)).toEqual(ctx);
+    expect(parseVolumeParams({ rdsTarget: 'rds-b' }).rdsTarget).toBe('rds-b');
+  });
+  it('targeted ids: bare ids are the default target, "<target>:<slot>" another', () => {
+    expect(targetedId(undefined, 'pvc-1')).toBe('pvc-1');
+    expect(splitTargetedId(targetedId('rds-b', 'pvc-1'))).toEqual({ target: 'rds-b', slot: 'pvc-1' });
+    expect(splitTargetedId('pvc-1')).toEqual({ slot: 'pvc-1' });
   });
   it.each([
     [{ nvmePort: '0' }, /nvmePort/],
@@ -61,6 +71,8 @@ describe('StorageClass parameters', () => {
     [{ nvmeAddress: 'rds.local' }, /IP address/],
     [{ nqnPrefix: 'iqn.bad' }, /nqnPrefix/],
     [{ ctrlLossTmo: '-2' }, /ctrlLossTmo/],
+    [{ rdsTarget: 'RDS B' }, /rdsTarget/],
+    [{ sshPort: '0' }, /sshPort/],
     [{ volumPath: '/x/y' }, /unknown StorageClass parameter/],
   ])('refuses %j', (params, re) => {
     expect(() => parseVolumeParams(params as Record<string, string>)).toThrow(re);
