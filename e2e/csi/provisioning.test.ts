@@ -15,7 +15,8 @@ import { SIM_PASSWORD, SIM_USER, startController, startSim, VOLUME_BASE, type Co
 const skip = requireControlPlane() ?? requireTestPeers('csi-provisioner', 'csi-resizer', 'kubectl');
 const GiB = 2 ** 30;
 
-const manifests = `
+// An upstream rds-csi class: rdsAddress + sshPort name the RDS (the controller's default target).
+const manifests = (sshPort: number) => `
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata:
@@ -25,7 +26,7 @@ parameters:
   rdsAddress: "127.0.0.1"
   nvmeAddress: "127.0.0.1"
   nvmePort: "4420"
-  sshPort: "22"
+  sshPort: "${sshPort}"
   fsType: ext4
   volumePath: ${VOLUME_BASE}
   nqnPrefix: nqn.2000-02.com.mikrotik
@@ -88,7 +89,7 @@ describe.skipIf(skip)('provisioning with csi-provisioner and csi-resizer on a re
   let handle = '';
 
   it('a PVC of StorageClass rds-nvme-tcp becomes Bound to a PV backed by an exported file disk', async () => {
-    kubectl(['apply', '-f', '-'], manifests);
+    kubectl(['apply', '-f', '-'], manifests(sim.sshPort));
     await waitFor(() => kubectl(['get', 'pvc', 'data', '-o', 'jsonpath={.status.phase}']) === 'Bound', 120_000, 500);
     pv = kubectl(['get', 'pvc', 'data', '-o', 'jsonpath={.spec.volumeName}']);
     handle = kubectl(['get', 'pv', pv, '-o', 'jsonpath={.spec.csi.volumeHandle}']);
