@@ -167,8 +167,29 @@ rds:
   hostKey:
 {{ toYaml $r.hostKeys | indent 4 }}
   insecureSkipHostKey: {{ $r.insecureSkipHostKey }}
+  {{- with $r.nvmeAddress }}
+  nvmeAddress: {{ . | quote }}
+  {{- end }}
+  nvmePort: {{ $r.nvmePort }}
   volumeBases:
 {{ toYaml $r.volumeBases | indent 4 }}
+  {{- /* Each further target's key is its own Secret, mounted at /etc/mikrotik-kube/rds-targets/<name>. */}}
+  targets:
+  {{- range $r.targets }}
+    - name: {{ .name | quote }}
+      address: {{ .address | quote }}
+      port: {{ .port | default 22 }}
+      user: {{ .user | default "admin" | quote }}
+      keyFile: {{ printf "/etc/mikrotik-kube/rds-targets/%s/%s" .name (.existingSecretKey | default "ssh-privatekey") }}
+      hostKey: {{ .hostKeys | default list | toJson }}
+      insecureSkipHostKey: {{ .insecureSkipHostKey | default false }}
+      {{- with .nvmeAddress }}
+      nvmeAddress: {{ . | quote }}
+      {{- end }}
+      nvmePort: {{ .nvmePort | default 4420 }}
+      volumeBases: {{ .volumeBases | default $r.volumeBases | toJson }}
+  {{- else }} []
+  {{- end }}
 {{- end }}
 
 {{- define "mikrotik-kube.config.csiNode" -}}

@@ -26,6 +26,11 @@ instead of a pod that crash-loops on a config its service refuses.
 {{- if not (or $v.rds.hostKeys $v.rds.insecureSkipHostKey) -}}
 {{- $missing = append $missing "rds.hostKeys (the RDS host key, SHA256:...; or rds.insecureSkipHostKey for tests)" -}}
 {{- end -}}
+{{- range $v.rds.targets -}}
+{{- if not (or .hostKeys .insecureSkipHostKey) -}}
+{{- $missing = append $missing (printf "rds.targets[%s].hostKeys (its host key, SHA256:...)" .name) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- if $missing -}}
 {{- fail (printf "\nmikrotik-kube: required values are missing:\n  - %s" (join "\n  - " $missing)) -}}

@@ -162,17 +162,15 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     expect(sc.provisioner).toBe('rds.csi.srvlab.io');
     expect(sc.volumeBindingMode).toBe('WaitForFirstConsumer');
     expect(sc.allowVolumeExpansion).toBe(true);
+    // No rdsAddress/sshPort: the class is the default target's; where nodes connect is the controller's to say.
     expect(sc.parameters).toEqual({
-      rdsAddress: '10.0.0.2',
       nvmeAddress: '10.42.68.1',
-      nvmePort: '4420',
-      sshPort: '22',
       fsType: 'ext4',
       volumePath: '/storage-pool/metal-csi',
       nqnPrefix: 'nqn.2000-02.com.mikrotik',
     });
     // The same parser csi-controller runs on CreateVolume accepts them.
-    expect(parseVolumeParams(sc.parameters)).toMatchObject({ rdsAddress: '10.0.0.2', nvmeAddress: '10.42.68.1', nvmePort: 4420, fsType: 'ext4' });
+    expect(parseVolumeParams(sc.parameters)).toMatchObject({ nvmeAddress: '10.42.68.1', fsType: 'ext4' });
     const drv = one(objs, 'CSIDriver', 'rds.csi.srvlab.io');
     expect(drv.spec).toEqual({
       attachRequired: true,
@@ -184,6 +182,32 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     });
     expect(find(objs, 'VolumeSnapshotClass')).toEqual([]);
     expect(find(template([minimal, { volumeSnapshotClass: { enabled: true } }]), 'VolumeSnapshotClass')[0]).toMatchObject({ driver: 'rds.csi.srvlab.io', deletionPolicy: 'Delete' });
+  });
+
+  it('rds.targets: one StorageClass per target naming it, its key Secret mounted, and a controller config its schema takes', async () => {
+    const objs = template([minimal, { rds: { nvmeAddress: '10.42.68.2', targets: [{ name: 'rds-b', address: '10.0.1.2', port: 2222, nvmeAddress: '10.42.69.2', existingSecret: 'rds-b-ssh', hostKeys: ['SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'] }] } }]);
+    const sc = one(objs, 'StorageClass', 'rds-nvme-tcp-rds-b') as K8sObject & { parameters: Record<string, string> };
+    expect(sc.parameters).toEqual({ rdsTarget: 'rds-b', fsType: 'ext4', volumePath: '/storage-pool/metal-csi', nqnPrefix: 'nqn.2000-02.com.mikrotik' });
+    expect(parseVolumeParams(sc.parameters).rdsTarget).toBe('rds-b');
+    const dep = one(objs, 'Deployment', `${P}-csi-controller`);
+    expect(podSpec(dep).volumes).toContainEqual({ name: 'rds-ssh-rds-b', secret: { secretName: 'rds-b-ssh', defaultMode: 0o440, items: [{ key: 'ssh-privatekey', path: 'ssh-privatekey' }] } });
+    expect(container(dep, 'csi-controller').volumeMounts).toContainEqual({ name: 'rds-ssh-rds-b', mountPath: '/etc/mikrotik-kube/rds-targets/rds-b', readOnly: true });
+    const text = (one(objs, 'ConfigMap', `${P}-csi-controller-config`) as unknown as { data: Record<string, string> }).data['config.yaml'] ?? '';
+    const dir = mkdtempSync(join(tmpdir(), 'mk-cfg-'));
+    try {
+      writeFileSync(join(dir, 'config.yaml'), text);
+      const { controllerSchema } = await import('../../../apps/csi-controller/src/config');
+      const { config } = loadConfig<{ rds: Record<string, unknown> }>({ schema: controllerSchema, argv: ['--config', join(dir, 'config.yaml')], env: {}, envPrefix: 'CSI_CONTROLLER_' });
+      expect(config.rds).toMatchObject({ address: '10.0.0.2', nvmeAddress: '10.42.68.2', nvmePort: 4420 });
+      expect(config.rds['targets']).toEqual([
+        { name: 'rds-b', address: '10.0.1.2', port: 2222, user: 'admin', keyFile: '/etc/mikrotik-kube/rds-targets/rds-b/ssh-privatekey', hostKey: ['SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'], insecureSkipHostKey: false, nvmeAddress: '10.42.69.2', nvmePort: 4420, volumeBases: ['/storage-pool/metal-csi'] },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const r = helm(['template', 'mk', chartDir, '-f', join(chartDir, 'ci/minimal-values.yaml'), '--set', 'rds.targets[0].name=rds-b,rds.targets[0].address=10.0.1.2,rds.targets[0].existingSecret=s']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('rds.targets[rds-b].hostKeys');
   });
 
   it('csi-node: privileged, host network, kubelet dir Bidirectional, /dev, /sys, /etc/nvme, registrar registration path', () => {

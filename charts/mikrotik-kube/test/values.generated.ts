@@ -103,6 +103,8 @@ export interface Values {
   rds?: {
     address?: string;
     port?: number;
+    nvmeAddress?: string;
+    nvmePort?: number;
     user?: string;
     sshPrivateKey?: string;
     existingSecret?: string;
@@ -110,6 +112,20 @@ export interface Values {
     hostKeys?: Array<string>;
     insecureSkipHostKey?: boolean;
     volumeBases?: Array<string>;
+    targets?: Array<{
+      name: string;
+      address: string;
+      port?: number;
+      user?: string;
+      nvmeAddress?: string;
+      nvmePort?: number;
+      existingSecret: string;
+      existingSecretKey?: string;
+      hostKeys?: Array<string>;
+      insecureSkipHostKey?: boolean;
+      volumeBases?: Array<string>;
+      storageClassName?: string;
+    }>;
   };
   vkProvider?: {
     /** deploy this component */
@@ -370,6 +386,7 @@ export interface Values {
     volumeBindingMode?: "WaitForFirstConsumer" | "Immediate";
     allowVolumeExpansion?: boolean;
     parameters?: {
+      rdsTarget?: string;
       rdsAddress?: string;
       nvmeAddress?: string;
       nvmePort?: string;
