@@ -22,7 +22,8 @@ describe('one csi-controller serving two RDS targets', () => {
   let controller: ControllerProc;
   let client: InstanceType<ReturnType<typeof contracts.csi>['Controller']>;
   let dir: string;
-  const call = <T = Record<string, unknown>>(method: string, req: object) => unary(client, method, req) as Promise<T>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one helper for every Controller RPC
+  const call = <T = Record<string, unknown>>(method: string, req: object) => unary(client as any, method, req) as Promise<T>;
   const slots = async (sim: Sim) => {
     const res = await fetch(`${sim.restUrl}/disk`, { headers: { authorization: `Basic ${Buffer.from(`${SIM_USER}:${SIM_PASSWORD}`).toString('base64')}` } });
     // Our disks only (the simulated box also lists its own system disks).
@@ -62,7 +63,7 @@ describe('one csi-controller serving two RDS targets', () => {
     expect(snap?.snapshot_id).toMatch(/^rds-b:snap-/);
     expect(snap?.source_volume_id).toBe(id);
     expect((await slots(b)).filter((s) => s.startsWith('snap-'))).toHaveLength(1);
-    const listed = (await call<csi.ListVolumesResponse>('ListVolumes', {})).entries.map((e) => e.volume?.volume_id);
+    const listed = (await call<csi.ListVolumesResponse>('ListVolumes', {})).entries?.map((e) => e.volume?.volume_id);
     expect(listed).toContain(id);
     await call('DeleteSnapshot', { snapshot_id: snap?.snapshot_id });
     await call('DeleteVolume', { volume_id: id });
@@ -73,12 +74,12 @@ describe('one csi-controller serving two RDS targets', () => {
   it('an upstream class picks its RDS by rdsAddress + sshPort, and nodes go to that RDS\'s storage address, not the class rdsAddress', async () => {
     const res = await call<csi.CreateVolumeResponse>('CreateVolume', create('pvc-by-port', { rdsAddress: '127.0.0.1', sshPort: String(b.sshPort) }));
     expect(res.volume?.volume_id).toBe('rds-b:pvc-by-port');
-    expect(res.volume?.volume_context['nvmeAddress']).toBe('127.0.0.3');
+    expect(res.volume?.volume_context?.['nvmeAddress']).toBe('127.0.0.3');
     expect(b.volumeFiles()).toContain('pvc-by-port.img');
     // No target: the default one, with bare ids as the upstream driver made them.
     const def = await call<csi.CreateVolumeResponse>('CreateVolume', create('pvc-on-a', {}));
     expect(def.volume?.volume_id).toBe('pvc-on-a');
-    expect(def.volume?.volume_context['nvmeAddress']).toBe('127.0.0.2');
+    expect(def.volume?.volume_context?.['nvmeAddress']).toBe('127.0.0.2');
     expect(a.volumeFiles()).toEqual(['pvc-on-a.img']);
   }, 60_000);
 
@@ -92,7 +93,8 @@ describe('one csi-controller serving two RDS targets', () => {
 
   it('refuses unknown targets and mismatches with INVALID_ARGUMENT, creating nothing', async () => {
     const before = [a.volumeFiles(), b.volumeFiles()];
-    for (const parameters of [{ rdsTarget: 'rds-x' }, { rdsAddress: '127.0.0.9' }, { rdsTarget: 'rds-b', sshPort: String(a.sshPort) }]) {
+    const bad: Array<Record<string, string>> = [{ rdsTarget: 'rds-x' }, { rdsAddress: '127.0.0.9' }, { rdsTarget: 'rds-b', sshPort: String(a.sshPort) }];
+    for (const parameters of bad) {
       await expect(call('CreateVolume', create('pvc-nowhere', parameters))).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     }
     await expect(call('DeleteVolume', { volume_id: 'rds-x:pvc-on-b' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
