@@ -30,7 +30,7 @@ const metrics = rdsMetrics(svc.metrics);
 const targetList: Target[] = targetConfigs.map((t) => {
   if (!t.keyFile && t.password === undefined) fail(`RDS target ${t.name}: keyFile or password is required`);
   if (!t.hostKey.length && !t.insecureSkipHostKey) fail(`RDS target ${t.name}: pin the RDS host key (hostKey SHA256:…) or set insecureSkipHostKey`);
-  const nvmeAddress = t.nvmeAddress ?? (isIP(t.address) ? t.address : fail(`RDS target ${t.name}: nvmeAddress is required when address ${t.address} is a host name`));
+  const nvmeAddress = t.nvmeAddress ?? (isIP(t.address) ? t.address : undefined);
   const rds = new RdsBackend({
     client: {
       host: t.address,
@@ -50,7 +50,7 @@ const targetList: Target[] = targetConfigs.map((t) => {
     retryBackoffMs: r.retryBackoffMs,
   });
   svc.shutdown.add(`rds ssh ${t.name}`, () => rds.close());
-  return { name: t.name, rds, address: t.address, port: t.port, nvmeAddress, nvmePort: t.nvmePort, volumeBases: t.volumeBases };
+  return { name: t.name, rds, address: t.address, port: t.port, ...(nvmeAddress ? { nvmeAddress } : {}), nvmePort: t.nvmePort, volumeBases: t.volumeBases };
 });
 const targets = ((): Targets => {
   try {

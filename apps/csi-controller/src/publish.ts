@@ -53,7 +53,7 @@ export function publishHandlers(ctx: ControllerContext) {
       return {
         publish_context: {
           nvme_nqn: v.nqn ?? vc['nqn'] ?? '',
-          nvme_address: vc['nvmeAddress'] ?? t.nvmeAddress,
+          nvme_address: vc['nvmeAddress'] ?? t.nvmeAddress ?? '',
           nvme_port: String(v.nvmePort ?? vc['nvmePort'] ?? t.nvmePort),
           fs_type: cap.mount?.fs_type || vc['fsType'] || 'ext4',
         },

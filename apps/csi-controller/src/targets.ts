@@ -17,8 +17,8 @@ export interface Target {
   /** SSH management address and port (what an upstream class's rdsAddress/sshPort name). */
   address: string;
   port: number;
-  /** Where nodes connect for this target's exports. */
-  nvmeAddress: string;
+  /** Where nodes connect for this target's exports (unset when `address` is a host name: classes must then give nvmeAddress). */
+  nvmeAddress?: string;
   nvmePort: number;
   volumeBases: string[];
 }
@@ -32,7 +32,7 @@ export class Targets {
   ) {
     this.byName = new Map(list.map((t) => [t.name, t]));
     if (this.byName.size !== list.length) throw new Error('RDS target names must be unique');
-    for (const t of list) if (isIP(t.nvmeAddress) === 0) throw new Error(`RDS target ${t.name}: nvmeAddress ${JSON.stringify(t.nvmeAddress)} must be an IP address`);
+    for (const t of list) if (t.nvmeAddress !== undefined && isIP(t.nvmeAddress) === 0) throw new Error(`RDS target ${t.name}: nvmeAddress ${JSON.stringify(t.nvmeAddress)} must be an IP address`);
   }
 
   /** A configured target, or INVALID_ARGUMENT naming the ones there are. */
@@ -59,6 +59,13 @@ export class Targets {
     const t = this.named(this.defaultName, 'no rdsTarget parameter, default target');
     if (!matches(t)) throw grpcError(status.INVALID_ARGUMENT, `the default RDS target ${t.name} is at ${t.address}:${t.port}, not ${want}`);
     return t;
+  }
+
+  /** Where nodes connect for a class's volumes on a target: the class's storage address, else the target's. */
+  nvmeAddress(t: Target, p: VolumeParams): string {
+    const a = p.nvmeAddress ?? t.nvmeAddress;
+    if (!a) throw grpcError(status.INVALID_ARGUMENT, `RDS target ${t.name} has no nvmeAddress (its address ${t.address} is a host name): set the target's nvmeAddress or the class's`);
+    return a;
   }
 
   /** The target and slot a CSI id names; INVALID_ARGUMENT when it names no configured target. */

@@ -45,7 +45,7 @@ export function volumeHandlers(ctx: ControllerContext) {
   }
 
   function response(t: Target, v: Volume, p: VolumeParams, source: Source | undefined): csi.CreateVolumeResponse {
-    const conn = { nqn: v.nqn ?? nqnFor(v.slot, p.nqnPrefix), rdsAddress: t.address, nvmeAddress: p.nvmeAddress ?? t.nvmeAddress, nvmePort: v.nvmePort ?? p.nvmePort ?? t.nvmePort };
+    const conn = { nqn: v.nqn ?? nqnFor(v.slot, p.nqnPrefix), rdsAddress: t.address, nvmeAddress: targets.nvmeAddress(t, p), nvmePort: v.nvmePort ?? p.nvmePort ?? t.nvmePort };
     return {
       volume: {
         volume_id: targets.idOf(t, v.slot),
@@ -78,6 +78,7 @@ export function volumeHandlers(ctx: ControllerContext) {
     const p = parseVolumeParams(req.parameters);
     const t = targets.forParams(p);
     checkBase(t, p);
+    targets.nvmeAddress(t, p); // refused before any disk is made
     const range = readRange(req.capacity_range);
     let size = sizeFor(range, ctx.maxVolumeBytes);
     const source = readSource(req.volume_content_source);
