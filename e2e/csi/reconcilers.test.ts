@@ -20,7 +20,7 @@ import { RdsClient } from '@mikrotik-kube/rds-ssh';
 import { freePort, waitFor } from '@mikrotik-kube/test-support';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIM_PASSWORD, SIM_USER, startController, startSim, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
+import { logLines, metricValue, SIM_PASSWORD, SIM_USER, startController, startSim, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
 
 const skip = requireControlPlane();
 if (skip) console.warn(`[csi reconcilers] SKIPPED: ${skip}`);
@@ -41,7 +41,6 @@ const volumeRequest = (name: string) => ({
 });
 
 type Disk = Record<string, string>;
-type LogLine = Record<string, unknown>;
 
 /** A disk as the router's REST API shows it. */
 async function simDisk(sim: Sim, slot: string): Promise<Disk | undefined> {
@@ -58,7 +57,6 @@ describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${ski
   let core: CoreV1Api;
   let storage: StorageV1Api;
   let foreign: RdsClient;
-  let opsUrl = '';
   let dir: string;
 
   const orphan = vol('orphan');
@@ -70,28 +68,8 @@ describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${ski
   const published = new Map<string, number>();
 
   const disk = (slot: string) => simDisk(sim, slot);
-  const logs = (): LogLine[] =>
-    controller.proc
-      .output()
-      .split('\n')
-      .flatMap((l) => {
-        try {
-          return [JSON.parse(l) as LogLine];
-        } catch {
-          return [];
-        }
-      });
-  /** A sample from /metrics whose labels include `labels` (the registry adds service="…"). */
-  const metric = async (name: string, labels: Record<string, string> = {}): Promise<number | undefined> => {
-    const text = await (await fetch(`${opsUrl}/metrics`)).text();
-    for (const line of text.split('\n')) {
-      const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (m?.[1] !== name) continue;
-      const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-      if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-    }
-    return undefined;
-  };
+  const logs = () => logLines(controller.proc);
+  const metric = (name: string, labels?: Record<string, string>) => metricValue(controller.opsUrl, name, labels);
 
   const createPv = (handle: string) =>
     core.createPersistentVolume({
@@ -159,7 +137,6 @@ describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${ski
         '--reconcile.attachments.grace-seconds', String(GRACE_S),
       ],
     });
-    opsUrl = String(logs().find((l) => l['message'] === 'ops server listening')?.['url'] ?? '');
     client = createClient(contracts.csi().Controller, controller.endpoint, { deadlineMs: 30_000 });
 
     // PVs first, so the reconcilers never see these disks without one.
@@ -244,7 +221,8 @@ describe('csi-controller orphan reconciler with an API server that does not answ
     sim = await startSim();
     controller = await startController(sim, {
       dir,
-      args: ['--kubeconfig', kubeconfig, '--reconcile.orphans.enabled', 'true', '--reconcile.orphans.dry-run', 'false', '--reconcile.orphans.interval-seconds', '1', '--reconcile.orphans.grace-seconds', '0'],
+      // No election: with no API server there would be no leader, and the point is what the reconciler itself does.
+      args: ['--kubeconfig', kubeconfig, '--reconcile.leader-election.enabled', 'false', '--reconcile.orphans.enabled', 'true', '--reconcile.orphans.dry-run', 'false', '--reconcile.orphans.interval-seconds', '1', '--reconcile.orphans.grace-seconds', '0'],
     });
   }, 120_000);
 

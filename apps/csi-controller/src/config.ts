@@ -40,6 +40,8 @@ export interface ControllerConfig extends BaseConfig {
   reconcile: {
     orphans: { enabled: boolean; dryRun: boolean; intervalSeconds: number; graceSeconds: number; prefix: string; maxDeletesPerRun: number };
     attachments: { enabled: boolean; intervalSeconds: number; graceSeconds: number };
+    /** Only the holder of the Lease runs the reconcilers; the other replicas stand by. */
+    leaderElection: { enabled: boolean; namespace: string; leaseDurationSeconds: number; renewDeadlineSeconds: number; retryPeriodSeconds: number };
   };
 }
 
@@ -97,6 +99,14 @@ export const controllerSchema = serviceSchema(
         enabled: { type: 'boolean', default: true },
         intervalSeconds: { type: 'number', minimum: 1, default: 300 },
         graceSeconds: { type: 'number', minimum: 0, default: 30 },
+      }),
+      leaderElection: obj({
+        enabled: { type: 'boolean', default: true },
+        // '' = $POD_NAMESPACE, else 'default'.
+        namespace: { type: 'string', pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$', maxLength: 63, default: '' },
+        leaseDurationSeconds: { type: 'integer', minimum: 1, maximum: 600, default: 15 },
+        renewDeadlineSeconds: { type: 'number', minimum: 0.5, maximum: 600, default: 10 },
+        retryPeriodSeconds: { type: 'number', minimum: 0.1, maximum: 60, default: 2 },
       }),
     }),
   },

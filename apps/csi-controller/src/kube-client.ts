@@ -1,7 +1,7 @@
 // Where csi-controller's Kubernetes client comes from: an explicit kubeconfig file, else the
 // pod's service account when running in a cluster, else none (static nodes, reconcilers off).
 import { existsSync } from 'node:fs';
-import { CoreV1Api, KubeConfig, StorageV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, StorageV1Api } from '@kubernetes/client-node';
 
 /** Where the kubelet mounts the service-account token in every pod. */
 export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -17,6 +17,7 @@ export function kubeSource(kubeconfig: string | undefined, env: NodeJS.ProcessEn
 export interface KubeClients {
   core: CoreV1Api;
   storage: StorageV1Api;
+  coordination: CoordinationV1Api;
 }
 
 export function kubeClients(source: KubeSource): KubeClients | undefined {
@@ -24,5 +25,5 @@ export function kubeClients(source: KubeSource): KubeClients | undefined {
   const kc = new KubeConfig();
   if (source.kind === 'kubeconfig') kc.loadFromFile(source.path);
   else kc.loadFromCluster();
-  return { core: kc.makeApiClient(CoreV1Api), storage: kc.makeApiClient(StorageV1Api) };
+  return { core: kc.makeApiClient(CoreV1Api), storage: kc.makeApiClient(StorageV1Api), coordination: kc.makeApiClient(CoordinationV1Api) };
 }

@@ -1,10 +1,12 @@
 // csi-controller: the CSI Identity + Controller services for ROSE Data Server volumes.
-// Wiring only: config, SSH backend, optional Kubernetes client, CSI server, reconcilers.
+// Wiring only: config, SSH backend, optional Kubernetes client, CSI server, reconcilers (run by
+// the holder of the reconcile Lease only).
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { identityHandlers, startCsiServer } from '@mikrotik-kube/csi-common';
+import { LeaderElector, leaderIdentity } from '@mikrotik-kube/leader-election';
 import { contracts } from '@mikrotik-kube/proto';
-import { createService, every } from '@mikrotik-kube/service-kit';
+import { createService, type Readiness } from '@mikrotik-kube/service-kit';
 import { AttachmentReconciler } from './attachment-reconciler';
 import { type ControllerConfig, controllerSchema } from './config';
 import { controllerHandlers } from './controller';
@@ -13,6 +15,7 @@ import { kubeClients, kubeSource } from './kube-client';
 import { kubeNodes, staticNodes } from './nodes';
 import { OrphanReconciler } from './orphan-reconciler';
 import { RdsBackend, rdsMetrics } from './rds-backend';
+import { reconcileLeaseName, type ReconcileLoop, ReconcileLoops } from './reconcile-loops';
 import { type Target, Targets } from './targets';
 
 const svc = createService<ControllerConfig>({ name: 'csi-controller', envPrefix: 'CSI_CONTROLLER_', schema: controllerSchema });
@@ -79,7 +82,14 @@ const ctx = {
   maxVolumeBytes: config.csi.maxVolumeBytes,
 };
 
-await svc.startOps({ readiness: async () => ({ ok: await probe().catch(() => false), detail: `rds ${where}` }) });
+// A standby is ready too: the sidecars' own election decides which replica serves CSI calls.
+let elector: LeaderElector | undefined;
+const readiness = async (): Promise<Readiness> => {
+  const rds = await probe().catch(() => false);
+  const lead = elector?.readiness();
+  return { ok: rds && (lead?.ok ?? true), detail: `rds ${where}${lead ? `; reconcilers ${lead.detail}` : ''}` };
+};
+await svc.startOps({ readiness });
 const csi = contracts.csi();
 const server = await startCsiServer({
   endpoint: config.csi.endpoint,
@@ -98,17 +108,39 @@ const server = await startCsiServer({
 svc.shutdown.add('csi server', () => server.stop(config.shutdownTimeoutSeconds * 800));
 
 if (kube) {
-  const { orphans, attachments } = config.reconcile;
+  const { orphans, attachments, leaderElection: le } = config.reconcile;
+  const loops: ReconcileLoop[] = [];
   if (orphans.enabled) {
     const o = new OrphanReconciler({ ...orphans, driverName: config.driverName, targets, core: kube.core, logger, metrics: svc.metrics, inflight: ctx.inflight });
-    const loop = every('orphan reconcile', () => orphans.intervalSeconds * 1000, async () => void (await o.run()), logger);
-    svc.shutdown.add('orphan reconciler', () => loop.stop());
+    loops.push({ name: 'orphan reconcile', intervalSeconds: orphans.intervalSeconds, run: () => o.run() });
   }
   if (attachments.enabled) {
     const a = new AttachmentReconciler({ ...attachments, driverName: config.driverName, targets, core: kube.core, storage: kube.storage, logger, metrics: svc.metrics, inflight: ctx.inflight });
-    const loop = every('attachment reconcile', () => attachments.intervalSeconds * 1000, async () => void (await a.run()), logger);
-    svc.shutdown.add('attachment reconciler', () => loop.stop());
+    loops.push({ name: 'attachment reconcile', intervalSeconds: attachments.intervalSeconds, run: () => a.run() });
   }
+  const work = new ReconcileLoops(loops, logger);
+  if (loops.length && le.enabled) {
+    const e = new LeaderElector({
+      coordination: kube.coordination,
+      namespace: le.namespace || process.env['POD_NAMESPACE'] || 'default',
+      name: reconcileLeaseName(config.driverName),
+      identity: leaderIdentity(),
+      leaseDurationSeconds: le.leaseDurationSeconds,
+      renewDeadlineSeconds: le.renewDeadlineSeconds,
+      retryPeriodSeconds: le.retryPeriodSeconds,
+      logger,
+      metrics: { registry: svc.metrics, name: 'csi_reconcile_leader' },
+      onStartedLeading: () => work.start(),
+      // Exit (client-go style) so the container restarts as a clean standby.
+      onStoppedLeading: () => void svc.shutdown.run('lost reconcile leadership').then(() => process.exit(1)),
+    });
+    elector = e;
+    // Added first, so it runs last: the reconcilers stop before the Lease is handed over.
+    svc.shutdown.add('reconcile leader election', () => e.release().then(() => undefined));
+  }
+  svc.shutdown.add('reconcilers', () => work.stop());
+  if (elector) elector.start();
+  else work.start();
 }
 svc.markReady();
 logger.info('csi-controller ready', { endpoint: config.csi.endpoint, rds: where, kube: kubeFrom.kind });

@@ -190,6 +190,10 @@ rds:
       volumeBases: {{ .volumeBases | default $r.volumeBases | toJson }}
   {{- else }} []
   {{- end }}
+# Only the holder of this namespace's reconcile Lease runs the orphan and attachment reconcilers.
+reconcile:
+  leaderElection:
+    namespace: {{ include "mikrotik-kube.namespace" .root }}
 {{- end }}
 
 {{- define "mikrotik-kube.config.csiNode" -}}

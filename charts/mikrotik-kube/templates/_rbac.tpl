@@ -90,7 +90,7 @@
   verbs: ["update", "patch"]
 {{- end }}
 
-{{/* Namespaced: every sidecar's leader-election Lease; the provisioner's capacity objects and owner lookups. */}}
+{{/* Namespaced: the leader-election Leases of every sidecar and of the plugin's reconcilers; the provisioner's capacity objects and owner lookups. */}}
 {{- define "mikrotik-kube.rules.sidecarNamespaced" -}}
 - apiGroups: ["coordination.k8s.io"]
   resources: ["leases"]

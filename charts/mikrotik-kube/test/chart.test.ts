@@ -8,7 +8,7 @@ import { requireTestPeers, testenvVersion } from '@mikrotik-kube/testenv';
 import { parseVolumeParams } from '@mikrotik-kube/csi-common';
 import { loadConfig, type JsonSchema } from '@mikrotik-kube/service-kit';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { generateValuesTypes, outputPath, schemaPath, type Schema } from '../tools/gen-values-types';
 import { chartDir, find, helm, one, template, valuesFile, type K8sObject } from './helm';
 import type { ValuesOverride } from './values.generated';
@@ -251,6 +251,14 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     expect(container(d, 'csi-controller').livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'healthz' });
     const noSnap = one(template([minimal, { csiController: { sidecars: { snapshotter: { enabled: false } } } }]), 'Deployment', `${P}-csi-controller`);
     expect(podSpec(noSnap).containers.map((c) => c.name)).not.toContain('csi-snapshotter');
+  });
+
+  it('csi-controller replicas elect who runs the reconcilers on a Lease in the release namespace, which its Role may write', () => {
+    const objs = template([minimal]);
+    const cm = one(objs, 'ConfigMap', `${P}-csi-controller-config`) as unknown as { data: Record<string, string> };
+    expect((parse(cm.data['config.yaml'] ?? '') as { reconcile?: unknown }).reconcile).toEqual({ leaderElection: { namespace: 'mk-system' } });
+    const role = grants((one(objs, 'Role', `${P}-csi-controller`) as unknown as { rules: Rule[] }).rules);
+    for (const v of ['get', 'create', 'update']) expect(role.has(`coordination.k8s.io/leases:${v}`), v).toBe(true);
   });
 
   // vk-provider's rendered config, parsed the way the service parses it (defaults applied).

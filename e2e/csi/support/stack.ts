@@ -51,7 +51,37 @@ export interface ControllerProc {
   proc: ProcessHandle;
   endpoint: string;
   socketPath: string;
+  /** The ops server (/metrics, /readyz). */
+  opsUrl: string;
   stop(): Promise<void>;
+}
+
+export type LogLine = Record<string, unknown>;
+
+/** A process's JSON log lines so far. */
+export function logLines(proc: ProcessHandle): LogLine[] {
+  return proc
+    .output()
+    .split('\n')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as LogLine];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** A sample from /metrics whose labels include `labels` (the registry adds service="…"). */
+export async function metricValue(opsUrl: string, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const text = await (await fetch(`${opsUrl}/metrics`)).text();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m?.[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return undefined;
 }
 
 export async function startController(sim: Sim, opts: { dir: string; args?: string[]; name?: string }): Promise<ControllerProc> {
@@ -72,7 +102,8 @@ export async function startController(sim: Sim, opts: { dir: string; args?: stri
     ],
   });
   await proc.waitForLine(/csi-controller ready/, 60_000);
-  return { proc, endpoint, socketPath, stop: async () => void (await proc.stop()) };
+  const opsUrl = String(logLines(proc).find((l) => l['message'] === 'ops server listening')?.['url'] ?? '');
+  return { proc, endpoint, socketPath, opsUrl, stop: async () => void (await proc.stop()) };
 }
 
 export const csiNodeEntry = join(repoRoot, 'apps/csi-node/src/main.ts');
