@@ -18,6 +18,8 @@ export { sshPlugin } from './ssh/plugin';
 export { sshKeyPair } from './ssh/host-key';
 export type { SshPlugin, SshPluginOptions } from './ssh/plugin';
 export { diskPlugin } from './disk/plugin';
+export { nvmeTcpPlugin } from './disk/nvme-tcp';
+export type { NvmeTcpOptions } from './disk/nvme-tcp';
 export type { DiskPluginOptions } from './disk/plugin';
 export { parseCli } from './ssh/cli-parser';
 export type { Command as CliCommand } from './ssh/cli-parser';

@@ -35,6 +35,8 @@ export interface SimulatorOptions {
   restPort?: number;
   /** SSH CLI port for the SSH plugin; undefined → no SSH face. */
   sshPort?: number;
+  /** Storage-network address of the NVMe/TCP face (disk/nvme-tcp.ts); none when unset. */
+  nvmeHost?: string;
   /** Listen address; loopback by default. */
   host?: string;
   /** Persisted state and the router's files; a temp dir (removed on stop) when omitted. */
