@@ -1,5 +1,6 @@
-// Test harness: a simulated RDS (file disks with real sparse backing files), the nvme-cli
-// stand-in (loop devices + a temp sysfs tree), and csi-node as a real process on a unix socket.
+// Test harness: a simulated RDS (file disks with real sparse backing files, exported over its
+// NVMe/TCP face on a 127.0.0.x storage address of its own), the nvme-cli stand-in (dials that
+// address; loop devices + a temp sysfs tree), and csi-node as a real process on a unix socket.
 // Teardown unmounts everything under the temp root and detaches every loop device it attached.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,8 +11,8 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { nqnFor } from '@mikrotik-kube/csi-common';
 import { createClient, unary } from '@mikrotik-kube/grpc-kit';
 import { contracts } from '@mikrotik-kube/proto';
-import { diskPlugin, Simulator } from '@mikrotik-kube/routeros-sim';
-import { startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
+import { diskPlugin, nvmeTcpPlugin, Simulator } from '@mikrotik-kube/routeros-sim';
+import { freeLoopbackAddress, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { detachAll, standinBin } from './support/nvme-standin';
 
 export const MiB = 1024 ** 2;
@@ -39,14 +40,15 @@ export class NodeEnv {
   readonly simDir = join(this.root, 'sim');
   readonly socket = join(this.root, 'plugin', 'csi.sock');
   readonly stateFile = join(this.kubelet, 'plugins', 'rds.csi.srvlab.io', 'node-state.json');
-  readonly sim: Simulator;
+  sim!: Simulator;
+  /** Where the simulated RDS serves its exports (the volume context's nvmeAddress). */
+  storageAddress = '';
   proc?: ProcessHandle;
   client?: NodeClient;
 
   constructor() {
     mkdirSync(this.kubelet, { recursive: true });
     mkdirSync(this.sys, { recursive: true });
-    this.sim = new Simulator({ dataDir: this.simDir, plugins: [diskPlugin({ poolBytes: 8 * 1024 * MiB })] });
   }
 
   /** Creates and exports a file disk the way csi-controller does (slot = volume id, NQN by convention). */
@@ -61,7 +63,7 @@ export class NodeEnv {
       'nvme-tcp-server-nqn': nqnFor(volumeId),
     });
     this.sim.state.flush();
-    return { nqn: nqnFor(volumeId), nvmeAddress: '127.0.0.1', nvmePort: '4420', rdsAddress: '127.0.0.1', volumePath: '/storage-pool/metal-csi' };
+    return { nqn: nqnFor(volumeId), nvmeAddress: this.storageAddress, nvmePort: '4420', rdsAddress: '127.0.0.1', volumePath: '/storage-pool/metal-csi' };
   }
 
   /** Grows a volume's backing file the way ControllerExpandVolume does (`/disk set file-size=`). */
@@ -75,6 +77,11 @@ export class NodeEnv {
   }
 
   async start(): Promise<NodeClient> {
+    if (!this.sim) {
+      this.storageAddress = await freeLoopbackAddress(4420);
+      this.sim = new Simulator({ dataDir: this.simDir, plugins: [diskPlugin({ poolBytes: 8 * 1024 * MiB }), nvmeTcpPlugin({ host: this.storageAddress })] });
+      await this.sim.start();
+    }
     this.proc = startTsProcess('apps/csi-node/src/main.ts', {
       args: [
         '--node-id', 'node-a',
@@ -88,7 +95,7 @@ export class NodeEnv {
         '--recovery-interval-seconds', '0',
         '--log.level', 'debug',
       ],
-      env: { NVME_STANDIN_SYSFS: this.sys, NVME_STANDIN_SIM_DIR: this.simDir },
+      env: { NVME_STANDIN_SYSFS: this.sys },
     });
     await this.proc.waitForLine(/csi-node listening/, 60_000);
     const Node = contracts.csi().Node;
@@ -129,6 +136,7 @@ export class NodeEnv {
       }
     }
     detachAll(this.sys);
+    await this.sim?.stop();
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -82,6 +82,19 @@ describe.skipIf(skip)('csi-node lifecycle (real mounts on loop devices)', () => 
     await env().call('NodeUnstageVolume', { volume_id: id, staging_target_path: staging });
   }, 180_000);
 
+  it('connects at the volume context\'s storage address: the management address (127.0.0.1) serves no export', async () => {
+    const id = 'pvc-wrong-address';
+    const ctx = env().createVolume(id, 32 * MiB);
+    expect(ctx['nvmeAddress']).not.toBe('127.0.0.1');
+    const staging = paths(id).staging;
+    const req = (nvmeAddress: string) => ({ volume_id: id, staging_target_path: staging, volume_capability: blockCap(), volume_context: { ...ctx, nvmeAddress } });
+    expect(await codeOf(env().call('NodeStageVolume', req('127.0.0.1')))).not.toBe('OK');
+    expect(execFileSync('losetup', ['-j', env().backingFile(id)], { encoding: 'utf8' }).trim()).toBe('');
+    await env().call('NodeStageVolume', req(ctx['nvmeAddress'] as string));
+    expect(execFileSync('losetup', ['-j', env().backingFile(id)], { encoding: 'utf8' }).trim()).not.toBe('');
+    await env().call('NodeUnstageVolume', { volume_id: id, staging_target_path: staging });
+  }, 120_000);
+
   it('publishes a block volume to two targets, one read-only', async () => {
     const id = 'pvc-block-1';
     const ctx = env().createVolume(id, 32 * MiB);

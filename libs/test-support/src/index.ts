@@ -1,2 +1,2 @@
-export { startTsProcess, startProcess, freePort, waitFor, repoRoot } from './process';
+export { startTsProcess, startProcess, freePort, freeLoopbackAddress, waitFor, repoRoot } from './process';
 export type { ProcessHandle, StartOptions } from './process';

@@ -110,6 +110,26 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A 127.0.0.x address (x ≥ 2, so never 127.0.0.1, where management faces listen) with `port`
+ * free on it: a storage address of its own for a simulated RDS, whose NVMe/TCP port is fixed.
+ */
+export async function freeLoopbackAddress(port: number): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const host = `127.0.0.${2 + Math.floor(Math.random() * 253)}`;
+    const srv = createServer();
+    const ok = await new Promise<boolean>((r) => {
+      srv.once('error', () => r(false));
+      srv.listen(port, host, () => r(true));
+    });
+    if (ok) {
+      await new Promise<void>((r) => srv.close(() => r()));
+      return host;
+    }
+  }
+  throw new Error(`no 127.0.0.x address with port ${port} free`);
+}
+
 /** Polls `fn` until it returns a truthy value or the time is up. */
 export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, intervalMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

@@ -1,15 +1,16 @@
 // nvme-cli stand-in for machines without NVMe/TCP kernel modules. It speaks nvme-cli 2.x's
 // argument syntax and output (`connect`, `disconnect`, `ns-rescan`, `list-subsys [-o json]`) and
-// does what the kernel would: the simulated RDS's exported file disk (its real sparse backing
-// file under <sim data dir>/files) is attached as a loop device, and the sysfs entries a real
-// connect creates are written under a test sysfs root:
+// does what the kernel would: it dials the target at `traddr:trsvcid` over TCP, where the
+// simulated RDS's NVMe/TCP face (libs/routeros-sim disk/nvme-tcp.ts) answers an NQN handshake
+// with the exported disk's backing file (a real sparse file), which is attached as a loop device;
+// the sysfs entries a real connect creates are written under a test sysfs root:
 //   <sys>/class/nvme-subsystem/nvme-subsysN/{subsysnqn, nvmeN/{state,transport,address,…}, nvmeNn1/{dev,size}}
 //   <sys>/class/nvme/nvmeN → the controller dir, <sys>/dev/block/<maj:min> → the loop device
 // Everything after that (blkid, mkfs, mount, resize2fs, …) is real.
 //
-// Environment: NVME_STANDIN_SYSFS (required), NVME_STANDIN_SIM_DIR (required for connect),
-// NVME_STANDIN_TRADDR (optional: the only address that answers).
+// Environment: NVME_STANDIN_SYSFS (required).
 import { execFileSync } from 'node:child_process';
+import { connect as dial } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,25 +93,20 @@ function records(): Record[] {
     .sort((x, y) => x.n - y.n);
 }
 
-interface DiskRow {
-  [k: string]: string | undefined;
-}
-
-/** The simulated router's exported file disk for an NQN (7.21+: nvme-tcp-server-nqn; before: the slot). */
-function findExport(nqn: string, port: string): DiskRow | undefined {
-  const simDir = process.env['NVME_STANDIN_SIM_DIR'];
-  if (!simDir) throw new Fail('NVME_STANDIN_SIM_DIR is not set', 1);
-  let state: { menus?: { disk?: { rows?: DiskRow[] } } };
-  try {
-    state = JSON.parse(readFileSync(join(simDir, 'state.json'), 'utf8')) as typeof state;
-  } catch {
-    return undefined;
-  }
-  return (state.menus?.disk?.rows ?? []).find((r) => {
-    if (r['type'] !== 'file' || r['nvme-tcp-export'] !== 'true') return false;
-    if ((r['nvme-tcp-server-port'] ?? '4420') !== port) return false;
-    const serverNqn = r['nvme-tcp-server-nqn'];
-    return serverNqn ? serverNqn === nqn : r['slot'] === nqn;
+/**
+ * The target's answer for an NQN at traddr:trsvcid: the backing file of the disk exported there,
+ * or undefined when nothing listens or the target has no such subsystem (as connect fails).
+ */
+function handshake(traddr: string, trsvcid: string, nqn: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let reply = '';
+    const sock = dial({ host: traddr, port: Number(trsvcid), timeout: 5000 });
+    sock.setEncoding('utf8');
+    sock.on('connect', () => sock.write(`NQN ${nqn}\n`));
+    sock.on('data', (c: string) => (reply += c));
+    sock.on('timeout', () => sock.destroy());
+    sock.on('error', () => resolve(undefined));
+    sock.on('close', () => resolve(/^OK (\/.+)$/m.exec(reply)?.[1]));
   });
 }
 
@@ -122,7 +118,7 @@ const hostNqnFromFile = () => {
   }
 };
 
-function connect(opts: Map<string, string>): void {
+async function connect(opts: Map<string, string>): Promise<void> {
   const transport = opts.get('transport');
   const traddr = opts.get('traddr');
   const nqn = opts.get('nqn');
@@ -132,11 +128,8 @@ function connect(opts: Map<string, string>): void {
   if (!traddr) throw new Fail('need a address (-a) argument', 22);
   const trsvcid = opts.get('trsvcid') ?? '4420';
   if (records().some((r) => r.nqn === nqn && r.traddr === traddr && r.trsvcid === trsvcid)) throw new Fail('already connected', 114);
-  const only = process.env['NVME_STANDIN_TRADDR'];
-  const disk = only && only !== traddr ? undefined : findExport(nqn, trsvcid);
-  if (!disk) throw new Fail('Failed to write to /dev/nvme-fabrics: Input/output error', 5);
-  const file = join(process.env['NVME_STANDIN_SIM_DIR'] as string, 'files', (disk['file-path'] ?? '').replace(/^\/+/, ''));
-  if (!existsSync(file)) throw new Fail('Failed to write to /dev/nvme-fabrics: Input/output error', 5);
+  const file = await handshake(traddr, trsvcid, nqn);
+  if (!file || !existsSync(file)) throw new Fail('Failed to write to /dev/nvme-fabrics: Input/output error', 5);
 
   // Claim the lowest free instance number atomically (concurrent connects race on mkdir).
   mkdirSync(subsysRoot(), { recursive: true });
@@ -261,13 +254,13 @@ function listSubsys(opts: Map<string, string>): void {
   }
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     const { opts, positional } = parseArgs(rest);
     switch (cmd) {
       case 'connect':
-        connect(opts);
+        await connect(opts);
         return 0;
       case 'disconnect':
         disconnect(opts);
@@ -306,4 +299,4 @@ export function detachAll(sys: string): void {
 /** Path of the executable wrapper that runs this stand-in (give it to the plugin as its nvme binary). */
 export const standinBin = fileURLToPath(new URL('./nvme', import.meta.url));
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exit(main(process.argv.slice(2)));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exit(await main(process.argv.slice(2)));
