@@ -45,7 +45,8 @@ interface Run {
 
 async function runSanity(): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'csi-sanity-'));
-  const sim = await startSim();
+  // The node reaches exports only at the sim's storage address (its NVMe/TCP face), as the controller's volume context says.
+  const sim = await startSim({ nvme: true });
   let node: ProcessHandle | undefined;
   let combined: Awaited<ReturnType<typeof startCombinedEndpoint>> | undefined;
   const controller = await startController(sim, { dir, args: ['--nodes', NODE_ID] }).catch(async (e: unknown) => {
@@ -61,11 +62,12 @@ async function runSanity(): Promise<Run> {
     if (withNode) {
       nodeEndpoint = `unix://${join(dir, 'node.sock')}`;
       const extra = (process.env['CSI_SANITY_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
-      // No nvme-tcp kernel module here: csi-node drives the nvme-cli stand-in, which attaches the
-      // sim's real backing files as loop devices and writes sysfs entries under <dir>/sys.
+      // No nvme-tcp kernel module here: csi-node drives the nvme-cli stand-in, which dials the
+      // sim's NVMe/TCP face, attaches the real backing file it names as a loop device and writes
+      // sysfs entries under <dir>/sys.
       node = startTsProcess('apps/csi-node/src/main.ts', {
         args: ['--node-id', NODE_ID, '--endpoint', nodeEndpoint, '--kubelet-dir', kubeletDir, '--state-file', join(dir, 'node-state.json'), '--http.host', '127.0.0.1', '--http.port', '0', '--sysfs-root', sysRoot, '--nvme.bin', NVME_STANDIN, ...extra],
-        env: { NVME_STANDIN_SYSFS: sysRoot, NVME_STANDIN_SIM_DIR: sim.dataDir },
+        env: { NVME_STANDIN_SYSFS: sysRoot },
       });
       await node.waitForLine(/listening|ready/i, 60_000);
       combined = await startCombinedEndpoint(join(dir, 'combined.sock'), controller.endpoint, nodeEndpoint);

@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, repoRoot, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
+import { freeLoopbackAddress, freePort, repoRoot, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
 
 export const SIM_USER = 'admin';
 export const SIM_PASSWORD = 'csi-test-pw';
@@ -15,17 +15,21 @@ export interface Sim {
   sshPort: number;
   hostKey: string;
   restUrl: string;
+  /** The NVMe/TCP face's storage address (127.0.0.x, apart from the 127.0.0.1 management faces), when asked for. */
+  nvmeAddress?: string;
   /** Backing files under the volume base, as the router's file store holds them. */
   volumeFiles(): string[];
   fileSize(name: string): number;
   stop(): Promise<void>;
 }
 
-export async function startSim(opts: { latencyMs?: number } = {}): Promise<Sim> {
+export async function startSim(opts: { latencyMs?: number; nvme?: boolean } = {}): Promise<Sim> {
   const dataDir = mkdtempSync(join(tmpdir(), 'csi-sim-'));
   const sshPort = await freePort();
   const args = ['--rest-port', '0', '--ssh-port', String(sshPort), '--data-dir', dataDir, '--user', SIM_USER, '--password', SIM_PASSWORD];
   if (opts.latencyMs) args.push('--latency-ms', String(opts.latencyMs));
+  const nvmeAddress = opts.nvme ? await freeLoopbackAddress(4420) : undefined;
+  if (nvmeAddress) args.push('--nvme-host', nvmeAddress);
   const proc = startTsProcess('libs/routeros-sim/src/cli.ts', { args });
   const line = await proc.waitForLine(/routeros-sim ready/, 60_000);
   const hostKey = /ssh-host-key=(SHA256:\S+)/.exec(line)?.[1];
@@ -38,6 +42,7 @@ export async function startSim(opts: { latencyMs?: number } = {}): Promise<Sim> 
     sshPort,
     hostKey,
     restUrl,
+    ...(nvmeAddress ? { nvmeAddress } : {}),
     volumeFiles: () => (existsSync(dir) ? readdirSync(dir).sort() : []),
     fileSize: (name) => statSync(join(dir, name)).size,
     async stop() {
@@ -95,6 +100,8 @@ export async function startController(sim: Sim, opts: { dir: string; args?: stri
       '--rds.user', SIM_USER,
       '--rds.password', SIM_PASSWORD,
       '--rds.host-key', sim.hostKey,
+      // Nodes connect to the storage address, never the management one.
+      ...(sim.nvmeAddress ? ['--rds.nvme-address', sim.nvmeAddress] : []),
       '--http.host', '127.0.0.1',
       '--http.port', '0',
       '--log.level', 'info',
