@@ -92,7 +92,8 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     restPut(cluster.routerIp, 'interface/bridge', { name: 'containers' });
     restPut(cluster.routerIp, 'ip/address', { address: '172.20.0.1/16', interface: 'containers' });
     let line: string;
-    ({ proc: rds, line } = await startSim('rds', cluster.rdsIp, ['--ssh-port', '22']));
+    // The RDS's NVMe/TCP face on the same address: the node's nvme stand-in dials it there.
+    ({ proc: rds, line } = await startSim('rds', cluster.rdsIp, ['--ssh-port', '22', '--nvme-host', cluster.rdsIp]));
     rdsHostKey = /ssh-host-key=(SHA256:\S+)/.exec(line)?.[1] ?? '';
     expect(rdsHostKey).toMatch(/^SHA256:/);
   }, 600_000);
@@ -212,8 +213,8 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
 
   it('a PVC of rds-nvme-tcp is Bound and mounted on the real node through csi-node; data survives a new pod; online expansion grows the filesystem; deleting the PVC removes the disk on the RDS', async () => {
     // This machine has no NVMe/TCP in its kernel: the node's nvme tool is the stand-in, which
-    // attaches the RDS's exported file disk as a loop device (the node tooling a user would
-    // install, given to csi-node as extra volumes, env and config).
+    // dials the RDS's NVMe/TCP face and attaches the exported file disk it names as a loop device
+    // (the node tooling a user would install, given to csi-node as extra volumes, env and config).
     const sys = join(dir, 'node-sys');
     mkdirSync(sys, { recursive: true });
     const standin = join(dir, 'standin-values.yaml');
@@ -224,7 +225,6 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
           config: { sysfsRoot: sys, nvme: { bin: join(repoRoot, 'apps/csi-node/test/support/nvme') } },
           extraEnv: [
             { name: 'NVME_STANDIN_SYSFS', value: sys },
-            { name: 'NVME_STANDIN_SIM_DIR', value: join(dir, 'rds') },
           ],
           extraVolumes: [
             { name: 'nvme-standin', hostPath: { path: repoRoot, type: 'Directory' } },
