@@ -108,6 +108,7 @@ delivery:
   fetch:
     host: 0.0.0.0
     port: 8090
+    signingKeyFile: /etc/mikrotik-kube/fetch-key/key
     {{- with .root.Values.storageConverter.fetchPublicUrl }}
     publicUrl: {{ . | quote }}
     {{- end }}

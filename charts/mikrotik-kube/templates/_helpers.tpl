@@ -75,6 +75,11 @@ csiNode: {name: csi-node, envPrefix: CSI_NODE_, api: false, grpc: false}
 {{- printf "%s-grpc-token" (include "mikrotik-kube.fullname" .) -}}
 {{- end }}
 
+{{/* The key storage-converter replicas sign fetch URLs with (any replica serves any URL). */}}
+{{- define "mikrotik-kube.fetchKeySecretName" -}}
+{{- printf "%s-fetch-key" (include "mikrotik-kube.fullname" .) -}}
+{{- end }}
+
 {{/* The Deployment-shaped services, in a stable order. */}}
 {{- define "mikrotik-kube.deploymentKeys" -}}
 {{- list "vkProvider" "ipam" "storageConverter" "bootSupervisor" "registry" | toJson -}}

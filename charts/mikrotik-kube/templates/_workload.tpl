@@ -65,11 +65,16 @@ ports:
     {{- if $hostPort }}
     hostPort: {{ $v.fetchHostPort }}
     {{- end }}
-{{- if or $hostPort (and $ours (or $reg.auth.htpasswdSecret $reg.tls.secret)) }}
 env:
+  # Where the other replicas reach this one, to relay a download of a tarball only it holds.
+  - name: POD_IP
+    valueFrom:
+      fieldRef:
+        fieldPath: status.podIP
+  - name: STORAGE_CONVERTER_DELIVERY_FETCH_PEER_URL
+    value: "http://$(POD_IP):8090"
   {{- if $hostPort }}
-  # The router reaches the node (its LAN), not pod or Service addresses; the hostPort leads to
-  # this very replica, which alone knows the one-time token in the URL it hands out.
+  # The router reaches the node (its LAN), not pod or Service addresses.
   - name: NODE_IP
     valueFrom:
       fieldRef:
@@ -90,7 +95,6 @@ env:
   - name: NODE_EXTRA_CA_CERTS
     value: /etc/mikrotik-kube/registry-ca/ca.crt
   {{- end }}
-{{- end }}
 {{- if $hostPort }}
 # The old pod holds the hostPort until it is gone: a surge pod could not start on its node.
 rollingUpdate: {maxSurge: 0, maxUnavailable: 1}
@@ -99,6 +103,13 @@ volumes:
   - name: cache
     emptyDir:
       sizeLimit: {{ .root.Values.storageConverter.cacheSize }}
+  - name: fetch-key
+    secret:
+      secretName: {{ include "mikrotik-kube.fetchKeySecretName" .root }}
+      # 0440: readable by the pod's group (fsGroup) only.
+      defaultMode: 288
+      items:
+        - {key: key, path: key}
   {{- if and $ours $reg.tls.secret }}
   - name: registry-ca
     secret:
@@ -109,6 +120,9 @@ volumes:
 volumeMounts:
   - name: cache
     mountPath: /var/cache/storage-converter
+  - name: fetch-key
+    mountPath: /etc/mikrotik-kube/fetch-key
+    readOnly: true
   {{- if and $ours $reg.tls.secret }}
   - name: registry-ca
     mountPath: /etc/mikrotik-kube/registry-ca

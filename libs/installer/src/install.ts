@@ -4,9 +4,11 @@
 // the tarball delivered by /tool/fetch (RouterOS refuses REST bodies over ~10 MB; the same
 // FetchServer storage-converter uses), the container with its mounts and env, started, and
 // waited for until its own log says it is ready. Running it again changes nothing.
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
-import { FetchDeliverer, FetchServer } from '@mikrotik-kube/storage-converter';
+import { FetchDeliverer, FetchServer, FetchSigner, MIN_KEY_BYTES } from '@mikrotik-kube/storage-converter';
 import { stringify } from 'yaml';
 import { INSTALL_TAG, type InstallOptions, networkOf, paths } from './plan';
 import { formatFindings, preflight, type PreflightReport } from './preflight';
@@ -95,7 +97,10 @@ export async function install(router: RouterOsClient, r: InstallRequest): Promis
       await removeContainer(router, container.id);
       container = undefined;
     }
-    const server = new FetchServer({ host: r.fetchHost, port: 0, tokenTtlMs: 600_000 });
+    // One process, one file: a key of its own, and only that file is served.
+    const name = basename(r.tarball);
+    const local = (f: string) => (f === name ? { path: r.tarball, size } : undefined);
+    const server = new FetchServer({ host: r.fetchHost, port: 0, tokenTtlMs: 600_000, signer: new FetchSigner(randomBytes(MIN_KEY_BYTES)), local });
     await server.start();
     try {
       r.log(`router fetching ${p.tarball} (${(size / 2 ** 20).toFixed(0)} MiB)`);

@@ -30,7 +30,12 @@ export interface StorageConfig extends BaseConfig {
   delivery: {
     mode: DeliveryMode;
     timeoutSeconds: number;
-    fetch: { host: string; port: number; publicUrl?: string; tokenTtlSeconds: number };
+    /**
+     * signingKeyFile: the key (≥ 32 bytes) every replica signs fetch URLs with, so any of them
+     * serves any; unset = a random key of this process (one replica). peerUrl: where the other
+     * replicas reach this one directly, to relay a download of a tarball only this one holds.
+     */
+    fetch: { host: string; port: number; publicUrl?: string; peerUrl?: string; signingKeyFile?: string; tokenTtlSeconds: number };
     /** hostKey: pinned `SHA256:…` fingerprints of the router's SSH key (or insecureSkipHostKey, labs only). */
     sftp: { host?: string; port: number; user?: string; password?: string; privateKeyFile?: string; hostKey: string[]; insecureSkipHostKey: boolean };
     remote: { registryUrl?: string; username?: string; password?: string };
@@ -97,6 +102,8 @@ export const storageSchema = serviceSchema(
             host: { type: 'string', default: '0.0.0.0' },
             port: { type: 'integer', minimum: 0, maximum: 65535, default: 8090 },
             publicUrl: { type: 'string', pattern: '^https?://' },
+            peerUrl: { type: 'string', pattern: '^https?://' },
+            signingKeyFile: { type: 'string', minLength: 1 },
             tokenTtlSeconds: { type: 'number', minimum: 1, default: 600 },
           },
         },

@@ -1,8 +1,10 @@
 // Cache garbage collection: least recently used first, by total size, age and a floor of
-// the N most recently used. A tarball that a container on the router was created from is
-// never removed (asked of the router on every run), nor one an EnsureImage is working on.
-// Our tarballs on the router that this cache does not know (a lost cache directory, or
-// another replica's) are removed once they have been strays for `strayGraceMs`.
+// the N most recently used; an entry an EnsureImage is working on stays. The tarballs on the
+// router are shared by every replica (named by content, any replica may have delivered one and
+// handed it to vk-provider), so no replica's cache decides them alone: one of ours on the router
+// goes only once no container uses it (asked of the router on every run), this cache no longer
+// keeps it, and it has stayed so for `strayGraceMs` as this GC saw it — never another replica's
+// fresh delivery that a container is about to be created from.
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { cacheKey, type CacheEntry, type ImageCache } from './image-cache';
@@ -69,37 +71,38 @@ export class GarbageCollector {
     const inUseFiles = await filesInUse(this.router);
     const busy = this.busy();
     const report: GcReport = { removed: [], freedBytes: 0, inUse: [] };
+    const dropped = new Set<string>();
     for (const e of planGc(this.cache.list(), this.policy, Date.now())) {
       const used = e.routerFile && inUseFiles.has(normalisePath(e.routerFile));
       if (used || busy.has(cacheKey(e.manifestDigest, e.arch))) {
         if (used) report.inUse.push(e.routerFile);
         continue;
       }
-      const label = e.routerFile || this.cache.path(e);
-      this.logger.info(dryRun ? 'gc would remove' : 'gc removing', { image: e.image, manifestDigest: e.manifestDigest, arch: e.arch, routerFile: e.routerFile, bytes: e.size, lastUsedAt: new Date(e.lastUsedAt).toISOString() });
-      if (!dryRun) {
-        if (e.routerFile) await removeRouterFile(this.router, e.routerFile);
-        await this.cache.remove(e);
+      this.logger.info(dryRun ? 'gc would remove' : 'gc removing', { image: e.image, manifestDigest: e.manifestDigest, arch: e.arch, bytes: e.size, lastUsedAt: new Date(e.lastUsedAt).toISOString() });
+      if (!dryRun) await this.cache.remove(e);
+      // Its copy on the router is judged below, with every other tarball there.
+      if (e.routerFile) dropped.add(normalisePath(e.routerFile));
+      else {
+        report.removed.push(this.cache.path(e));
+        report.freedBytes += e.size;
       }
-      report.removed.push(label);
-      report.freedBytes += e.size;
     }
-    // Our tarballs on the router that no cache entry accounts for.
-    const known = new Set(this.cache.list().map((e) => normalisePath(e.routerFile)));
+    // Our tarballs on the router that this cache does not keep.
+    const kept = new Set(this.cache.list().map((e) => normalisePath(e.routerFile)).filter((f) => !dropped.has(f)));
     const dir = normalisePath(this.routerDir);
     const seen = new Set<string>();
     for (const f of await this.router.files.list()) {
       const base = f.name.slice(dir.length + 1);
-      if (!f.name.startsWith(`${dir}/`) || !OUR_TARBALL.test(base) || known.has(f.name)) continue;
+      if (!f.name.startsWith(`${dir}/`) || !OUR_TARBALL.test(base) || kept.has(f.name)) continue;
       if (inUseFiles.has(f.name)) {
-        report.inUse.push(f.name);
+        if (!report.inUse.includes(f.name)) report.inUse.push(f.name);
         continue;
       }
       seen.add(f.name);
       const since = this.strays.get(f.name) ?? Date.now();
       this.strays.set(f.name, since);
       if (Date.now() - since < this.policy.strayGraceMs) continue;
-      this.logger.info(dryRun ? 'gc would remove' : 'gc removing', { routerFile: f.name, bytes: f.size, reason: 'not in cache' });
+      this.logger.info(dryRun ? 'gc would remove' : 'gc removing', { routerFile: f.name, bytes: f.size, reason: dropped.has(f.name) ? 'dropped from cache' : 'not in cache' });
       if (!dryRun) await removeRouterFile(this.router, f.id || f.name);
       if (!dryRun) this.strays.delete(f.name);
       report.removed.push(f.name);

@@ -4,6 +4,7 @@ export type { StorageConfig } from './config';
 export { Converter } from './converter';
 export type { Deliverer } from './delivery';
 export { FetchDeliverer, FetchServer } from './delivery-fetch';
+export { FetchSigner, MIN_KEY_BYTES } from './fetch-token';
 export { SftpDeliverer } from './delivery-sftp';
 export { StorageError } from './errors';
 export { GarbageCollector } from './gc';

@@ -1,5 +1,6 @@
 // storage-converter's wiring, hosted by apps/storage-converter (its own process) or by the
 // all-in-one process: clients, cache, delivery, the Images and Volumes gRPC services, GC timer.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { GrpcServer } from '@mikrotik-kube/grpc-kit';
 import { RegistryClient } from '@mikrotik-kube/oci';
@@ -11,6 +12,7 @@ import { Converter } from './converter';
 import type { Deliverer } from './delivery';
 import { FetchDeliverer, FetchServer } from './delivery-fetch';
 import { SftpDeliverer } from './delivery-sftp';
+import { FetchSigner, MIN_KEY_BYTES } from './fetch-token';
 import { GarbageCollector } from './gc';
 import { ImageCache } from './image-cache';
 import { ImageSource } from './image-source';
@@ -56,7 +58,16 @@ export function storagePart(config: StorageConfig): StoragePart {
       const metrics = registerStorageMetrics(registry_, cache);
 
       const deliverers: Partial<Record<'fetch' | 'sftp', Deliverer>> = {};
-      const fetchServer = new FetchServer({ ...delivery.fetch, tokenTtlMs: delivery.fetch.tokenTtlSeconds * 1000 });
+      const { signingKeyFile, ...fetchOptions } = delivery.fetch;
+      const fetchServer = new FetchServer({
+        ...fetchOptions,
+        tokenTtlMs: delivery.fetch.tokenTtlSeconds * 1000,
+        signer: new FetchSigner(signingKeyFile ? readFileSync(signingKeyFile) : randomBytes(MIN_KEY_BYTES)),
+        local: (file) => {
+          const e = cache.list().find((x) => x.file === file);
+          return e && { path: cache.path(e), size: e.size };
+        },
+      });
       const fetchUrl = await fetchServer.start();
       shutdown.add('fetch server', () => fetchServer.stop());
       deliverers.fetch = new FetchDeliverer(router, fetchServer, delivery.timeoutSeconds * 1000);
