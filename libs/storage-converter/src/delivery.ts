@@ -1,5 +1,5 @@
 // How a tarball gets onto the router. REST refuses bodies over ~10 MB, so the router
-// either downloads it (/tool/fetch of a one-time URL) or we upload it over SFTP.
+// either downloads it (/tool/fetch of a signed URL any replica serves) or we upload it over SFTP.
 import type { ProgressFn } from './converter';
 
 export type DeliveryMode = 'fetch' | 'sftp' | 'remote';
