@@ -69,9 +69,22 @@ undo() { # id ; what a run with this id left on the host: processes, namespace, 
   ip netns delete "$ns" 2>/dev/null || true
   rm -rf "/etc/netns/$ns"
   if [[ -f $STATE/cluster-$id ]]; then
-    # mount points this run made on the host (empty; busy ones belong to another live run)
-    local d; while read -r d; do [[ -n $d ]] && rmdir "$d" 2>/dev/null || true; done < <(sed -n 's/^created //p' "$STATE/cluster-$id")
+    # Mount points this run made on the host. Another live run may have its binds over them, and
+    # removing the directory would detach those (the kernel lazily unmounts a removed mount point
+    # in every namespace): then the last run alive inherits them. Under the lock that host_dir
+    # takes, so no run starts binding over a directory being removed.
+    local d heir="" f other lock
+    exec {lock}>"$STATE/.dirs.lock"; flock "$lock"
+    for f in "$STATE"/cluster-*; do
+      other=${f##*/cluster-}
+      [[ $other != "$id" ]] && kill -0 "$other" 2>/dev/null && { heir=$f; break; }
+    done
+    while read -r d; do
+      [[ -n $d ]] || continue
+      if [[ -n $heir ]]; then echo "created $d" >>"$heir"; else rmdir "$d" 2>/dev/null || true; fi
+    done < <(sed -n 's/^created //p' "$STATE/cluster-$id")
     rm -f "$STATE/cluster-$id"
+    flock -u "$lock"; exec {lock}>&-
   fi
 }
 
@@ -111,11 +124,18 @@ wait_for() { # what cmd...
   done
 }
 
-private_dir() { # path ; a dir of DIR bound over path in this mount namespace only
-  local path=$1 own=$DIR/host${1}
-  mkdir -p "$own"
+host_dir() { # path mount-args... ; mounts over path (made on the host if missing, recorded for undo)
+  local path=$1 lock; shift
+  exec {lock}>"$STATE/.dirs.lock"; flock "$lock"
   if [[ ! -d $path ]]; then mkdir -p "$path"; echo "created $path" >>"$STATE/cluster-$ID"; fi
-  mount --bind "$own" "$path"
+  mount "$@" "$path"
+  flock -u "$lock"; exec {lock}>&-
+}
+
+private_dir() { # path ; a dir of DIR bound over path in this mount namespace only
+  local own=$DIR/host${1}
+  mkdir -p "$own"
+  host_dir "$1" --bind "$own"
 }
 
 inside() { # DIR ID ; runs in the namespace (ip netns exec): its own mount namespace
@@ -132,8 +152,7 @@ inside() { # DIR ID ; runs in the namespace (ip netns exec): its own mount names
     if [[ $fs == cgroup2 ]]; then mount -t cgroup2 cgroup2 "$mp"; else mount -t cgroup -o "$opts" cgroup "$mp"; fi
   done < <(awk '($3 == "cgroup" || $3 == "cgroup2") && $2 ~ "^/sys/fs/cgroup/" { n = split($4, o, ","); s = ""; for (i = 1; i <= n; i++) if (o[i] != "rw" && o[i] != "relatime" && o[i] != "nosuid" && o[i] != "nodev" && o[i] != "noexec") s = s (s ? "," : "") o[i]; print $2, $3, s }' /proc/1/mounts)
   # /run/containerd: shim sockets and runc state, private to this run
-  if [[ ! -d /run/containerd ]]; then mkdir -p /run/containerd; echo "created /run/containerd" >>"$STATE/cluster-$ID"; fi
-  mount -t tmpfs -o mode=711 tmpfs /run/containerd
+  host_dir /run/containerd -t tmpfs -o mode=711 tmpfs
   # Named network namespaces made in here (containerd's pod sandboxes cni-*, the simulator's
   # router): on the host their files would outlive the mounts only this namespace sees, and
   # `ip netns list` there would fail on each ("Peer netns reference is invalid").
