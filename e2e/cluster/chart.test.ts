@@ -11,6 +11,7 @@ import { repoRoot, startProcess, waitFor, type ProcessHandle } from '@mikrotik-k
 import { productImage, requireCluster, requireTestPeers, startCluster, testenvBin, testImages, type Cluster, type ImageArchive } from '@mikrotik-kube/testenv';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onRouter } from '../support/on-router';
 
 const SIDECARS = ['csi-provisioner', 'csi-attacher', 'csi-resizer', 'csi-snapshotter', 'csi-node-driver-registrar', 'livenessprobe'] as const;
 
@@ -186,8 +187,7 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
       kind: 'Pod',
       metadata: { name: 'hello', namespace: 'default' },
       spec: {
-        nodeSelector: { type: 'virtual-kubelet' },
-        tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Equal', value: 'mikrotik', effect: 'NoSchedule' }],
+        ...onRouter,
         containers: [{ name: 'hello', image: `${registrySvc}.${NS}.svc:5000/test/hello:1`, command: ['/bin/sh', '-c', 'echo "hello from the router"; exec sleep 3600'] }],
       },
     };

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { podNetwork, type Stack } from '@mikrotik-kube/demo-stack';
 import { startClusterStack, type ClusterStack } from './support/cluster-stack';
+import { onRouter } from '../support/on-router';
 
 const skip = requireControlPlane();
 if (skip) console.warn(`[vk-cluster pods] SKIPPED: ${skip}`);
@@ -28,8 +29,7 @@ const podYaml = (name: string, extra: { env?: unknown[]; annotations?: Record<st
     kind: 'Pod',
     metadata: { name, namespace: 'default', ...(extra.annotations ? { annotations: extra.annotations } : {}) },
     spec: {
-      nodeSelector: { type: 'virtual-kubelet' },
-      tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Equal', value: 'mikrotik', effect: 'NoSchedule' }],
+      ...onRouter,
       containers: [{ name: 'app', image: IMAGE, args: ['--serve'], ...(extra.env ? { env: extra.env } : {}) }],
     },
   });
@@ -187,8 +187,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
       kind: 'Pod',
       metadata: { name: 'files', namespace: 'default' },
       spec: {
-        nodeSelector: { type: 'virtual-kubelet' },
-        tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Equal', value: 'mikrotik', effect: 'NoSchedule' }],
+        ...onRouter,
         containers: [{ name: 'app', image: IMAGE, args: ['--serve'], volumeMounts: [{ name: 'config', mountPath: '/etc/app' }, { name: 'secret', mountPath: '/run/secret' }] }],
         volumes: [{ name: 'config', configMap: { name: 'files-config' } }, { name: 'secret', secret: { secretName: 'files-secret' } }],
       },

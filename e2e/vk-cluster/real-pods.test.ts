@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { routedPodNetwork } from '@mikrotik-kube/demo-stack';
 import { PROBE_IMAGE, probeImage, readReport, reportFile } from '../support/probe-image';
 import { startClusterStack, type ClusterStack } from './support/cluster-stack';
+import { onRouter } from '../support/on-router';
 
 const skip = requireControlPlane() ?? busyboxUnavailable() ?? realRuntimeUnavailable();
 if (skip) console.warn(`[vk-cluster real pods] SKIPPED: ${skip}`);
@@ -39,8 +40,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode, real containers${skip ? ` (sk
       kind: 'Pod',
       metadata: { name: 'report', namespace: 'default' },
       spec: {
-        nodeSelector: { type: 'virtual-kubelet' },
-        tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Equal', value: 'mikrotik', effect: 'NoSchedule' }],
+        ...onRouter,
         hostname: 'report-host',
         containers: [
           {
