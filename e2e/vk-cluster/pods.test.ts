@@ -196,10 +196,13 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     const running = await runningPod('files');
     const files = async () =>
       Object.fromEntries(
-        (await router.files.list()).flatMap((f) => {
-          const m = /\/default\/files\/((?:config|secret)\/[^/]+)$/.exec(f.name);
-          return m ? [[m[1], f.raw['contents']]] : [];
-        }),
+        await Promise.all(
+          (await router.files.list()).flatMap((f) => {
+            const m = /\/default\/files\/((?:config|secret)\/[^/]+)$/.exec(f.name);
+            // A listing carries no contents; reading the file alone does.
+            return m ? [router.files.find(f.name).then((one) => [m[1], one?.raw['contents']])] : [];
+          }),
+        ),
       );
     expect(await files()).toEqual({ 'config/greeting': 'hello', 'secret/token': 's3cret' });
     const notes = running.status?.conditions?.find((c) => c.type === 'mikrotik.io/UnsupportedFields')?.message ?? '';

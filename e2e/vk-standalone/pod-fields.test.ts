@@ -77,10 +77,13 @@ describe('vk-provider standalone: pod fields and the file watch', () => {
   /** The pod's volume files on the router, by `<volume>/<key>`. */
   const volumeFiles = async () =>
     Object.fromEntries(
-      (await router.files.list()).flatMap((f) => {
-        const m = /\/default\/files\/((?:config|secret)\/[^/]+)$/.exec(f.name);
-        return m && f.type !== 'directory' ? [[m[1], f.raw['contents']]] : [];
-      }),
+      await Promise.all(
+        (await router.files.list()).flatMap((f) => {
+          const m = /\/default\/files\/((?:config|secret)\/[^/]+)$/.exec(f.name);
+          // A listing carries no contents; reading the file alone does.
+          return m && f.type !== 'directory' ? [router.files.find(f.name).then((one) => [m[1], one?.raw['contents']])] : [];
+        }),
+      ),
     );
 
   it('writes ConfigMap and Secret volumes into the pod\'s directories on the router, mounted where the pod says', async () => {

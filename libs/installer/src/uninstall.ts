@@ -23,9 +23,7 @@ export async function uninstall(router: RouterOsClient, containerName: string, l
   for (const a of await router.addresses.list()) if (ours(a.comment)) await router.addresses.remove(a.id);
   for (const b of await router.bridges.list()) if (ours(b.comment)) await router.bridges.remove(b.id);
   if (dir) {
-    // Deepest first: the router removes only empty directories.
-    const files = (await router.files.list()).filter((f) => f.name === dir || f.name.startsWith(`${dir}/`)).sort((a, b) => b.name.split('/').length - a.name.split('/').length);
-    for (const f of files) await router.files.remove(f.id);
+    for (const f of await router.files.listUnder(dir)) await router.files.remove(f.id);
     log(`removed ${dir}`);
   }
   log('uninstalled');

@@ -17,14 +17,29 @@ function toFile(r: RosRecord): RouterFile {
   return { id: r['.id'] ?? '', name: r['name'] ?? '', type: r['type'] ?? '', size: Number(r['size'] ?? '0'), lastModified: r['last-modified'] ?? r['creation-time'], raw: r };
 }
 
+/**
+ * What a listing asks for: never `contents`. A router holding an unpacked container root lists
+ * thousands of files, and their contents would make the reply hundreds of MB.
+ */
+const LIST_PROPS = ['.id', 'name', 'type', 'size', 'last-modified', 'creation-time'];
+
 export class FilesApi {
   readonly menu: MenuApi;
   constructor(t: Transport) {
     this.menu = new MenuApi(t, 'file');
   }
+  /** Every file and directory, without contents (`find` one file for its contents). */
   async list(opts?: CallOptions): Promise<RouterFile[]> {
-    return (await this.menu.list({}, opts)).map(toFile);
+    return (await this.menu.list({}, { ...opts, proplist: LIST_PROPS })).map(toFile);
   }
+  /**
+   * `dir` and everything below it, deepest first (the order the router removes them in: it
+   * refuses non-empty directories). The router has no prefix filter, so names are filtered here.
+   */
+  async listUnder(dir: string, opts?: CallOptions): Promise<RouterFile[]> {
+    return (await this.list(opts)).filter((f) => f.name === dir || f.name.startsWith(`${dir}/`)).sort((a, b) => b.name.split('/').length - a.name.split('/').length);
+  }
+  /** One file by name or id, with `contents` for a small file (`raw.contents`). */
   async find(name: string, opts?: CallOptions): Promise<RouterFile | undefined> {
     const r = await this.menu.find(name, opts);
     return r && toFile(r);

@@ -96,8 +96,14 @@ describe(`REST contract (${realRouter() ? 'real router' : 'simulator process'})`
     expect(f.name).toBe(name);
     expect(await ros.files.read(name, 2, 3)).toBe('cde');
     expect(await ros.files.read(name, 8, 3)).toBe('');
-    expect((await ros.files.find(name))?.size).toBe(8);
-    expect((await ros.files.list()).some((x) => x.name === name)).toBe(true);
+    const one = await ros.files.find(name);
+    expect(one?.size).toBe(8);
+    expect(one?.raw['contents']).toBe('abcdefgh');
+    // A listing never carries contents (a router with a container root lists thousands of files).
+    const listed = (await ros.files.list()).find((x) => x.name === name);
+    expect(listed).toMatchObject({ name, size: 8 });
+    expect(listed?.raw).not.toHaveProperty('contents');
+    expect((await ros.files.listUnder(`${P}-dir`)).map((x) => x.name)).toEqual([name, `${P}-dir`]);
   });
 
   it('generic menu: print with .query and .proplist; logs are readable', async () => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,4 +90,32 @@ describe('/file and /tool/fetch', () => {
     expect((await call('DELETE', '/file/disk1%2Fconf')).status).toBe(204);
     expect((await call('DELETE', '/file/disk1%2Fconf')).status).toBe(404);
   });
+
+  it('a listing leaves contents out unless its .proplist asks, so a router holding a container root (15k files) still lists them', async () => {
+    const root = sim.context.files.resolve('disk1/root');
+    // Before, every listed file carried its contents: 15k files of 50 KiB made a reply past V8's
+    // string limit (500 "Invalid string length"). Smaller files keep the test light.
+    const text = 'x'.repeat(4096);
+    for (let d = 0; d < 150; d++) {
+      mkdirSync(join(root, `d${d}`), { recursive: true });
+      for (let f = 0; f < 100; f++) writeFileSync(join(root, `d${d}`, `f${f}`), text);
+    }
+    try {
+      const t0 = Date.now();
+      const list = await call('GET', '/file');
+      const ms = Date.now() - t0;
+      expect(list.status).toBe(200);
+      const rows = list.body as Obj[];
+      expect(rows.filter((r) => r['name']?.startsWith('disk1/root/'))).toHaveLength(150 * 101);
+      expect(rows.some((r) => 'contents' in r)).toBe(false);
+      const printed = (await call('POST', '/file/print', { '.proplist': 'name,size' })).body as Obj[];
+      expect(printed.find((r) => r['name'] === 'disk1/root/d7/f3')).toEqual({ '.id': expect.stringMatching(/^\*/), name: 'disk1/root/d7/f3', size: String(text.length) });
+      const asked = (await call('GET', '/file?name=disk1/root/d7/f3&.proplist=name,contents')).body as Obj[];
+      expect(asked).toEqual([{ '.id': expect.stringMatching(/^\*/), name: 'disk1/root/d7/f3', contents: text }]);
+      expect(((await call('GET', '/file/disk1%2Froot%2Fd7%2Ff3')).body as Obj)['contents']).toBe(text);
+      console.log(`[sim /file] list of ${rows.length} files: ${ms} ms`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

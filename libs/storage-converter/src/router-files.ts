@@ -9,10 +9,9 @@ export const normalisePath = (p: string) => p.replace(/^\/+|\/+$/g, '');
 
 export async function ensureRouterDir(client: RouterOsClient, dir: string): Promise<void> {
   const parts = normalisePath(dir).split('/');
-  const existing = new Set((await client.files.list()).map((f) => f.name));
   for (let i = 1; i <= parts.length; i++) {
     const name = parts.slice(0, i).join('/');
-    if (existing.has(name)) continue;
+    if (await client.files.find(name)) continue;
     try {
       await client.files.add({ name, type: 'directory' });
     } catch (e) {
@@ -23,16 +22,12 @@ export async function ensureRouterDir(client: RouterOsClient, dir: string): Prom
 }
 
 export async function findRouterFile(client: RouterOsClient, name: string): Promise<RouterFile | undefined> {
-  const want = normalisePath(name);
-  return (await client.files.list()).find((f) => f.name === want);
+  return client.files.find(normalisePath(name));
 }
 
 /** Removes `dir` and everything below it; returns the number of entries removed. */
 export async function removeRouterTree(client: RouterOsClient, dir: string): Promise<number> {
-  const root = normalisePath(dir);
-  const victims = (await client.files.list())
-    .filter((f) => f.name === root || f.name.startsWith(`${root}/`))
-    .sort((a, b) => b.name.split('/').length - a.name.split('/').length);
+  const victims = await client.files.listUnder(normalisePath(dir));
   for (const f of victims) await removeRouterFile(client, f.id || f.name);
   return victims.length;
 }

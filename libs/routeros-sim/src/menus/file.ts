@@ -65,18 +65,22 @@ export function fileMenu(store: FileStore): MenuSpec {
         store.remove(row['name'] ?? '');
       },
     },
-    // `contents` is shown only for small text-sized files, like the console's `get`.
+    // `contents` is shown only for small text-sized files, like the console's `get`, and by a
+    // list only when its `.proplist` asks for it (a container root holds thousands of files).
     render: (row) => {
       const { contents: _c, ...rest } = row;
-      const size = Number(row['size'] ?? '0');
-      if (row['type'] !== 'directory' && row['type'] !== 'disk' && size <= CONTENTS_LIMIT) {
-        try {
-          return { ...rest, contents: readText(store, row['name'] ?? '') };
-        } catch {
-          return rest;
-        }
-      }
       return rest;
+    },
+    onDemand: {
+      fields: ['contents'],
+      render: (row): Row => {
+        if (row['type'] === 'directory' || row['type'] === 'disk' || Number(row['size'] ?? '0') > CONTENTS_LIMIT) return {};
+        try {
+          return { contents: readText(store, row['name'] ?? '') };
+        } catch {
+          return {};
+        }
+      },
     },
     commands: {
       read: (args) => {

@@ -4,7 +4,7 @@ import { RosError, badRequest } from '../state/errors';
 import type { Menu, SimState } from '../state/store';
 import type { Row } from '../state/values';
 import { refsOf } from '../containers/menus';
-import { applyFilters, matchesQuery, parseProplist, project } from './query';
+import { matchesFilters, matchesQuery, parseProplist, project } from './query';
 
 export interface RestRequest {
   method: string;
@@ -58,7 +58,7 @@ export async function dispatch(state: SimState, req: RestRequest): Promise<RestR
       if (rest.length === 0) {
         if (single) return { status: 200, body: project(menu.single(), props, false) };
         const filters = [...req.query.entries()].filter(([k]) => k !== '.proplist');
-        return { status: 200, body: applyFilters(menu.list(), filters).map((r) => project(r, props, true)) };
+        return { status: 200, body: menu.list(props, (r) => matchesFilters(r, filters)).map((r) => project(r, props, true)) };
       }
       if (rest.length > 1 || single || isCommand(menu, rest[0] as string)) throw badRequest('no such command');
       return { status: 200, body: project(menu.get(rest[0] as string), props, false) };
@@ -66,12 +66,12 @@ export async function dispatch(state: SimState, req: RestRequest): Promise<RestR
     case 'PUT': {
       if (rest.length > 0 || single) throw badRequest('no such command');
       const row = menu.add(req.body ?? {});
-      return { status: 201, body: menu.view(row), headers: { location: `/rest/${menu.path}/${row['.id']}` } };
+      return { status: 201, body: menu.view(row, true), headers: { location: `/rest/${menu.path}/${row['.id']}` } };
     }
     case 'PATCH': {
       if (rest.length !== 1 || single) throw badRequest('missing or invalid resource identifier');
       const row = menu.set(rest[0] as string, req.body ?? {});
-      return { status: 200, body: menu.view(row) };
+      return { status: 200, body: menu.view(row, true) };
     }
     case 'DELETE': {
       if (rest.length !== 1 || single) throw badRequest('missing or invalid resource identifier');
@@ -142,7 +142,7 @@ function print(menu: Menu, body: Record<string, unknown>): unknown {
   const q = body['.query'];
   const words = q === undefined ? [] : Array.isArray(q) ? q.map(String) : typeof q === 'string' ? [q] : undefined;
   if (!words) throw badRequest('invalid value for argument .query');
-  const rows: Row[] = menu.list().filter((r) => matchesQuery(r, words));
+  const rows: Row[] = menu.list(props, (r) => matchesQuery(r, words));
   if (body['count-only'] !== undefined) return { ret: String(rows.length) };
   return rows.map((r) => project(r, props, true));
 }

@@ -9,8 +9,8 @@ function boolish(v: string): string {
   return v;
 }
 
-export function applyFilters(rows: Row[], filters: Array<[string, string]>): Row[] {
-  return rows.filter((r) => filters.every(([k, v]) => r[k] !== undefined && (r[k] === v || r[k] === boolish(v))));
+export function matchesFilters(r: Row, filters: Array<[string, string]>): boolean {
+  return filters.every(([k, v]) => r[k] !== undefined && (r[k] === v || r[k] === boolish(v)));
 }
 
 export function parseProplist(raw: unknown): string[] | undefined {

@@ -50,6 +50,11 @@ export interface MenuSpec {
   defaults?(ctx: MenuContext): Row;
   /** The reply view of a stored row (computed or version-specific fields). */
   render?(row: Row, ctx: MenuContext): Row;
+  /**
+   * Costly fields a list leaves out unless its `.proplist` names them, while a read of one row
+   * shows them: RouterOS lists `/file` without `contents` (which `get` returns).
+   */
+  onDemand?: { fields: readonly string[]; render(row: Row, ctx: MenuContext): Row };
   /** Rows present on a fresh router. */
   initial?(ctx: MenuContext): Row[];
   hooks?: MenuHooks;

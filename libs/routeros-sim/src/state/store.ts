@@ -47,13 +47,25 @@ export class Menu {
     return this.data.rows;
   }
 
-  /** Rows as replies show them: rendered, `_`-fields dropped, `.id` first. */
-  list(): Row[] {
-    return this.data.rows.map((r) => this.view(r));
+  /**
+   * Rows as replies show them: rendered, `_`-fields dropped, `.id` first; only those `keep`
+   * accepts (it sees them without on-demand fields), with the menu's on-demand fields when
+   * `props` names one of them.
+   */
+  list(props?: readonly string[], keep: (shown: Row) => boolean = () => true): Row[] {
+    const demand = props !== undefined && (this.spec.onDemand?.fields.some((f) => props.includes(f)) ?? false);
+    const out: Row[] = [];
+    for (const r of this.data.rows) {
+      const shown = this.view(r);
+      if (keep(shown)) out.push(demand ? this.view(r, true) : shown);
+    }
+    return out;
   }
 
-  view(row: Row): Row {
-    return orderRow(this.spec.render ? this.spec.render(row, this.ctx) : row);
+  /** One row as replies show it; `onDemand`: with the menu's on-demand fields. */
+  view(row: Row, onDemand = false): Row {
+    const shown = this.spec.render ? this.spec.render(row, this.ctx) : row;
+    return orderRow(onDemand && this.spec.onDemand ? { ...shown, ...this.spec.onDemand.render(row, this.ctx) } : shown);
   }
 
   /** Finds a stored row by `*ID` or by name; 404 when absent, 400 for a name in a nameless menu. */
@@ -71,7 +83,7 @@ export class Menu {
   }
 
   get(ref: string): Row {
-    return this.view(this.find(ref));
+    return this.view(this.find(ref), true);
   }
 
   /** The singleton's object. */

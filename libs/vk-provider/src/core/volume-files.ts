@@ -82,10 +82,11 @@ export async function resolveVolumeFiles(pod: V1Pod, lookups: DataLookups): Prom
  * ones, removes the others. The directory itself is storage-converter's.
  */
 export async function writeVolumeFiles(router: RouterOsClient, dir: string, files: ReadonlyMap<string, string>): Promise<void> {
-  const present = new Map((await router.files.list()).filter((f) => f.name.startsWith(`${dir}/`) && !f.name.slice(dir.length + 1).includes('/')).map((f) => [f.name.slice(dir.length + 1), f]));
+  const present = new Map((await router.files.listUnder(dir)).filter((f) => f.name !== dir && !f.name.slice(dir.length + 1).includes('/')).map((f) => [f.name.slice(dir.length + 1), f]));
   for (const [name, contents] of files) {
     const path = `${dir}/${name}`;
-    if (present.get(name)?.raw['contents'] === contents) continue;
+    // A listing carries no contents: read the file alone to see whether it changed.
+    if (present.has(name) && (await router.files.find(path))?.raw['contents'] === contents) continue;
     if (present.has(name)) await router.files.setContents(path, contents);
     else await router.files.add({ name: path, contents });
   }
