@@ -16,7 +16,8 @@ const replies: Record<string, { status: number; body: string; type?: string }> =
   'GET /rest/ip/address': { status: 403, body: '<html><head><title>403 Forbidden</title></head></html>', type: 'text/html' },
   'GET /rest/container': { status: 200, body: '[{".id":"*3","name":"a","status":"pulling","repo":"registry-1.docker.io/x/y:latest","logging":"true","mounts":"","interface":"veth1"}]' },
   'PATCH /rest/interface/bridge/*7': { status: 200, body: '' },
-  'GET /rest/file': { status: 200, body: 'not json' },
+  // A listing asks for no contents (an unpacked container root is ~15k files).
+  'GET /rest/file?.proplist=.id,name,type,size,last-modified,creation-time': { status: 200, body: 'not json' },
 };
 
 describe('documented reply shapes over real HTTP', () => {
