@@ -3,15 +3,18 @@
 // install before it changes anything, each with its fix. On a fresh router whose containers
 // really run (runc), install makes the mikrotik-kube tarball (make tarball) a running container
 // that reaches the router's REST API over its veth and says it is ready; a second install changes
-// nothing; uninstall leaves the router's export as it was before.
+// nothing; it reads boot-order.yaml from its mounted directory and brings the example pods up in
+// dependency order, as real containers, and again after a router reboot; uninstall leaves the
+// router's export as it was before.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { Simulator, type SimulatorOptions } from '@mikrotik-kube/routeros-sim';
-import { repoRoot, startTsProcess } from '@mikrotik-kube/test-support';
+import { demoAppImage, pushImage } from '@mikrotik-kube/demo-stack';
+import { repoRoot, startTsProcess, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -140,7 +143,7 @@ describe.skipIf(skip)('mkube install on a fresh simulated router whose container
   }, 400_000);
 
   it('a second install changes nothing', async () => {
-    const written = /^disk1\/mikrotik-kube\/(root|data)\//;
+    const written = /^disk1\/mikrotik-kube\/(root|data|containers|images|volumes)(\/|$)/;
     const after = await exportOf(client, written);
     const r = await mkube('install', rest, ['--tarball', tarball, '--ready-timeout', '60']);
     expect(r.code, r.out).toBe(0);
@@ -149,7 +152,69 @@ describe.skipIf(skip)('mkube install on a fresh simulated router whose container
     expect(await exportOf(client, written)).toBe(after);
   }, 300_000);
 
+  // The example pods (deploy/boot-order.yaml) as a user runs them: the image in a registry the
+  // router reaches (ours, on the host end of the simulator's link, the one address of the host
+  // the router's network routes to), config.yaml and boot-order.yaml edited on the router.
+  const bootOrder = ['infra/dns', 'default/db', 'default/web', 'default/worker'];
+  const podContainers = async () => (await client.containers.list()).filter((c) => c.comment?.startsWith('mikrotik-kube:vk'));
+  /** The units the supervisor inside the container logged as started after `since` (its own timestamps), in log order. */
+  const started = async (since = 0) =>
+    (await client.containers.logs('mikrotik-kube')).flatMap((l) => {
+      if (!l.message.startsWith('{')) return [];
+      const e = JSON.parse(l.message) as { component?: string; message?: string; unit?: string; timestamp?: string };
+      return e.component === 'boot-supervisor' && e.message === 'unit started' && e.unit && Date.parse(e.timestamp ?? '') > since ? [e.unit] : [];
+    });
+  let registry: ProcessHandle | undefined;
+  afterAll(async () => {
+    await registry?.stop('SIGTERM', 15_000);
+  });
+
+  it('reads boot-order.yaml from its mounted directory and brings the example pods up in order; their containers really run', async () => {
+    const host = sims[sims.length - 1]?.routerNetwork?.hostAddress;
+    expect(host, 'the simulator runs containers for real, with a router namespace').toMatch(/^169\.254\./);
+    registry = startTsProcess('apps/registry/src/main.ts', { args: ['--listen', `${host}:0`, '--storage-dir', join(dir, 'registry'), '--http.host', '127.0.0.1', '--http.port', '0'] });
+    const line = await registry.waitForLine(/"message":"registry listening"/, 60_000);
+    const url = (JSON.parse(line) as { url: string }).url;
+    await pushImage(url, { repo: 'demo/app', tag: '1', spec: demoAppImage() });
+    const etc = 'disk1/mikrotik-kube/etc';
+    const config = (await client.files.find(`${etc}/config.yaml`))?.raw['contents'] ?? '';
+    expect(config).toContain('podsFile: boot-order.yaml');
+    await client.files.setContents(`${etc}/config.yaml`, `${config}registry:\n  enabled: false\n  url: ${url}\n  hosts: [registry.local:5000]\n`);
+    const mk = await client.containers.get('mikrotik-kube');
+    await client.containers.stop(mk.id);
+    await client.containers.waitFor('mikrotik-kube', ['stopped'], { timeoutMs: 60_000 });
+    await client.files.setContents(`${etc}/boot-order.yaml`, readFileSync(join(repoRoot, 'deploy/boot-order.yaml'), 'utf8'));
+    await client.containers.start(mk.id);
+    const up = await waitFor(async () => {
+      const list = await podContainers();
+      return list.length === 4 && list.every((c) => c.state === 'running') ? list : undefined;
+    }, 300_000, 1000);
+    expect(up.map((c) => c.name).sort()).toEqual(['default_db_db', 'default_web_web', 'default_worker_worker', 'infra_dns_dns']);
+    expect(await started()).toEqual(bootOrder);
+    // Really running: each container's own output, printed by the app's process.
+    for (const [c, text] of [['infra_dns_dns', 'dns: answering for zone demo.lan'], ['default_db_db', "db: 'demo db'"], ['default_web_web', 'web: listening on :8080'], ['default_worker_worker', 'worker: started']] as const) {
+      const said = await waitFor(async () => ((await client.containers.logs(c)).some((l) => l.message.includes(text)) ? true : undefined), 60_000, 500).catch(() => false);
+      expect(said, `${c} printed "${text}"`).toBe(true);
+    }
+  }, 420_000);
+
+  it('a router reboot brings them up again in order: mikrotik-kube starts with the router, its supervisor starts the pods', async () => {
+    const sim = sims.pop() as Simulator;
+    client.close();
+    const since = Date.now();
+    await sim.stop();
+    // The same router (its data directory) booting again; its REST port is a new one.
+    ({ rest, client } = await router(sim.options));
+    await waitFor(async () => ((await started(since)).length >= bootOrder.length ? true : undefined), 300_000, 1000);
+    expect(await started(since)).toEqual(bootOrder);
+    expect((await podContainers()).map((c) => c.state)).toEqual(['running', 'running', 'running', 'running']);
+  }, 420_000);
+
   it('uninstall leaves the router as it was', async () => {
+    // The pods go first, as a user removes them: an empty boot-order.yaml, and mikrotik-kube
+    // removes their containers, veths and addresses.
+    await client.files.setContents('disk1/mikrotik-kube/etc/boot-order.yaml', '');
+    await waitFor(async () => ((await podContainers()).length === 0 && !(await client.veths.list()).some((v) => v.comment?.startsWith('mikrotik-kube:ipam')) ? true : undefined), 180_000, 1000);
     const r = await mkube('uninstall', rest);
     expect(r.code, r.out).toBe(0);
     expect(await exportOf(client)).toBe(before);

@@ -37,15 +37,17 @@ const vethIp = (o: InstallOptions) => o.vethAddress.split('/')[0] as string;
 
 /** The all-in-one config install writes (deploy/config.yaml's keys). */
 export function containerConfig(o: InstallOptions & { disk: string; user: string }): string {
+  // The pods' roots, images and volumes under install's own directory: uninstall removes it whole.
+  const { dir } = paths(o);
   return stringify({
     podsFile: 'boot-order.yaml',
     dataDir: '/var/lib/mikrotik-kube',
     // Over the bridge inside the router: the traffic never leaves it.
     routeros: { restUrl: `http://${gatewayIp(o)}/rest`, user: o.user },
     network: { podCIDR: networkOf(o.gateway), bridgeName: o.bridge, gateway: gatewayIp(o) },
-    containers: { rootDir: `${o.disk}/mk-containers` },
-    storage: { routerDir: `${o.disk}/mk-images` },
-    volumes: { routerDir: `${o.disk}/mk-volumes` },
+    containers: { rootDir: `${dir}/containers` },
+    storage: { routerDir: `${dir}/images` },
+    volumes: { routerDir: `${dir}/volumes` },
     delivery: { fetch: { host: '0.0.0.0', port: 8090, publicUrl: `http://${vethIp(o)}:8090` } },
     http: { port: 8080 },
   });
