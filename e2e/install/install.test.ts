@@ -118,12 +118,13 @@ if (skip) console.warn(`[install] real install SKIPPED: ${skip}`);
 describe.skipIf(skip)('mkube install on a fresh simulated router whose containers run', () => {
   let rest = '';
   let client: RouterOsClient;
+  let sim: Simulator;
   let before = '';
   const tarball = join(dir, 'mikrotik-kube-amd64.tar');
 
   beforeAll(async () => {
     await run('bash', ['tools/images/tarball.sh'], { cwd: repoRoot, env: { ...process.env, ARCH: 'amd64', OUT: tarball }, maxBuffer: 16 << 20 });
-    ({ rest, client } = await router({ containers: 'real', arch: process.arch === 'arm64' ? 'arm64' : 'x86' }));
+    ({ sim, rest, client } = await router({ containers: 'real', arch: process.arch === 'arm64' ? 'arm64' : 'x86' }));
     before = await exportOf(client);
   }, 600_000);
   afterAll(() => client?.close());
@@ -170,7 +171,7 @@ describe.skipIf(skip)('mkube install on a fresh simulated router whose container
   });
 
   it('reads boot-order.yaml from its mounted directory and brings the example pods up in order; their containers really run', async () => {
-    const host = sims[sims.length - 1]?.routerNetwork?.hostAddress;
+    const host = sim.routerNetwork?.hostAddress;
     expect(host, 'the simulator runs containers for real, with a router namespace').toMatch(/^169\.254\./);
     registry = startTsProcess('apps/registry/src/main.ts', { args: ['--listen', `${host}:0`, '--storage-dir', join(dir, 'registry'), '--http.host', '127.0.0.1', '--http.port', '0'] });
     const line = await registry.waitForLine(/"message":"registry listening"/, 60_000);
@@ -199,12 +200,12 @@ describe.skipIf(skip)('mkube install on a fresh simulated router whose container
   }, 420_000);
 
   it('a router reboot brings them up again in order: mikrotik-kube starts with the router, its supervisor starts the pods', async () => {
-    const sim = sims.pop() as Simulator;
     client.close();
     const since = Date.now();
     await sim.stop();
+    sims.splice(sims.indexOf(sim), 1);
     // The same router (its data directory) booting again; its REST port is a new one.
-    ({ rest, client } = await router(sim.options));
+    ({ sim, rest, client } = await router(sim.options));
     await waitFor(async () => ((await started(since)).length >= bootOrder.length ? true : undefined), 300_000, 1000);
     expect(await started(since)).toEqual(bootOrder);
     expect((await podContainers()).map((c) => c.state)).toEqual(['running', 'running', 'running', 'running']);
@@ -212,9 +213,16 @@ describe.skipIf(skip)('mkube install on a fresh simulated router whose container
 
   it('uninstall leaves the router as it was', async () => {
     // The pods go first, as a user removes them: an empty boot-order.yaml, and mikrotik-kube
-    // removes their containers, veths and addresses.
+    // removes every row it made for them (containers, mounts, envs, veths, ports, addresses).
     await client.files.setContents('disk1/mikrotik-kube/etc/boot-order.yaml', '');
-    await waitFor(async () => ((await podContainers()).length === 0 && !(await client.veths.list()).some((v) => v.comment?.startsWith('mikrotik-kube:ipam')) ? true : undefined), 180_000, 1000);
+    const podRows = async () => {
+      const rows = [];
+      for (const path of ['container', 'container/mounts', 'container/envs', 'interface/veth', 'interface/bridge/port', 'ip/address']) {
+        rows.push(...(await client.menu(path).list()).filter((r) => r['comment']?.startsWith('mikrotik-kube:') && !r['comment'].startsWith('mikrotik-kube:install')));
+      }
+      return rows;
+    };
+    await waitFor(async () => ((await podRows()).length === 0 ? true : undefined), 180_000, 1000).catch(async () => expect(await podRows()).toEqual([]));
     const r = await mkube('uninstall', rest);
     expect(r.code, r.out).toBe(0);
     expect(await exportOf(client)).toBe(before);
