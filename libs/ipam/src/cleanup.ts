@@ -1,11 +1,7 @@
 // Veths of failed claims that could not be removed at once (the router was
 // unreachable): retried in the background until they are gone, so an outage
 // leaves nothing half-made behind once the router answers again.
-
-interface LoggerLike {
-  info(msg: string, meta?: object): unknown;
-  warn(msg: string, meta?: object): unknown;
-}
+import type { Logger } from '@mikrotik-kube/service-kit';
 
 export class Cleanup {
   private readonly pending = new Map<string, string>();
@@ -15,7 +11,7 @@ export class Cleanup {
   constructor(
     /** Removes the veth `name` if it still carries `comment` and nobody adopted it. */
     private readonly remove: (name: string, comment: string) => Promise<void>,
-    private readonly logger: LoggerLike,
+    private readonly logger: Logger,
     private readonly intervalMs = 1000,
   ) {}
 

@@ -1,13 +1,9 @@
 // The first sync from the router, retried with backoff until it succeeds:
 // ipam answers nothing (and /readyz stays false) before it knows the router.
+import type { Logger } from '@mikrotik-kube/service-kit';
 import type { Allocator } from './allocator';
 
-interface LoggerLike {
-  info(msg: string, meta?: object): unknown;
-  warn(msg: string, meta?: object): unknown;
-}
-
-export async function syncUntilDone(allocator: Allocator, logger: LoggerLike, signal: AbortSignal): Promise<void> {
+export async function syncUntilDone(allocator: Allocator, logger: Logger, signal: AbortSignal): Promise<void> {
   for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
     const started = Date.now();
     try {
