@@ -7,7 +7,7 @@ export { startOpsServer, sendJson } from './http-server';
 export type { OpsServer, OpsServerOptions, Readiness, RouteHandler } from './http-server';
 export { Shutdown } from './shutdown';
 export { every } from './every';
-export type { Every } from './every';
+export type { Every, EveryOptions } from './every';
 export { configOrExit, createService, grpcSchema, serviceSchema } from './service';
 export type { BaseConfig, OpsConfig, Service, ServiceOptions } from './service';
 export { servePart } from './part';
