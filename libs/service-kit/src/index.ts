@@ -6,6 +6,8 @@ export { createMetricsRegistry } from './metrics';
 export { startOpsServer, sendJson } from './http-server';
 export type { OpsServer, OpsServerOptions, Readiness, RouteHandler } from './http-server';
 export { Shutdown } from './shutdown';
+export { backoffMs } from './backoff';
+export type { Backoff } from './backoff';
 export { every } from './every';
 export type { Every, EveryOptions } from './every';
 export { configOrExit, createService, grpcSchema, serviceSchema } from './service';

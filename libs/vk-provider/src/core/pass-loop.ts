@@ -4,7 +4,7 @@
 // again with growing backoff (1 s doubling up to the resync period). Passes
 // never overlap. Used by both the pods file (standalone) and the API server
 // (cluster) sources.
-import { every, type Every, type Logger } from '@mikrotik-kube/service-kit';
+import { backoffMs, every, type Every, type Logger } from '@mikrotik-kube/service-kit';
 
 /** One pass; `failed` asks for a retry with backoff. */
 export type Pass = (reason: string, collectGarbage: boolean) => Promise<{ failed: boolean }>;
@@ -75,7 +75,7 @@ export class PassLoop {
       this.logger.warn('reconcile pass failed', { reason, error: (e as Error).message });
     }
     if (this.failures && !this.stopped) {
-      const delay = Math.min(1000 * 2 ** (this.failures - 1), this.resyncMs);
+      const delay = backoffMs(this.failures, { initialMs: 1000, maxMs: this.resyncMs });
       clearTimeout(this.retry);
       this.retry = setTimeout(() => this.trigger('retry'), delay);
     }
