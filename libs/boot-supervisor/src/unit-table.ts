@@ -127,7 +127,7 @@ export class UnitTable {
         };
       });
     try {
-      this.file.save({ version: 1, units });
+      this.file.save({ units });
     } catch (err) {
       this.logger.error('state file write failed', { error: (err as Error).message });
     }
