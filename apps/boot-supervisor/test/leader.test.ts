@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { loadLeaseElector, SoloElector } from '@mikrotik-kube/boot-supervisor';
+import { createLogger } from '@mikrotik-kube/service-kit';
 import { SimRouter, startSupervisor, unit, type SupervisorProcess } from './harness';
 
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = createLogger('leader-test', 'error');
 
 describe('SoloElector', () => {
   it('leads at once when there is no cluster', async () => {

@@ -2,7 +2,7 @@
 // backoff for transient SSH faults only, an audit log line for every mutating command and
 // per-command Prometheus metrics (labelled by target: one controller may serve several).
 import { RdsClient, RdsError, val, validateComment, type CloneVolumeRequest, type CreateVolumeRequest, type RdsClientOptions, type Volume } from '@mikrotik-kube/rds-ssh';
-import type { Logger } from '@mikrotik-kube/service-kit';
+import { backoffMs, type Logger } from '@mikrotik-kube/service-kit';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface BackendOptions {
@@ -80,7 +80,7 @@ export class RdsBackend {
         if (!transient || attempt >= this.opts.retryAttempts) throw e;
         this.opts.metrics.retries.inc({ target: this.opts.target, operation });
         this.logger.warn('rds transient fault, retrying', { operation, attempt, error: (e as Error).message });
-        await sleep(this.opts.retryBackoffMs * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4));
+        await sleep(backoffMs(attempt, { initialMs: this.opts.retryBackoffMs, jitter: 0.2 }));
       }
     }
   }

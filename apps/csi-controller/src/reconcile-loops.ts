@@ -24,7 +24,7 @@ export class ReconcileLoops {
 
   start(): void {
     if (this.running.length) return;
-    this.running = this.loops.map((l) => every(l.name, () => l.intervalSeconds * 1000, async () => void (await l.run()), this.logger));
+    this.running = this.loops.map((l) => every(l.name, () => l.intervalSeconds * 1000, () => l.run(), this.logger));
     this.logger.info('reconcilers started', { reconcilers: this.loops.map((l) => l.name) });
   }
 

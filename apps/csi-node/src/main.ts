@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { identityHandlers, startCsiServer } from '@mikrotik-kube/csi-common';
 import { contracts } from '@mikrotik-kube/proto';
-import { createService } from '@mikrotik-kube/service-kit';
+import { createService, every } from '@mikrotik-kube/service-kit';
 import { configSchema, type NodeConfig } from './config';
 import type { NodeDeps } from './deps';
 import { FsTools } from './filesystem';
@@ -16,7 +16,7 @@ import { NodeState } from './node-state';
 import { NvmeAttacher } from './nvme-attach';
 import { NvmeCli } from './nvme-cli';
 import { NvmeSysfs } from './nvme-sysfs';
-import { recoverVolumes, startRecoveryLoop } from './recovery';
+import { recoverVolumes } from './recovery';
 import { VolumeLocks } from './volume-locks';
 
 const VERSION = '0.1.0';
@@ -45,8 +45,10 @@ const locks = new VolumeLocks();
 // Rediscover before serving: the kubelet may call right after the socket appears.
 const recovered = await recoverVolumes(deps, locks);
 logger.info('node state recovered', { volumes: recovered.checked, repaired: recovered.repaired, failed: recovered.failed });
-const loop = startRecoveryLoop(deps, locks, config.recoveryIntervalSeconds * 1000);
-shutdown.add('recovery loop', () => loop.stop());
+if (config.recoveryIntervalSeconds > 0) {
+  const loop = every('volume recovery', config.recoveryIntervalSeconds * 1000, () => recoverVolumes(deps, locks), logger, { delayFirst: true });
+  shutdown.add('recovery loop', () => loop.stop());
+}
 
 const csi = contracts.csi();
 const server = await startCsiServer({

@@ -1,11 +1,12 @@
 // What this node has staged and published, kept on a host path (not in the container) so a
 // restarted plugin still knows which NQN backs which staging path (truenas-csi #55: state lost
-// with the container → unstage silently skipped the disconnect). Written atomically.
-import { mkdirSync, readFileSync } from 'node:fs';
+// with the container → unstage silently skipped the disconnect). A versioned, validated,
+// atomically written JsonStateFile.
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FsType } from './filesystem';
 import type { NvmeTarget } from './nvme-cli';
-import { writeFileAtomicSync } from '@mikrotik-kube/atomic-file';
+import { JsonStateFile } from '@mikrotik-kube/atomic-file';
 
 export type AccessType = 'mount' | 'block';
 
@@ -26,26 +27,35 @@ export interface StagedVolume {
 }
 
 interface Persisted {
-  version: 1;
   volumes: Record<string, StagedVolume>;
 }
 
+const schema = {
+  required: ['volumes'],
+  properties: {
+    volumes: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        // What unstage and recovery rely on: which NQN backs which staging path, and where it is published.
+        required: ['volumeId', 'stagingPath', 'target', 'publishes'],
+        properties: { volumeId: { type: 'string' }, stagingPath: { type: 'string' }, target: { type: 'object' }, publishes: { type: 'object' } },
+      },
+    },
+  },
+};
+
 export class NodeState {
   private volumes = new Map<string, StagedVolume>();
+  private readonly file: JsonStateFile<Persisted>;
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly path: string) {
+    this.file = new JsonStateFile(path, { version: 1, schema });
+  }
 
   load(): void {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    const data = JSON.parse(text) as Persisted;
-    if (data.version !== 1) throw new Error(`${this.file}: unknown state version ${String(data.version)}`);
-    this.volumes = new Map(Object.entries(data.volumes));
+    const data = this.file.load();
+    if (data) this.volumes = new Map(Object.entries(data.volumes));
   }
 
   get(volumeId: string): StagedVolume | undefined {
@@ -75,8 +85,7 @@ export class NodeState {
   }
 
   private save(): void {
-    const data: Persisted = { version: 1, volumes: Object.fromEntries(this.volumes) };
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o750 });
-    writeFileAtomicSync(this.file, JSON.stringify(data, null, 2));
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o750 });
+    this.file.save({ volumes: Object.fromEntries(this.volumes) });
   }
 }

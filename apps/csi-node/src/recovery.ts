@@ -52,20 +52,3 @@ export async function recoverVolumes(d: NodeDeps, locks: VolumeLocks): Promise<R
   }
   return result;
 }
-
-/** Runs recoverVolumes every intervalMs (0 = never) until stopped. */
-export function startRecoveryLoop(d: NodeDeps, locks: VolumeLocks, intervalMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer =
-    intervalMs > 0
-      ? setInterval(() => {
-          running = running.then(() => recoverVolumes(d, locks)).catch(() => undefined);
-        }, intervalMs)
-      : undefined;
-  return {
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running;
-    },
-  };
-}

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readJson, readJsonSync, writeFileAtomic, writeJsonAtomic, writeJsonAtomicSync } from '../src';
+import { JsonStateFile, readJson, readJsonSync, writeFileAtomic, writeJsonAtomic, writeJsonAtomicSync } from '../src';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'atomic-'));
 
@@ -36,5 +36,34 @@ describe('atomic files', () => {
     await expect(writeFileAtomic(target, 'new')).rejects.toThrow();
     expect(readFileSync(p, 'utf8')).toBe('old');
     expect(readdirSync(d).sort()).toEqual(['is-a-dir', 'state.json']);
+  });
+});
+
+describe('JsonStateFile', () => {
+  const schema = { required: ['items'], properties: { items: { type: 'array', items: { type: 'string' } } } };
+
+  it('saves { version, ...fields } and loads the fields back, sync and async; no file is undefined', async () => {
+    const p = join(dir(), 'state.json');
+    const f = new JsonStateFile<{ items: string[] }>(p, { version: 3, schema });
+    expect(f.load()).toBeUndefined();
+    expect(await f.loadAsync()).toBeUndefined();
+    f.save({ items: ['a'] });
+    expect(JSON.parse(readFileSync(p, 'utf8'))).toEqual({ version: 3, items: ['a'] });
+    expect(f.load()).toEqual({ items: ['a'] });
+    await f.saveAsync({ items: ['a', 'b'] });
+    expect(await f.loadAsync()).toEqual({ items: ['a', 'b'] });
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses another version, a document that does not match and torn JSON, naming the file', async () => {
+    const d = dir();
+    const file = (name: string, text: string) => {
+      writeFileSync(join(d, name), text);
+      return new JsonStateFile(join(d, name), { version: 1, schema });
+    };
+    expect(() => file('v2.json', '{"version":2,"items":[]}').load()).toThrow(/v2\.json: unknown state version 2 \(this build reads 1\)/);
+    expect(() => file('bad.json', '{"version":1,"items":[1]}').load()).toThrow(/bad\.json is invalid: \/items\/0 must be string/);
+    expect(() => file('none.json', '{"version":1}').load()).toThrow(/none\.json is invalid: \/ must have required property 'items'/);
+    await expect(file('torn.json', '{"version":1,"it').loadAsync()).rejects.toThrow(/torn\.json is not valid JSON/);
   });
 });

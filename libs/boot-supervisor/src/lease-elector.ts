@@ -2,8 +2,8 @@
 // (@mikrotik-kube/leader-election). Loaded by leader.ts only when there is a cluster.
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector as LeaseCampaign, leaderIdentity } from '@mikrotik-kube/leader-election';
+import type { Logger } from '@mikrotik-kube/service-kit';
 import type { LeaderElector, LeadershipChange } from './leader';
-import type { LoggerLike } from './supervisor';
 
 export interface LeaseElectorOptions {
   kubeConfig: KubeConfig;
@@ -16,7 +16,7 @@ export interface LeaseElectorOptions {
   /** Give up leadership if no renewal succeeded for this long (< leaseDurationMs, > 1.2 × retryPeriodMs). */
   renewDeadlineMs: number;
   retryPeriodMs: number;
-  logger: LoggerLike;
+  logger: Logger;
 }
 
 export class LeaseElector implements LeaderElector {

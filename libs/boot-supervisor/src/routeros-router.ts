@@ -1,19 +1,8 @@
 // RouterPort over the RouterOS REST client: container phases come from its
 // version-normalised state (`status` ≤7.19, flags 7.20+), uptime from
 // /system/resource.
-import { isRouterOsError, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { isRouterOsError, parseRosDuration, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { ContainerPhase, RouterPort } from './router';
-
-const UNITS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-
-/** `1w2d7h44m20s` (RouterOS duration) → ms; throws on anything else. */
-export function parseRosDuration(text: string): number {
-  const t = text.trim();
-  if (!/^(\d+(ms|w|d|h|m|s))+$/.test(t)) throw new Error(`not a RouterOS duration: ${JSON.stringify(text)}`);
-  let ms = 0;
-  for (const [, n, unit] of t.matchAll(/(\d+)(ms|w|d|h|m|s)/g)) ms += Number(n) * (UNITS[unit as string] ?? 0);
-  return ms;
-}
 
 export class RouterOsRouter implements RouterPort {
   constructor(private readonly client: RouterOsClient) {}
@@ -37,7 +26,11 @@ export class RouterOsRouter implements RouterPort {
   }
 
   async uptimeMs(): Promise<number> {
-    return parseRosDuration((await this.client.system.resource()).uptime);
+    const { uptime } = await this.client.system.resource();
+    const seconds = parseRosDuration(uptime);
+    // A reboot is seen as uptime going back: an unreadable uptime must not look like one.
+    if (seconds === undefined) throw new Error(`not a RouterOS duration: ${JSON.stringify(uptime)}`);
+    return Math.round(seconds * 1000);
   }
 
   isTransient(err: unknown): boolean {

@@ -1,12 +1,9 @@
 // The supervisor's small persistent state: registered units and their restart
 // history. The router stays the source of truth for what runs; this file only
 // keeps what the router cannot tell (which units exist, their specs, how often
-// they were restarted) across a supervisor restart. Written atomically (temp
-// file, fsync, rename, fsync of the directory) so a crash never leaves half a
-// file behind.
-import { existsSync, readFileSync } from 'node:fs';
-import Ajv from 'ajv';
-import { writeJsonAtomicSync } from '@mikrotik-kube/atomic-file';
+// they were restarted) across a supervisor restart. A versioned, validated,
+// atomically written JsonStateFile.
+import { JsonStateFile } from '@mikrotik-kube/atomic-file';
 import type { kube } from '@mikrotik-kube/proto';
 import type { RestartHistory } from './backoff';
 
@@ -20,15 +17,12 @@ export interface PersistedUnit {
 }
 
 export interface PersistedState {
-  version: 1;
   units: PersistedUnit[];
 }
 
-const validate = new Ajv({ allErrors: true }).compile({
-  type: 'object',
-  required: ['version', 'units'],
+const schema = {
+  required: ['units'],
   properties: {
-    version: { const: 1 },
     units: {
       type: 'array',
       items: {
@@ -60,28 +54,21 @@ const validate = new Ajv({ allErrors: true }).compile({
       },
     },
   },
-});
+};
 
 export class StateFile {
-  constructor(readonly path: string) {}
+  private readonly file: JsonStateFile<PersistedState>;
+
+  constructor(readonly path: string) {
+    this.file = new JsonStateFile(path, { version: 1, schema });
+  }
 
   /** The saved state, or an empty one when there is no file yet. Throws on a corrupt file. */
   load(): PersistedState {
-    if (!existsSync(this.path)) return { version: 1, units: [] };
-    let data: unknown;
-    try {
-      data = JSON.parse(readFileSync(this.path, 'utf8'));
-    } catch (err) {
-      throw new Error(`state file ${this.path} is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!validate(data)) {
-      const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
-      throw new Error(`state file ${this.path} is invalid: ${why}`);
-    }
-    return data as unknown as PersistedState;
+    return this.file.load() ?? { units: [] };
   }
 
   save(state: PersistedState): void {
-    writeJsonAtomicSync(this.path, state);
+    this.file.save(state);
   }
 }

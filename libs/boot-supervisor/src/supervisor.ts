@@ -5,6 +5,7 @@
 // for another pass instead of acting on the router themselves (except the stop
 // after a failed probe, which cannot wait).
 import type { kube } from '@mikrotik-kube/proto';
+import type { Logger } from '@mikrotik-kube/service-kit';
 import { onRestart } from './backoff';
 import type { SupervisorMetrics } from './metrics';
 import type { ContainerPhase, RouterPort } from './router';
@@ -15,16 +16,9 @@ import type { UnitRecord } from './unit-state';
 import { UnitTable } from './unit-table';
 import { dependentsToRestart, handleExit, noteHealthy, type WatchdogPolicy } from './watchdog';
 
-export interface LoggerLike {
-  debug(msg: string, meta?: object): unknown;
-  info(msg: string, meta?: object): unknown;
-  warn(msg: string, meta?: object): unknown;
-  error(msg: string, meta?: object): unknown;
-}
-
 export interface SupervisorOptions {
   router: RouterPort;
-  logger: LoggerLike;
+  logger: Logger;
   metrics: SupervisorMetrics;
   stateFile?: StateFile;
   pollIntervalMs: number;

@@ -2,14 +2,11 @@
 // metrics) and persistence to the state file. The engine (supervisor.ts)
 // decides what happens to units; this table only keeps them.
 import type { kube } from '@mikrotik-kube/proto';
+import type { Logger } from '@mikrotik-kube/service-kit';
 import type { SupervisorMetrics } from './metrics';
 import type { PersistedUnit, StateFile } from './state-file';
 import { bootOrder, CycleError, findCycle } from './toposort';
 import { UnitRecord, type UnitState } from './unit-state';
-
-interface ErrorLogger {
-  error(msg: string, meta?: object): unknown;
-}
 
 export class UnitTable {
   private readonly units = new Map<string, UnitRecord>();
@@ -21,7 +18,7 @@ export class UnitTable {
 
   constructor(
     private readonly metrics: SupervisorMetrics,
-    private readonly logger: ErrorLogger,
+    private readonly logger: Logger,
     private readonly file?: StateFile,
   ) {}
 
@@ -130,7 +127,7 @@ export class UnitTable {
         };
       });
     try {
-      this.file.save({ version: 1, units });
+      this.file.save({ units });
     } catch (err) {
       this.logger.error('state file write failed', { error: (err as Error).message });
     }

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { createClient, unary } from '@mikrotik-kube/grpc-kit';
 import { contracts, type csi } from '@mikrotik-kube/proto';
+import { createLogger } from '@mikrotik-kube/service-kit';
 import { identityHandlers, startCsiServer, type CsiServer } from '../src/index';
 
-const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
+const logger = createLogger('csi-server-test', 'error');
 
 /** One raw gRPC unary call over HTTP/2 on a unix socket with the given :authority. */
 async function rawCall(sock: string, authority: string, path: string, times = 1) {

@@ -3,18 +3,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { malformedRequest } from '@mikrotik-kube/proto';
+import type { Logger } from '@mikrotik-kube/service-kit';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { codeName, toServiceError } from './errors';
 import { tokenFromFile, tokenProblem, type TokenSource } from './token';
 
-interface LoggerLike {
-  debug(msg: string, meta?: object): unknown;
-  info(msg: string, meta?: object): unknown;
-  warn(msg: string, meta?: object): unknown;
-}
-
 export interface GrpcServerOptions {
-  logger: LoggerLike;
+  logger: Logger;
   metrics: Registry;
   maxMessageBytes?: number;
   /** Extra channel options (e.g. keepalive). */

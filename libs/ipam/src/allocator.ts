@@ -8,6 +8,7 @@
 // replicas at once may win two addresses: right after its claim each replica
 // lists the owner's tagged veths and the oldest (lowest `.id`) wins, so both
 // answer the same allocation and the loser removes its veth.
+import type { Logger } from '@mikrotik-kube/service-kit';
 import { type Allocation, ipIn } from './allocation';
 import { Cleanup } from './cleanup';
 import { IpamError } from './errors';
@@ -20,12 +21,6 @@ import { type SyncPlan, planSync, readRouter } from './router-sync';
 
 /** Addresses after a lost one that are read in the same request. */
 const LEARN_AHEAD = 31;
-
-interface LoggerLike {
-  info(msg: string, meta?: object): unknown;
-  warn(msg: string, meta?: object): unknown;
-  error(msg: string, meta?: object): unknown;
-}
 
 export interface AllocatorEvents {
   /** A claim was refused by the router because another holder had the name. */
@@ -44,7 +39,7 @@ export class Allocator {
   constructor(
     readonly networks: Network[],
     private readonly router: IpamRouter,
-    private readonly logger: LoggerLike,
+    private readonly logger: Logger,
     private readonly events: AllocatorEvents = {},
     private readonly clock: () => number = Date.now,
   ) {

@@ -1,21 +1,16 @@
 // Veths of failed claims that could not be removed at once (the router was
 // unreachable): retried in the background until they are gone, so an outage
 // leaves nothing half-made behind once the router answers again.
-
-interface LoggerLike {
-  info(msg: string, meta?: object): unknown;
-  warn(msg: string, meta?: object): unknown;
-}
+import { every, type Every, type Logger } from '@mikrotik-kube/service-kit';
 
 export class Cleanup {
   private readonly pending = new Map<string, string>();
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private loop: Every | undefined;
 
   constructor(
     /** Removes the veth `name` if it still carries `comment` and nobody adopted it. */
     private readonly remove: (name: string, comment: string) => Promise<void>,
-    private readonly logger: LoggerLike,
+    private readonly logger: Logger,
     private readonly intervalMs = 1000,
   ) {}
 
@@ -29,31 +24,24 @@ export class Cleanup {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.runOnce(), this.intervalMs);
-    this.timer.unref();
+    this.loop ??= every('veth cleanup', this.intervalMs, () => this.runOnce(), this.logger, { delayFirst: true });
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+    this.loop = undefined;
   }
 
   /** One pass over the queue; entries that fail again stay queued. */
-  async runOnce(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (const [name, comment] of [...this.pending]) {
-        try {
-          await this.remove(name, comment);
-          this.pending.delete(name);
-          this.logger.info('removed veth of a failed claim', { veth: name });
-        } catch {
-          return; // still unreachable: try again on the next tick
-        }
+  private async runOnce(): Promise<void> {
+    for (const [name, comment] of [...this.pending]) {
+      try {
+        await this.remove(name, comment);
+        this.pending.delete(name);
+        this.logger.info('removed veth of a failed claim', { veth: name });
+      } catch {
+        return; // still unreachable: try again on the next tick
       }
-    } finally {
-      this.running = false;
     }
   }
 }

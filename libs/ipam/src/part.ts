@@ -41,7 +41,7 @@ export function ipamPart(config: IpamConfig): IpamPart {
         if (repairMs > 0) {
           // Claims another replica left half-made when it died are completed or removed here,
           // without waiting for that replica to restart or for the next Reconcile.
-          const repair = every('router repair', () => repairMs, async () => void (await allocator.sync({ repair: true })), logger);
+          const repair = every('router repair', repairMs, () => allocator.sync({ repair: true }), logger);
           shutdown.add('router repair', () => repair.stop());
         }
       });

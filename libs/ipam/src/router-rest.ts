@@ -1,6 +1,6 @@
 // IpamRouter over libs/routeros-rest: RouterOS errors become the three faults
 // the allocator tells apart (duplicate, unavailable, rejected).
-import { type RosRecord, type RouterOsClient, RouterOsError } from '@mikrotik-kube/routeros-rest';
+import { type RosRecord, type RouterOsClient, RouterOsError, removeIgnoringMissing } from '@mikrotik-kube/routeros-rest';
 import { type BridgePort, type IpamRouter, RouterError, type Veth } from './router';
 
 function fault(err: unknown): unknown {
@@ -20,10 +20,8 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
 
 async function removed(fn: () => Promise<void>): Promise<boolean> {
   try {
-    await fn();
-    return true;
+    return await removeIgnoringMissing(fn);
   } catch (err) {
-    if (err instanceof RouterOsError && err.kind === 'not-found') return false;
     throw fault(err);
   }
 }

@@ -1,14 +1,10 @@
 // The first sync from the router, retried with backoff until it succeeds:
 // ipam answers nothing (and /readyz stays false) before it knows the router.
+import { backoffMs, type Logger } from '@mikrotik-kube/service-kit';
 import type { Allocator } from './allocator';
 
-interface LoggerLike {
-  info(msg: string, meta?: object): unknown;
-  warn(msg: string, meta?: object): unknown;
-}
-
-export async function syncUntilDone(allocator: Allocator, logger: LoggerLike, signal: AbortSignal): Promise<void> {
-  for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
+export async function syncUntilDone(allocator: Allocator, logger: Logger, signal: AbortSignal): Promise<void> {
+  for (let attempt = 1; !signal.aborted; attempt++) {
     const started = Date.now();
     try {
       const plan = await allocator.sync({ repair: true });
@@ -21,6 +17,7 @@ export async function syncUntilDone(allocator: Allocator, logger: LoggerLike, si
       });
       return;
     } catch (err) {
+      const delay = backoffMs(attempt, { initialMs: 500, maxMs: 10_000 });
       logger.warn('sync from the router failed, retrying', { error: (err as Error).message, retryInMs: delay });
       await new Promise((r) => setTimeout(r, delay));
     }

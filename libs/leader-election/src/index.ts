@@ -1,3 +1,3 @@
 // Leader election on a coordination.k8s.io/v1 Lease with client-go semantics.
 export { LeaderElector, leaderIdentity } from './leader';
-export type { LeaderElectionLogger, LeaderElectionMetrics, LeaderElectionOptions } from './leader';
+export type { LeaderElectionMetrics, LeaderElectionOptions } from './leader';

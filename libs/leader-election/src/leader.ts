@@ -28,15 +28,8 @@ import {
   type V1LeaseSpec,
   V1MicroTime,
 } from '@kubernetes/client-node';
-import type { Readiness } from '@mikrotik-kube/service-kit';
+import type { Logger, Readiness } from '@mikrotik-kube/service-kit';
 import { Gauge, type Registry } from 'prom-client';
-
-/** What the elector logs through; a winston logger fits. */
-export interface LeaderElectionLogger {
-  info(message: string, meta?: object): unknown;
-  warn(message: string, meta?: object): unknown;
-  error(message: string, meta?: object): unknown;
-}
 
 export interface LeaderElectionMetrics {
   registry: Registry;
@@ -59,7 +52,7 @@ export interface LeaderElectionOptions {
   renewDeadlineSeconds: number;
   /** Period of renewals and of acquire attempts (default 2). */
   retryPeriodSeconds: number;
-  logger: LeaderElectionLogger;
+  logger: Logger;
   onStartedLeading(): void | Promise<void>;
   onStoppedLeading(): void | Promise<void>;
   metrics?: LeaderElectionMetrics;

@@ -2,6 +2,7 @@
 // (bounded by a semaphore), with a timeout. A connection that drops fails the commands
 // in flight with a retryable error; the next command reconnects, with backoff.
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import { backoffMs } from '@mikrotik-kube/service-kit';
 import { RdsError } from './errors';
 import { checkHostKey, type HostKeyPolicy } from './host-key';
 import { Semaphore } from './semaphore';
@@ -42,7 +43,8 @@ export class SshConnection {
   private connecting: Promise<Client> | undefined;
   private readonly channels: Semaphore;
   private readonly inflight = new Set<(e: RdsError) => void>();
-  private backoffMs: number;
+  /** Connect retries since the last connection (the backoff keeps growing across rounds). */
+  private retries = 0;
   private everConnected = false;
   private closed = false;
 
@@ -54,7 +56,6 @@ export class SshConnection {
       throw new RdsError('invalid-input', 'SSH target needs a private key or a password');
     }
     this.channels = new Semaphore(target.maxChannels ?? 4);
-    this.backoffMs = target.backoffInitialMs ?? 500;
   }
 
   get connected(): boolean {
@@ -89,12 +90,11 @@ export class SshConnection {
     let last: RdsError | undefined;
     for (let i = 0; i < attempts; i++) {
       if (i > 0) {
-        await sleep(this.backoffMs);
-        this.backoffMs = Math.min(this.backoffMs * 2, this.target.backoffMaxMs ?? 16_000);
+        await sleep(backoffMs(++this.retries, { initialMs: this.target.backoffInitialMs ?? 500, maxMs: this.target.backoffMaxMs ?? 16_000 }));
       }
       try {
         const c = await this.connectOnce();
-        this.backoffMs = this.target.backoffInitialMs ?? 500;
+        this.retries = 0;
         this.events.onConnect?.(this.everConnected);
         this.everConnected = true;
         return c;

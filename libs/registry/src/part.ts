@@ -3,7 +3,7 @@
 // upload purge and GC timers.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Host, Running } from '@mikrotik-kube/service-kit';
+import { every, type Host, type Running } from '@mikrotik-kube/service-kit';
 import { parseListen, type RegistryConfig, resolveUpstreams } from './config';
 import { HtpasswdAuth } from './http/auth';
 import type { HandlerDeps } from './http/deps';
@@ -59,24 +59,21 @@ export function registryPart(config: RegistryConfig): RegistryPart {
         await new Promise<void>((resolve) => server.close(() => resolve()));
       });
 
-      const purgeTimer = setInterval(
-        () => {
-          storage.uploads
-            .purgeStale(config.uploadTtlSeconds * 1000)
-            .then((n) => n && logger.info('expired stale upload sessions', { count: n }))
-            .then(() => removeLeftovers(storage.paths, logger, LEFTOVER_GRACE_MS))
-            .catch((err: Error) => logger.error('upload purge failed', { error: err.message }));
-        },
+      const purge = every(
+        'upload purge',
         Math.min(config.uploadTtlSeconds * 1000, 3600_000),
+        async () => {
+          const n = await storage.uploads.purgeStale(config.uploadTtlSeconds * 1000);
+          if (n) logger.info('expired stale upload sessions', { count: n });
+          await removeLeftovers(storage.paths, logger, LEFTOVER_GRACE_MS);
+        },
+        logger,
+        { delayFirst: true },
       );
-      purgeTimer.unref();
-      shutdown.add('upload purge timer', () => clearInterval(purgeTimer));
+      shutdown.add('upload purge', () => purge.stop());
       if (config.gc.intervalSeconds > 0) {
-        const gcTimer = setInterval(() => {
-          storage.gc.run(gcOptions).catch((err: Error) => logger.error('garbage collection failed', { error: err.message }));
-        }, config.gc.intervalSeconds * 1000);
-        gcTimer.unref();
-        shutdown.add('gc timer', () => clearInterval(gcTimer));
+        const gc = every('garbage collection', config.gc.intervalSeconds * 1000, () => storage.gc.run(gcOptions), logger, { delayFirst: true });
+        shutdown.add('gc', () => gc.stop());
       }
 
       const addr = server.address() as AddressInfo;

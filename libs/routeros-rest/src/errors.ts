@@ -52,6 +52,20 @@ export function isRouterOsError(e: unknown, kind?: RouterOsErrorKind): e is Rout
   return e instanceof RouterOsError && (kind === undefined || e.kind === kind);
 }
 
+/**
+ * Runs a removal for which "no such item" means done (another replica, a retry or the user
+ * removed it first): true when it removed something, false when it was already gone.
+ */
+export async function removeIgnoringMissing(remove: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await remove();
+    return true;
+  } catch (e) {
+    if (isRouterOsError(e, 'not-found')) return false;
+    throw e;
+  }
+}
+
 /** Classifies an HTTP error reply from its status and RouterOS detail. */
 export function kindForStatus(status: number, detail: string | undefined): RouterOsErrorKind {
   if (status === 401) return 'unauthorized';

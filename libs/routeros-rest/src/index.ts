@@ -2,7 +2,7 @@ export { clientFromConfig, routerOsConnectionSchema } from './config';
 export type { RouterOsConnectionConfig } from './config';
 export { RouterOsClient } from './client';
 export type { RouterOsClientOptions } from './client';
-export { RouterOsError, isRouterOsError } from './errors';
+export { RouterOsError, isRouterOsError, removeIgnoringMissing } from './errors';
 export type { RouterOsErrorKind } from './errors';
 export { MenuApi, rosBool, rosList } from './menu';
 export type { RosRecord, RosArgs, PrintOptions } from './menu';

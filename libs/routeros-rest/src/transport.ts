@@ -4,6 +4,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { type Got, type Method } from 'got';
+import { backoffMs } from '@mikrotik-kube/service-kit';
 import { RouterOsError, kindForStatus, kindForTransport } from './errors';
 import { parseRouterJson } from './json';
 
@@ -79,7 +80,7 @@ export class Transport {
         if (method === 'DELETE' && attempt > 1 && e.kind === 'not-found') return undefined;
         last = e;
         if (!e.retryable || attempt === attempts) throw e;
-        await new Promise((r) => setTimeout(r, this.retryDelayMs * 2 ** (attempt - 1)));
+        await new Promise((r) => setTimeout(r, backoffMs(attempt, { initialMs: this.retryDelayMs })));
       }
     }
     throw last;

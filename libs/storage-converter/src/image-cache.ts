@@ -4,7 +4,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDigest } from '@mikrotik-kube/oci';
-import { readJson, writeJsonAtomic } from '@mikrotik-kube/atomic-file';
+import { JsonStateFile } from '@mikrotik-kube/atomic-file';
 import type { RouterArch } from './platform';
 
 export interface CacheEntry {
@@ -22,20 +22,34 @@ export interface CacheEntry {
 }
 
 interface IndexDoc {
-  version: 1;
   entries: CacheEntry[];
 }
+
+const indexSchema = {
+  required: ['entries'],
+  properties: {
+    entries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        // What load() relies on to match an entry with its tarball.
+        required: ['manifestDigest', 'arch', 'file', 'size'],
+        properties: { manifestDigest: { type: 'string' }, arch: { type: 'string' }, file: { type: 'string' }, size: { type: 'integer', minimum: 0 } },
+      },
+    },
+  },
+};
 
 export const cacheKey = (manifestDigest: string, arch: RouterArch) => `${manifestDigest}|${arch}`;
 
 export class ImageCache {
   private readonly entries = new Map<string, CacheEntry>();
-  private readonly indexPath: string;
+  private readonly index: JsonStateFile<IndexDoc>;
   readonly tarballDir: string;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(readonly dir: string) {
-    this.indexPath = join(dir, 'index.json');
+    this.index = new JsonStateFile(join(dir, 'index.json'), { version: 1, schema: indexSchema });
     this.tarballDir = join(dir, 'tarballs');
   }
 
@@ -43,7 +57,7 @@ export class ImageCache {
   async load(): Promise<void> {
     await mkdir(this.tarballDir, { recursive: true });
     await mkdir(this.workDir, { recursive: true });
-    const doc = await readJson<IndexDoc>(this.indexPath);
+    const doc = await this.index.loadAsync();
     for (const e of doc?.entries ?? []) {
       const s = await stat(this.path(e)).catch(() => undefined);
       if (s?.isFile() && s.size === e.size) this.entries.set(cacheKey(e.manifestDigest, e.arch), e);
@@ -103,7 +117,7 @@ export class ImageCache {
 
   /** Writes are serialised so an older snapshot never overwrites a newer one. */
   private save(): Promise<void> {
-    const next = this.saving.then(() => writeJsonAtomic(this.indexPath, { version: 1, entries: this.list() } satisfies IndexDoc));
+    const next = this.saving.then(() => this.index.saveAsync({ entries: this.list() }));
     this.saving = next.catch(() => undefined);
     return next;
   }

@@ -6,7 +6,7 @@ import type { GrpcServer } from '@mikrotik-kube/grpc-kit';
 import { RegistryClient } from '@mikrotik-kube/oci';
 import { contracts } from '@mikrotik-kube/proto';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
-import { ConfigError, type Host, type Running } from '@mikrotik-kube/service-kit';
+import { ConfigError, every, type Host, type Running } from '@mikrotik-kube/service-kit';
 import type { StorageConfig } from './config';
 import { Converter } from './converter';
 import type { Deliverer } from './delivery';
@@ -111,17 +111,18 @@ export function storagePart(config: StorageConfig): StoragePart {
       grpc.addService(defs.Volumes.service, volumesHandlers(volumes, orphans));
 
       if (storage.gcIntervalMinutes > 0) {
-        const timer = setInterval(() => {
-          gc.run(storage.dryRun).then(
-            (r) => {
-              metrics.gcRemoved.inc({ dry_run: String(storage.dryRun) }, r.removed.length);
-              logger.info('gc done', { removed: r.removed.length, freedBytes: r.freedBytes, inUse: r.inUse.length, dryRun: storage.dryRun });
-            },
-            (e: unknown) => logger.warn('gc failed', { error: (e as Error).message }),
-          );
-        }, storage.gcIntervalMinutes * 60_000);
-        timer.unref();
-        shutdown.add('gc timer', () => clearInterval(timer));
+        const loop = every(
+          'gc',
+          storage.gcIntervalMinutes * 60_000,
+          async () => {
+            const r = await gc.run(storage.dryRun);
+            metrics.gcRemoved.inc({ dry_run: String(storage.dryRun) }, r.removed.length);
+            logger.info('gc done', { removed: r.removed.length, freedBytes: r.freedBytes, inUse: r.inUse.length, dryRun: storage.dryRun });
+          },
+          logger,
+          { delayFirst: true },
+        );
+        shutdown.add('gc', () => loop.stop());
       }
 
       logger.info('storage-converter started', { fetchUrl, deliveries: Object.keys(deliverers), defaultDelivery: delivery.mode, cachedImages: cache.list().length });

@@ -1,7 +1,7 @@
 // File-system chores on the router over REST: directories created level by level (the
 // router has no `mkdir -p`), trees removed deepest first (it refuses non-empty
 // directories), and which tarballs containers still use.
-import { isRouterOsError, type RouterOsClient, type RouterFile } from '@mikrotik-kube/routeros-rest';
+import { isRouterOsError, removeIgnoringMissing, type RouterOsClient, type RouterFile } from '@mikrotik-kube/routeros-rest';
 import { unavailable } from './errors';
 
 /** Strips leading/trailing slashes: the router lists `disk1/x`, containers may say `/disk1/x`. */
@@ -34,12 +34,7 @@ export async function removeRouterTree(client: RouterOsClient, dir: string): Pro
 
 /** Removes a file; absent is fine. */
 export async function removeRouterFile(client: RouterOsClient, ref: string): Promise<void> {
-  try {
-    await client.files.remove(ref);
-  } catch (e) {
-    if (isRouterOsError(e) && e.kind === 'not-found') return;
-    throw e;
-  }
+  await removeIgnoringMissing(() => client.files.remove(ref));
 }
 
 /** Tarball paths that containers on the router were created from. */

@@ -3,7 +3,7 @@
 // the container's mount list (version-specific fields handled by routeros-rest).
 // EMPTY_DIR data goes with the pod; PERSISTENT data stays for the next pod of that name.
 import type { kube } from '@mikrotik-kube/proto';
-import { isRouterOsError, type ContainerMount, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { isRouterOsError, removeIgnoringMissing, type ContainerMount, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { StorageError, invalid, precondition, unavailable } from './errors';
 import { ensureRouterDir, removeRouterFile, removeRouterTree } from './router-files';
@@ -113,9 +113,7 @@ export class VolumeManager {
   async remove(mounts: VolumeInventory['mounts'], markers: VolumeInventory['markers'], reason: string): Promise<Volume[]> {
     const out: Volume[] = [];
     for (const m of mounts) {
-      await this.router.containers.mounts.remove(m.mount.id).catch((e: unknown) => {
-        if (!isRouterOsError(e, 'not-found')) throw e;
-      });
+      await removeIgnoringMissing(() => this.router.containers.mounts.remove(m.mount.id));
       this.logger.info('volume mount removed', { audit: true, reason, ...m.tag, mountList: m.mount.list, mountId: m.mount.id, mountPath: m.mount.dst });
       out.push(this.toVolume(m.tag, m.mount));
     }

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { containerName } from '../core/naming';
 import { LogsNotFound, startKubeletApi, type KubeletApi } from './kubelet-api';
-import { startTestRouter, type TestRouter } from './test-router';
+import { startTestRouter, type TestRouter } from '../../test/support/test-router';
 
 // --- certificates (openssl, as an operator would make them) ---
 function openssl(args: string[]): void {

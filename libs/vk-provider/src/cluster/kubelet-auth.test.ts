@@ -15,7 +15,7 @@ import winston from 'winston';
 import { containerName } from '../core/naming';
 import { startKubeletApi, type KubeletApi } from './kubelet-api';
 import { kubeletAuth, requestAttributes } from './kubelet-auth';
-import { startTestRouter, type TestRouter } from './test-router';
+import { startTestRouter, type TestRouter } from '../../test/support/test-router';
 
 const NODE = 'router-1';
 const POD: V1Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name: 'web', uid: 'u-1' }, spec: { nodeName: NODE, containers: [{ name: 'app', image: 'x' }] } };

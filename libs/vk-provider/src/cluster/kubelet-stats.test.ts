@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { containerName } from '../core/naming';
 import { startKubeletApi, type KubeletApi } from './kubelet-api';
-import { startTestRouter, type TestRouter } from './test-router';
+import { startTestRouter, type TestRouter } from '../../test/support/test-router';
 import type { Summary } from './stats-summary';
 
 const pod = (name: string, containers: string[]): V1Pod => ({

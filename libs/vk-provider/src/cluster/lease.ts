@@ -21,7 +21,7 @@ export class NodeLease {
   constructor(private readonly o: LeaseOptions) {}
 
   start(): void {
-    this.loop = every('node lease', () => (this.o.durationSeconds * 1000) / 4, async () => void (await this.renew()), this.o.logger);
+    this.loop = every('node lease', () => (this.o.durationSeconds * 1000) / 4, () => this.renew(), this.o.logger);
   }
 
   async stop(): Promise<void> {

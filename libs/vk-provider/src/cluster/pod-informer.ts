@@ -5,7 +5,7 @@
 // an empty cache means "not known yet", never "no pods" — nothing is removed
 // from the router on its word.
 import { type CoreV1Api, type KubeConfig, ListWatch, type V1Pod, Watch } from '@kubernetes/client-node';
-import type { Logger } from '@mikrotik-kube/service-kit';
+import { backoffMs, type Logger } from '@mikrotik-kube/service-kit';
 
 export interface PodInformerOptions {
   config: KubeConfig;
@@ -75,7 +75,7 @@ export class PodInformer {
   private restart(err: unknown): void {
     if (this.stopped) return;
     this.failures++;
-    const delay = Math.min(1000 * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+    const delay = backoffMs(this.failures, { initialMs: 1000, maxMs: MAX_BACKOFF_MS });
     this.o.logger.warn('pod watch failed; listing again', { node: this.o.nodeName, error: err instanceof Error ? err.message : String(err), retryMs: delay });
     clearTimeout(this.retry);
     this.retry = setTimeout(() => {

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { containerName } from '../core/naming';
 import { LogsNotFound, startKubeletApi, type KubeletApi } from './kubelet-api';
-import { startTestRouter, type TestRouter } from './test-router';
+import { startTestRouter, type TestRouter } from '../../test/support/test-router';
 import { KUBELET_SERVING_SIGNER, loadServingCertificate, renewalTime, renewServingCertificate, type ServingCert } from './serving-cert';
 
 const skip = requireControlPlane() ?? (testenvBin('kubectl') ? undefined : 'kubectl is not built (bash tools/testenv/build.sh)');

@@ -4,7 +4,7 @@
 // again with growing backoff (1 s doubling up to the resync period). Passes
 // never overlap. Used by both the pods file (standalone) and the API server
 // (cluster) sources.
-import type { Logger } from '@mikrotik-kube/service-kit';
+import { backoffMs, every, type Every, type Logger } from '@mikrotik-kube/service-kit';
 
 /** One pass; `failed` asks for a retry with backoff. */
 export type Pass = (reason: string, collectGarbage: boolean) => Promise<{ failed: boolean }>;
@@ -13,7 +13,7 @@ export class PassLoop {
   private running = false;
   private again = false;
   private againGc = false;
-  private timer: NodeJS.Timeout | undefined;
+  private resync: Every | undefined;
   private retry: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopped = false;
@@ -28,13 +28,14 @@ export class PassLoop {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => this.trigger('resync', true), this.resyncMs);
+    // The tick only asks for a pass; trigger() coalesces it with one in flight.
+    this.resync = every('resync', this.resyncMs, async () => this.trigger('resync', true), this.logger, { delayFirst: true });
     this.trigger('start', true);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    await this.resync?.stop();
     clearTimeout(this.retry);
     await this.idle;
   }
@@ -74,7 +75,7 @@ export class PassLoop {
       this.logger.warn('reconcile pass failed', { reason, error: (e as Error).message });
     }
     if (this.failures && !this.stopped) {
-      const delay = Math.min(1000 * 2 ** (this.failures - 1), this.resyncMs);
+      const delay = backoffMs(this.failures, { initialMs: 1000, maxMs: this.resyncMs });
       clearTimeout(this.retry);
       this.retry = setTimeout(() => this.trigger('retry'), delay);
     }

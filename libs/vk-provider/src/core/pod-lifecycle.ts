@@ -6,12 +6,12 @@
 // recreated — its address. Every step is idempotent, so a crash part-way is
 // repaired by the next pass.
 import { createHash } from 'node:crypto';
-import type { ContainerSpec, RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { removeIgnoringMissing, type ContainerSpec, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { BootPolicy } from '../config';
 import { envListName, rootDir } from './naming';
 import type { ObservedPod } from './router-objects';
-import { removeContainer, removeIgnoringMissing, writeEnvList } from './router-objects';
+import { removeContainer, writeEnvList } from './router-objects';
 import type { Allocation, ImageOnRouter, PodEvents, PodServices, Unit } from './services';
 import type { ContainerPlan, PodPlan } from './translate';
 import { type ResolvedFiles, writeVolumeFiles } from './volume-files';

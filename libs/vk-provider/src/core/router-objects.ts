@@ -1,6 +1,6 @@
 // Our objects on the router, found by the tag in their comment: containers and
 // their env entries. Only tagged objects are ever changed or removed.
-import { isRouterOsError, type Container, type ContainerEnv, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { isRouterOsError, removeIgnoringMissing, type Container, type ContainerEnv, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import { podKey } from './naming';
 import { formatTag, parseTag, type ObjectTag } from './tags';
 
@@ -59,12 +59,4 @@ export async function removeContainer(router: RouterOsClient, c: Container, time
     }
   }
   await removeIgnoringMissing(() => router.containers.remove(c.id));
-}
-
-export async function removeIgnoringMissing(fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    if (!isRouterOsError(e, 'not-found')) throw e;
-  }
 }

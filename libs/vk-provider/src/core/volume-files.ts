@@ -6,7 +6,7 @@
 // restart, as in Kubernetes. RouterOS files are text written through `contents`: keys in
 // subdirectories and file modes are reported, a key over 60 KiB refused, none written wrongly.
 import type { V1Pod, V1Volume } from '@kubernetes/client-node';
-import { isRouterOsError, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { removeIgnoringMissing, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
 
 /** What a source can read: a ConfigMap's or Secret's (decoded) data, undefined when absent. */
 export interface DataLookups {
@@ -92,8 +92,6 @@ export async function writeVolumeFiles(router: RouterOsClient, dir: string, file
   }
   for (const [name, f] of present) {
     if (files.has(name) || f.type === 'directory') continue;
-    await router.files.remove(f.id || f.name).catch((e: unknown) => {
-      if (!isRouterOsError(e, 'not-found')) throw e;
-    });
+    await removeIgnoringMissing(() => router.files.remove(f.id || f.name));
   }
 }
