@@ -79,6 +79,7 @@ const ctx = {
   inflight: new InFlight(),
   nodes: kube ? kubeNodes(kube.core) : staticNodes(config.nodes),
   logger,
+  metrics: svc.metrics,
   maxVolumeBytes: config.csi.maxVolumeBytes,
 };
 
