@@ -96,7 +96,7 @@ describe.skipIf(!!btrfsSkip)(`btrfs snapshots through csi-controller's gRPC serv
 
     const snap = (await unary(client, 'CreateSnapshot', { name: 'snapshot-1', source_volume_id: 'pvc-src' })).snapshot;
     snapId = snap?.snapshot_id ?? '';
-    expect(snap).toMatchObject({ source_volume_id: 'pvc-src', size_bytes: String(GiB), ready_to_use: true });
+    expect(snap).toMatchObject({ source_volume_id: 'pvc-src', size_bytes: GiB, ready_to_use: true });
     writeAt(image, 4096, 'after the snapshot!');
 
     const sd = await disk(sim, snapId);
@@ -113,7 +113,7 @@ describe.skipIf(!!btrfsSkip)(`btrfs snapshots through csi-controller's gRPC serv
 
   it('a volume restored from the snapshot is a writable btrfs snapshot of it, grown to the size asked', async () => {
     const v = (await create('pvc-restored', 2 * GiB, { snapshot: { snapshot_id: snapId } })).volume;
-    expect(v).toMatchObject({ volume_id: 'pvc-restored', capacity_bytes: String(2 * GiB) });
+    expect(v).toMatchObject({ volume_id: 'pvc-restored', capacity_bytes: 2 * GiB });
     const d = await disk(sim, 'pvc-restored');
     expect(d?.['file-path']).toBe(`${VOLUME_BASE}/pvc-restored/disk.img`);
     expect(d?.['nvme-tcp-export']).toBe('true');
@@ -294,11 +294,13 @@ describe.skipIf(!!k8sSkip)(`VolumeSnapshot → restored PVC with the real csi-sn
     expect(readAt(hostPath(sim, `${VOLUME_BASE}/${restored}/disk.img`), 8192, 18)).toBe('written by the pod');
 
     // Deleting the snapshot and the claims removes the snapshot and both volumes from the router.
+    // (A subvolume goes right after its disk, so the wait is for both.)
+    const gone = async (slot: string) => !(await disk(sim, slot)) && !existsSync(hostPath(sim, `${VOLUME_BASE}/${slot}`));
     kubectl(['delete', 'pvc', 'data-restored', '--wait=false']);
     kubectl(['delete', 'volumesnapshot', 'data-snap', '--wait=false']);
-    await waitFor(async () => !(await disk(sim, snapHandle)) && !(await disk(sim, restored)), 120_000, 500);
+    await waitFor(async () => (await gone(snapHandle)) && (await gone(restored)), 120_000, 500);
     kubectl(['delete', 'pvc', 'data', '--wait=false']);
-    await waitFor(async () => !(await disk(sim, handle)), 120_000, 500);
-    for (const slot of [handle, restored, snapHandle]) expect(existsSync(hostPath(sim, `${VOLUME_BASE}/${slot}`))).toBe(false);
+    await waitFor(() => gone(handle), 120_000, 500);
+    expect(await subvolume(sim, `metal-csi/${handle}`)).toBeUndefined();
   }, 600_000);
 });
