@@ -350,6 +350,8 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
       expect(lease.spec?.leaseTransitions).toBeGreaterThanOrEqual(1);
       await runningPod('web', 30_000);
       expect(standby.output()).not.toMatch(/"message":"container created"/);
+      // Its first pass may still be adopting web (nothing says when it ends): logs come from the
+      // router by the container's tag meanwhile, so they are there once the API listens.
       await standby.waitForLine(/"message":"kubelet API listening"/, 10_000);
       expect(await kubectl('logs', 'web', '--tail', '1')).toMatch(/\S/);
     } finally {

@@ -175,6 +175,17 @@ build_one() { # name version how what
   BUILT_TIMES+=("$n ${secs}s")
 }
 
+# The CRDs the snapshot-controller serves (VolumeSnapshot*, VolumeGroupSnapshot*) live in the
+# external-snapshotter client module (config/crd) the csi/ wrapper already downloaded: copied to
+# $TESTENV_DIR/crds/snapshot (without its kustomization.yaml, so `kubectl apply -f <dir>` takes it).
+copy_snapshot_crds() {
+  [[ -x $BIN/snapshot-controller ]] || return 0
+  local mod dst=$TESTENV_DIR/crds/snapshot
+  mod=$(cd "$HERE/csi" && go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8 2>/dev/null)
+  if [[ -z $mod || ! -d $mod/config/crd ]]; then echo "testenv: VolumeSnapshot CRDs not found in the client module" >&2; return 0; fi
+  mkdir -p "$dst" && cp -f "$mod"/config/crd/*.storage.k8s.io_*.yaml "$dst"/ && chmod u+w "$dst"/*.yaml
+}
+
 main() {
   local list_only=0 only=()
   for a in "$@"; do
@@ -212,6 +223,7 @@ main() {
     build_one "$n" "$v" "$how" "$what"
   done
   rm -rf "$TMPB"
+  copy_snapshot_crds
   echo "testenv: done in $(( $(date +%s) - total_start ))s${BUILT_TIMES:+ (built: ${BUILT_TIMES[*]})}"
   echo
   print_table

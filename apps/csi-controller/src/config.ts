@@ -17,6 +17,8 @@ export interface TargetConfig {
   nvmePort: number;
   /** Directories volumes may live in; every StorageClass volumePath must be one of them. */
   volumeBases: string[];
+  /** Each new volume in a btrfs subvolume of its own (snapshots: btrfs snapshots); off: plain files, `copy-from` copies. */
+  btrfsSubvolumes: boolean;
 }
 
 export interface ControllerConfig extends BaseConfig {
@@ -64,6 +66,7 @@ const targetProperties: Record<string, JsonSchema> = {
   nvmeAddress: { type: 'string', minLength: 1 },
   nvmePort: { type: 'integer', minimum: 1, maximum: 65535, default: 4420 },
   volumeBases: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^/' }, default: ['/storage-pool/metal-csi'] },
+  btrfsSubvolumes: { type: 'boolean', default: false },
 };
 
 export const controllerSchema = serviceSchema(

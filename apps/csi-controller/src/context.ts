@@ -1,5 +1,6 @@
 // What the controller's handlers share.
 import type { Logger } from '@mikrotik-kube/service-kit';
+import type { Registry } from 'prom-client';
 import type { InFlight } from './inflight';
 import type { NodeRegistry } from './nodes';
 import type { Targets } from './targets';
@@ -10,5 +11,6 @@ export interface ControllerContext {
   inflight: InFlight;
   nodes: NodeRegistry;
   logger: Logger;
+  metrics: Registry;
   maxVolumeBytes: number;
 }

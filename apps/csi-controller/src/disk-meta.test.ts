@@ -4,7 +4,7 @@ import { InFlight } from './inflight';
 
 describe('disk comment metadata', () => {
   it('round-trips volume publish state and source', () => {
-    const m = { createdAt: 1_700_000_000_000, block: true, source: { kind: 'snapshot' as const, id: 'snap-x' }, published: [{ node: 'n1', readonly: false }, { node: 'n2', readonly: true }] };
+    const m = { createdAt: 1_700_000_000_000, block: true, source: { kind: 'snapshot' as const, id: 'snap-x' }, published: [{ node: 'n1', readonly: false }, { node: 'n2', readonly: true }], migration: { since: 1_700_000_100_000, timeoutSeconds: 45 } };
     expect(parseVolumeMeta(formatVolumeMeta(m))).toEqual(m);
   });
   it('reads upstream disks (no comment) as unpublished with unknown age', () => {

@@ -1,8 +1,8 @@
 // What the controller keeps on the router itself, in the disk comment, so nothing is lost
 // when the controller restarts: creation time, volume mode, content source, and publish state
-// (nodes, read-only). Disks made by the upstream driver have no comment: they read as
-// "unknown age, unpublished".
-//   volume:   csi;v=1;t=<unix s>;m=b|f;src=s:<snap id>|v:<vol id>;n=<node>:w|r,<node>:w|r
+// (nodes, read-only, and while on two nodes when that live migration began and how long it may
+// last). Disks made by the upstream driver have no comment: they read as "unknown age, unpublished".
+//   volume:   csi;v=1;t=<unix s>;m=b|f;src=s:<snap id>|v:<vol id>;n=<node>:w|r,<node>:w|r;mig=<unix s>+<timeout s>
 //   snapshot: csi-snap;v=1;t=<unix s>;src=<vol id>;sz=<source bytes>
 import { createHash } from 'node:crypto';
 
@@ -16,6 +16,24 @@ export interface VolumeMeta {
   block?: boolean;
   source?: { kind: 'snapshot' | 'volume'; id: string };
   published: Publication[];
+  /** Set while published on two nodes: the second publish began a live migration. */
+  migration?: Migration;
+}
+
+export interface Migration {
+  /** When the second node was published (ms). */
+  since: number;
+  timeoutSeconds: number;
+}
+
+export const migrationDeadline = (m: Migration): number => m.since + m.timeoutSeconds * 1000;
+
+/** A migration still on two nodes after its window: the reason, else undefined. */
+export function migrationOverdue(meta: VolumeMeta, now: number): string | undefined {
+  const m = meta.migration;
+  if (!m || meta.published.length < 2 || now <= migrationDeadline(m)) return undefined;
+  const nodes = meta.published.map((p) => p.node).join(' and ');
+  return `live migration overdue: on ${nodes} for ${Math.round((now - m.since) / 1000)} s, migrationTimeoutSeconds is ${m.timeoutSeconds}; unpublish one node`;
 }
 
 export interface SnapshotMeta {
@@ -57,6 +75,8 @@ export function parseVolumeMeta(comment: string | undefined): VolumeMeta {
     const [node, mode] = n.split(':');
     if (node) meta.published.push({ node, readonly: mode === 'r' });
   }
+  const mig = /^(\d+)\+(\d+)$/.exec(f.get('mig') ?? '');
+  if (mig) meta.migration = { since: Number(mig[1]) * 1000, timeoutSeconds: Number(mig[2]) };
   return meta;
 }
 
@@ -66,6 +86,8 @@ export function formatVolumeMeta(m: VolumeMeta): string {
   if (m.block !== undefined) parts.push(`m=${m.block ? 'b' : 'f'}`);
   if (m.source) parts.push(`src=${m.source.kind === 'snapshot' ? 's' : 'v'}:${m.source.id}`);
   if (m.published.length) parts.push(`n=${m.published.map((p) => `${p.node}:${p.readonly ? 'r' : 'w'}`).join(',')}`);
+  // A window only means something while two nodes are on: an unpublish ends it.
+  if (m.migration && m.published.length > 1) parts.push(`mig=${Math.floor(m.migration.since / 1000)}+${m.migration.timeoutSeconds}`);
   return parts.join(';');
 }
 

@@ -53,7 +53,7 @@ const targetList: Target[] = targetConfigs.map((t) => {
     retryBackoffMs: r.retryBackoffMs,
   });
   svc.shutdown.add(`rds ssh ${t.name}`, () => rds.close());
-  return { name: t.name, rds, address: t.address, port: t.port, ...(nvmeAddress ? { nvmeAddress } : {}), nvmePort: t.nvmePort, volumeBases: t.volumeBases };
+  return { name: t.name, rds, address: t.address, port: t.port, ...(nvmeAddress ? { nvmeAddress } : {}), nvmePort: t.nvmePort, volumeBases: t.volumeBases, btrfsSubvolumes: t.btrfsSubvolumes };
 });
 const targets = ((): Targets => {
   try {
@@ -79,6 +79,7 @@ const ctx = {
   inflight: new InFlight(),
   nodes: kube ? kubeNodes(kube.core) : staticNodes(config.nodes),
   logger,
+  metrics: svc.metrics,
   maxVolumeBytes: config.csi.maxVolumeBytes,
 };
 

@@ -13,6 +13,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { parseVolumeMeta } from './disk-meta';
 import type { InFlight } from './inflight';
 import { driverVolumes } from './kube-lists';
+import { destroyDisk } from './subvolumes';
 import type { Target, Targets } from './targets';
 import { isOurVolume } from './volume-view';
 
@@ -77,7 +78,7 @@ export class OrphanReconciler {
           const again = await d.target.rds.getVolume(d.slot);
           const pvsNow = await driverVolumes(o.core, o.driverName);
           if (!again || pvsNow.has(d.id) || parseVolumeMeta(again.comment).published.length) return;
-          await d.target.rds.deleteVolume(d.slot, again.filePath);
+          await destroyDisk(d.target, d.slot, again);
           o.logger.warn('orphaned volume deleted', { volume: d.id, file: again.filePath });
           this.deleted.inc({ result: 'deleted' });
           this.firstSeen.delete(d.id);

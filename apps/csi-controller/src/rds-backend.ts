@@ -1,7 +1,7 @@
 // The controller's view of one RDS: one shared SSH connection (RdsClient), retries with
 // backoff for transient SSH faults only, an audit log line for every mutating command and
 // per-command Prometheus metrics (labelled by target: one controller may serve several).
-import { RdsClient, RdsError, val, validateComment, type CloneVolumeRequest, type CreateVolumeRequest, type RdsClientOptions, type Volume } from '@mikrotik-kube/rds-ssh';
+import { RdsClient, RdsError, val, validateComment, type CloneVolumeRequest, type CreateVolumeRequest, type RdsClientOptions, type SnapshotSubvolumeRequest, type Volume } from '@mikrotik-kube/rds-ssh';
 import { backoffMs, type Logger } from '@mikrotik-kube/service-kit';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
@@ -94,6 +94,12 @@ export class RdsBackend {
   resizeVolume = (slot: string, bytes: number) => this.withRetry('resize', () => this.client.resizeVolume(slot, bytes));
   deleteVolume = (slot: string, filePath?: string) => this.withRetry('delete', () => this.client.deleteVolume(slot, filePath));
   removeFile = (path: string) => this.withRetry('remove-file', () => this.client.removeFile(path));
+  attachVolume = (req: Omit<CreateVolumeRequest, 'sizeBytes'>) => this.withRetry('attach', () => this.client.attachVolume(req));
+  removeDisk = (slot: string) => this.withRetry('remove-disk', () => this.client.removeDisk(slot));
+  getSubvolume = (name: string) => this.withRetry('get-subvolume', () => this.client.getSubvolume(name));
+  createSubvolume = (fs: string, name: string) => this.withRetry('create-subvolume', () => this.client.createSubvolume(fs, name));
+  snapshotSubvolume = (req: SnapshotSubvolumeRequest) => this.withRetry('snapshot-subvolume', () => this.client.snapshotSubvolume(req));
+  deleteSubvolume = (name: string) => this.withRetry('delete-subvolume', () => this.client.deleteSubvolume(name));
 
   /** Replaces a disk's comment (the controller's metadata). */
   setComment(slot: string, comment: string): Promise<Volume | undefined> {

@@ -1,13 +1,14 @@
-// Snapshots as copy-on-write copies of the volume's backing file (`/disk add copy-from=`,
-// reflink on btrfs), not exported, tagged with their source in the disk comment — real
-// RouterOS does not print a source for copies (docs/routeros.md "ROSE Data Server disks").
-import { dirname } from 'node:path';
-import { filePathFor, isSnapshotId, isVolumeId, requireField, snapshotIdForName } from '@mikrotik-kube/csi-common';
+// Snapshots: of a volume alone in its btrfs subvolume, a read-only btrfs snapshot of it
+// (subvolumes.ts); of any other, a copy-on-write copy of the backing file (`/disk add
+// copy-from=`). Either way a disk over the image, not exported, tagged with its source in the
+// disk comment — real RouterOS prints no source for either (docs/routeros.md "ROSE Data Server disks").
+import { isSnapshotId, isVolumeId, requireField, snapshotIdForName } from '@mikrotik-kube/csi-common';
 import { grpcError, status } from '@mikrotik-kube/grpc-kit';
 import type { csi } from '@mikrotik-kube/proto';
 import type { Volume } from '@mikrotik-kube/rds-ssh';
 import type { ControllerContext } from './context';
 import { formatSnapshotMeta, parseSnapshotMeta } from './disk-meta';
+import { besides, destroyDisk, subvolumeOf } from './subvolumes';
 import { decodeToken, encodeToken, isOurSnapshot, isOurVolume } from './volume-view';
 
 type Call<T> = { request: T };
@@ -44,8 +45,18 @@ export function snapshotHandlers(ctx: ControllerContext) {
       const src = isVolumeId(sourceSlot) ? await rds.getVolume(sourceSlot) : undefined;
       if (!src?.filePath || !isOurVolume(src, t.volumeBases)) throw grpcError(status.NOT_FOUND, `source volume ${source} does not exist`);
       const comment = formatSnapshotMeta({ sourceVolume: source, createdAt: Date.now(), sourceBytes: src.sizeBytes ?? 0 });
-      const snap = await rds.cloneVolume({ slot, sourceSlot, filePath: filePathFor(dirname(src.filePath), slot), comment });
-      ctx.logger.info('snapshot created', { snapshot: id, name, source });
+      const place = besides({ ...src, filePath: src.filePath }, slot);
+      let snap: Volume;
+      if (place.subvolume) {
+        const of = subvolumeOf(src.filePath, src.slot) as NonNullable<typeof place.subvolume>;
+        // A snapshot subvolume left by an attempt that stopped before its disk was added is redone.
+        await rds.deleteSubvolume(place.subvolume.name);
+        await rds.snapshotSubvolume({ fs: of.fs, parent: of.name, name: place.subvolume.name, readOnly: true });
+        snap = await rds.attachVolume({ slot, filePath: place.filePath, comment });
+      } else {
+        snap = await rds.cloneVolume({ slot, sourceSlot, filePath: place.filePath, comment });
+      }
+      ctx.logger.info('snapshot created', { snapshot: id, name, source, kind: place.subvolume ? 'btrfs' : 'copy' });
       return { snapshot: toSnapshot(id, snap) };
     });
   }
@@ -57,7 +68,7 @@ export function snapshotHandlers(ctx: ControllerContext) {
     return ctx.inflight.run([id], async () => {
       const v = await t.rds.getVolume(slot);
       if (v && isOurSnapshot(v)) {
-        await t.rds.deleteVolume(slot, v.filePath);
+        await destroyDisk(t, slot, v);
         ctx.logger.info('snapshot deleted', { snapshot: id });
       }
       return {};

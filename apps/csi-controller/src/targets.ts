@@ -21,6 +21,8 @@ export interface Target {
   nvmeAddress?: string;
   nvmePort: number;
   volumeBases: string[];
+  /** New volumes in btrfs subvolumes of their own, so snapshots are btrfs snapshots (subvolumes.ts). */
+  btrfsSubvolumes: boolean;
 }
 
 export class Targets {

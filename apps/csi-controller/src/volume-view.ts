@@ -2,7 +2,7 @@
 import { isSnapshotId } from '@mikrotik-kube/csi-common';
 import type { Volume } from '@mikrotik-kube/rds-ssh';
 import type { csi } from '@mikrotik-kube/proto';
-import { isOurSnapshotComment, isOurVolumeComment, parseVolumeMeta } from './disk-meta';
+import { isOurSnapshotComment, isOurVolumeComment, migrationOverdue, parseVolumeMeta } from './disk-meta';
 
 /** A CSI volume of ours: a file disk we made (comment) or the upstream driver made ("pvc-"), under a volume base. */
 export function isOurVolume(v: Volume, bases: string[]): boolean {
@@ -15,8 +15,10 @@ export function isOurSnapshot(v: Volume): boolean {
   return v.type === 'file' && isSnapshotId(v.slot) && isOurSnapshotComment(v.comment);
 }
 
-export function volumeCondition(v: Volume): csi.VolumeCondition {
+export function volumeCondition(v: Volume, now = Date.now()): csi.VolumeCondition {
   const problems: string[] = [];
+  const overdue = migrationOverdue(parseVolumeMeta(v.comment), now);
+  if (overdue) problems.push(overdue);
   if (!v.nvmeExport) problems.push('NVMe/TCP export is off');
   if (v.flags.includes('X') || v.flags.includes('disabled')) problems.push('disk is disabled');
   if (!v.sizeBytes) problems.push('disk reports no size');

@@ -1,5 +1,6 @@
 // CreateVolume, DeleteVolume, ControllerExpandVolume: file disks with NVMe/TCP export,
-// idempotent by name, clones from a snapshot or a volume (copy-on-write `copy-from`).
+// idempotent by name, clones from a snapshot or a volume (a writable btrfs snapshot of a source
+// alone in its subvolume, else a copy-on-write `copy-from`; subvolumes.ts).
 import { dirname } from 'node:path';
 import {
   buildVolumeContext,
@@ -19,6 +20,7 @@ import { isRdsError, type Volume } from '@mikrotik-kube/rds-ssh';
 import type { ControllerContext } from './context';
 import { formatVolumeMeta, isOurSnapshotComment, parseSnapshotMeta, parseVolumeMeta, type VolumeMeta } from './disk-meta';
 import { fits, readRange, sizeFor } from './sizes';
+import { destroyDisk, placement, subvolumeOf, type Placement } from './subvolumes';
 import type { Target } from './targets';
 import { isOurVolume } from './volume-view';
 
@@ -111,17 +113,33 @@ export function volumeHandlers(ctx: ControllerContext) {
       if (size > cap.freeBytes) {
         throw grpcError(status.RESOURCE_EXHAUSTED, `${size} bytes requested, ${cap.freeBytes} free on ${p.volumePath}`);
       }
+      const srcSub = src && subvolumeOf(src.filePath, src.slot);
+      // A copy of a source that is a plain file is a plain file too (`copy-from`).
+      const place: Placement = src && !srcSub ? { filePath: filePathFor(p.volumePath, slot) } : placement(t, p.volumePath, slot, cap.fs);
       const common = {
         slot,
-        filePath: filePathFor(p.volumePath, slot),
+        filePath: place.filePath,
         export: { port: p.nvmePort ?? t.nvmePort, nqn: nqnFor(slot, p.nqnPrefix) },
         comment: formatVolumeMeta({ createdAt: Date.now(), block, ...(source ? { source } : {}), published: [] }),
       };
       let v: Volume;
       try {
-        v = src
-          ? await rds.cloneVolume({ ...common, sourceSlot: src.slot, ...(size > (src.sizeBytes ?? 0) ? { sizeBytes: size } : {}) })
-          : await rds.createVolume({ ...common, sizeBytes: size });
+        if (place.subvolume) {
+          // A subvolume left by an attempt that stopped before its disk was added is redone.
+          await rds.deleteSubvolume(place.subvolume.name);
+          if (src && srcSub) {
+            await rds.snapshotSubvolume({ fs: srcSub.fs, parent: srcSub.name, name: place.subvolume.name, readOnly: false });
+            v = await rds.attachVolume(common);
+            if (size > (v.sizeBytes ?? 0)) v = await rds.resizeVolume(slot, size);
+          } else {
+            await rds.createSubvolume(place.subvolume.fs, place.subvolume.name);
+            v = await rds.createVolume({ ...common, sizeBytes: size });
+          }
+        } else {
+          v = src
+            ? await rds.cloneVolume({ ...common, sourceSlot: src.slot, ...(size > (src.sizeBytes ?? 0) ? { sizeBytes: size } : {}) })
+            : await rds.createVolume({ ...common, sizeBytes: size });
+        }
       } catch (e) {
         // A retried add whose first attempt ran: the disk is there now.
         const again = isRdsError(e, 'already-exists') ? await rds.getVolume(slot) : undefined;
@@ -145,9 +163,8 @@ export function volumeHandlers(ctx: ControllerContext) {
       if (published.length) {
         throw grpcError(status.FAILED_PRECONDITION, `volume ${id} is still published on ${published.map((n) => n.node).join(', ')}`);
       }
-      if (v) await rds.deleteVolume(slot, v.filePath);
-      // Also removes a backing file left by an earlier delete that stopped half-way.
-      else for (const base of t.volumeBases) await rds.removeFile(filePathFor(base, slot));
+      // Without a disk: removes what an earlier delete that stopped half-way left.
+      await destroyDisk(t, slot, v);
       if (v) ctx.logger.info('volume deleted', { volume: id, file: v.filePath });
       return {};
     });

@@ -174,6 +174,7 @@ rds:
   nvmePort: {{ $r.nvmePort }}
   volumeBases:
 {{ toYaml $r.volumeBases | indent 4 }}
+  btrfsSubvolumes: {{ $r.btrfsSubvolumes | default false }}
   {{- /* Each further target's key is its own Secret, mounted at /etc/mikrotik-kube/rds-targets/<name>. */}}
   targets:
   {{- range $r.targets }}
@@ -189,6 +190,7 @@ rds:
       {{- end }}
       nvmePort: {{ .nvmePort | default 4420 }}
       volumeBases: {{ .volumeBases | default $r.volumeBases | toJson }}
+      btrfsSubvolumes: {{ hasKey . "btrfsSubvolumes" | ternary .btrfsSubvolumes ($r.btrfsSubvolumes | default false) }}
   {{- else }} []
   {{- end }}
 # Only the holder of this namespace's reconcile Lease runs the orphan and attachment reconcilers.

@@ -185,7 +185,7 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
   });
 
   it('rds.targets: one StorageClass per target naming it, its key Secret mounted, and a controller config its schema takes', async () => {
-    const objs = template([minimal, { rds: { nvmeAddress: '10.42.68.2', targets: [{ name: 'rds-b', address: '10.0.1.2', port: 2222, nvmeAddress: '10.42.69.2', existingSecret: 'rds-b-ssh', hostKeys: ['SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'] }] } }]);
+    const objs = template([minimal, { rds: { nvmeAddress: '10.42.68.2', btrfsSubvolumes: true, targets: [{ name: 'rds-b', address: '10.0.1.2', port: 2222, nvmeAddress: '10.42.69.2', existingSecret: 'rds-b-ssh', hostKeys: ['SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'] }] } }]);
     const sc = one(objs, 'StorageClass', 'rds-nvme-tcp-rds-b') as K8sObject & { parameters: Record<string, string> };
     expect(sc.parameters).toEqual({ rdsTarget: 'rds-b', fsType: 'ext4', volumePath: '/storage-pool/metal-csi', nqnPrefix: 'nqn.2000-02.com.mikrotik' });
     expect(parseVolumeParams(sc.parameters).rdsTarget).toBe('rds-b');
@@ -198,9 +198,9 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
       writeFileSync(join(dir, 'config.yaml'), text);
       const { controllerSchema } = await import('../../../apps/csi-controller/src/config');
       const { config } = loadConfig<{ rds: Record<string, unknown> }>({ schema: controllerSchema, argv: ['--config', join(dir, 'config.yaml')], env: {}, envPrefix: 'CSI_CONTROLLER_' });
-      expect(config.rds).toMatchObject({ address: '10.0.0.2', nvmeAddress: '10.42.68.2', nvmePort: 4420 });
+      expect(config.rds).toMatchObject({ address: '10.0.0.2', nvmeAddress: '10.42.68.2', nvmePort: 4420, btrfsSubvolumes: true });
       expect(config.rds['targets']).toEqual([
-        { name: 'rds-b', address: '10.0.1.2', port: 2222, user: 'admin', keyFile: '/etc/mikrotik-kube/rds-targets/rds-b/ssh-privatekey', hostKey: ['SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'], insecureSkipHostKey: false, nvmeAddress: '10.42.69.2', nvmePort: 4420, volumeBases: ['/storage-pool/metal-csi'] },
+        { name: 'rds-b', address: '10.0.1.2', port: 2222, user: 'admin', keyFile: '/etc/mikrotik-kube/rds-targets/rds-b/ssh-privatekey', hostKey: ['SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'], insecureSkipHostKey: false, nvmeAddress: '10.42.69.2', nvmePort: 4420, volumeBases: ['/storage-pool/metal-csi'], btrfsSubvolumes: true },
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

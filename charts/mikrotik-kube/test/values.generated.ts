@@ -112,6 +112,7 @@ export interface Values {
     hostKeys?: Array<string>;
     insecureSkipHostKey?: boolean;
     volumeBases?: Array<string>;
+    btrfsSubvolumes?: boolean;
     targets?: Array<{
       name: string;
       address: string;
@@ -124,6 +125,7 @@ export interface Values {
       hostKeys?: Array<string>;
       insecureSkipHostKey?: boolean;
       volumeBases?: Array<string>;
+      btrfsSubvolumes?: boolean;
       storageClassName?: string;
     }>;
   };

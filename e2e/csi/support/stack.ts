@@ -1,6 +1,7 @@
 // Real processes for the CSI e2e tests and the benchmark: the RouterOS simulator (SSH face
 // with real sparse backing files), csi-controller and, when it exists, csi-node.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackAddress, freePort, repoRoot, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
@@ -23,8 +24,37 @@ export interface Sim {
   stop(): Promise<void>;
 }
 
-export async function startSim(opts: { latencyMs?: number; nvme?: boolean } = {}): Promise<Sim> {
+/** Why the simulator's pool cannot be a real btrfs here (mkfs.btrfs, root for the loop mount), else undefined. */
+export function requireBtrfs(): string | undefined {
+  if (process.getuid?.() !== 0) return 'a loop btrfs mount needs root';
+  try {
+    execFileSync('mkfs.btrfs', ['--version'], { stdio: 'ignore' });
+    execFileSync('btrfs', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return 'mkfs.btrfs / btrfs not installed (btrfs-progs, tools/setup/apt-packages.txt)';
+  }
+  return undefined;
+}
+
+/** Mounts a fresh loop btrfs of `bytes` at `dir`; returns its unmount. */
+function mountBtrfs(dir: string, image: string, bytes: number): () => void {
+  execFileSync('truncate', ['-s', String(bytes), image]);
+  execFileSync('mkfs.btrfs', ['-q', image]);
+  mkdirSync(dir, { recursive: true });
+  execFileSync('mount', ['-o', 'loop', image, dir]);
+  return () => {
+    execFileSync('umount', [dir]);
+    rmSync(image, { force: true });
+  };
+}
+
+/**
+ * `btrfsPool`: the storage pool (the simulator's `storage-pool` directory) is a real loop btrfs
+ * of that many bytes, so `/disk/btrfs/subvolume` makes real subvolumes and snapshots.
+ */
+export async function startSim(opts: { latencyMs?: number; nvme?: boolean; btrfsPool?: number } = {}): Promise<Sim> {
   const dataDir = mkdtempSync(join(tmpdir(), 'csi-sim-'));
+  const unmount = opts.btrfsPool ? mountBtrfs(join(dataDir, 'files', VOLUME_BASE.split('/')[1] as string), `${dataDir}.btrfs`, opts.btrfsPool) : undefined;
   const sshPort = await freePort();
   const args = ['--rest-port', '0', '--ssh-port', String(sshPort), '--data-dir', dataDir, '--user', SIM_USER, '--password', SIM_PASSWORD];
   if (opts.latencyMs) args.push('--latency-ms', String(opts.latencyMs));
@@ -47,6 +77,7 @@ export async function startSim(opts: { latencyMs?: number; nvme?: boolean } = {}
     fileSize: (name) => statSync(join(dir, name)).size,
     async stop() {
       await proc.stop();
+      unmount?.();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

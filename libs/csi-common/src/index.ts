@@ -20,7 +20,7 @@ export {
   targetedId,
   splitTargetedId,
 } from './naming';
-export { parseVolumeParams, buildVolumeContext, parseVolumeContext, checkVolumePath, ParamError, FSTYPE_KEY } from './params';
+export { parseVolumeParams, buildVolumeContext, parseVolumeContext, migrationTimeoutSeconds, checkVolumePath, ParamError, FSTYPE_KEY } from './params';
 export type { VolumeParams, VolumeContext, VolumeConnection, FsType } from './params';
 export {
   requireField,

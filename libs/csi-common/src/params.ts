@@ -101,8 +101,7 @@ export function parseVolumeParams(params: Record<string, string> = {}): VolumePa
     ctrlLossTmo: int(params, 'ctrlLossTmo', -1, -1, 86_400),
     reconnectDelay: int(params, 'reconnectDelay', 5, 1, 3600),
     keepAliveTmo: int(params, 'keepAliveTmo', 0, 0, 3600),
-    // Clamped like the upstream driver: 30 s .. 1 h.
-    migrationTimeoutSeconds: Math.min(3600, Math.max(30, int(params, 'migrationTimeoutSeconds', 300, 0, 86_400))),
+    migrationTimeoutSeconds: migrationTimeoutSeconds(params),
   };
   const rdsAddress = address(params, 'rdsAddress', false);
   const sshPort = int(params, 'sshPort', undefined, 1, 65535);
@@ -114,6 +113,14 @@ export function parseVolumeParams(params: Record<string, string> = {}): VolumePa
   if (nvmeAddress) out.nvmeAddress = nvmeAddress;
   if (nvmePort !== undefined) out.nvmePort = nvmePort;
   return out;
+}
+
+/**
+ * How long a volume may stay attached to two nodes (a live migration), from StorageClass
+ * parameters or a volume_context: default 300, clamped like the upstream driver to 30 s .. 1 h.
+ */
+export function migrationTimeoutSeconds(params: Record<string, string>): number {
+  return Math.min(3600, Math.max(30, int(params, 'migrationTimeoutSeconds', 300, 0, 86_400)));
 }
 
 /** Where the node connects, decided by the controller's target (a class may name another storage address of it). */

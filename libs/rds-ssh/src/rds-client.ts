@@ -106,6 +106,12 @@ export class RdsClient {
     return this.mustGet(req.slot);
   }
 
+  /** A disk over a file that is already there (a btrfs snapshot's image); it keeps the file's size. */
+  async attachVolume(req: Omit<CreateVolumeRequest, 'sizeBytes'>): Promise<Volume> {
+    await this.addDisk(req, []);
+    return this.mustGet(req.slot);
+  }
+
   /** A copy-on-write copy of another file disk (`copy-from`), optionally exported and grown. */
   async cloneVolume(req: CloneVolumeRequest): Promise<Volume> {
     validateSlot(req.sourceSlot, 'source slot');
@@ -158,6 +164,15 @@ export class RdsClient {
     return cur !== undefined;
   }
 
+  /** Removes the disk only, keeping its image (one inside a subvolume goes with the subvolume). Idempotent. */
+  async removeDisk(slot: string): Promise<boolean> {
+    const cur = await this.getVolume(slot);
+    if (!cur) return false;
+    this.managed(cur);
+    await this.run({ menu: '/disk', verb: 'remove', target: val.find('slot', slot) });
+    return true;
+  }
+
   /** Removes a file under a volume base (orphan cleanup). */
   async removeFile(filePath: string): Promise<void> {
     validateFilePath(filePath, this.opts.volumeBases);
@@ -180,7 +195,8 @@ export class RdsClient {
     if (!rec || total === undefined || free === undefined || total === 0) {
       throw new RdsError('not-found', `no disk mounted at ${mount} reports size and free space`);
     }
-    return { totalBytes: total, freeBytes: free, usedBytes: total - free };
+    const fs = rec.props['fs'];
+    return { totalBytes: total, freeBytes: free, usedBytes: total - free, ...(fs && fs !== '-' ? { fs } : {}) };
   }
 
   /** A plain (writable) btrfs subvolume on file system `fs`. */

@@ -20,6 +20,8 @@ export interface Capacity {
   totalBytes: number;
   freeBytes: number;
   usedBytes: number;
+  /** The disk's file system ("btrfs" on an RDS storage pool), when it prints one. */
+  fs?: string;
 }
 
 export interface Subvolume {

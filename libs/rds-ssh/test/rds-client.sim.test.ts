@@ -75,7 +75,7 @@ describe('RdsClient against the simulator (7.21, SSH on loopback)', () => {
   it('reports pool capacity exactly and fails allocations beyond it with no-space', async () => {
     const cap = await c.capacity(BASE);
     const used = (1.5 + 3 + 1) * GiB;
-    expect(cap).toEqual({ totalBytes: 20 * GiB, freeBytes: 20 * GiB - used, usedBytes: used });
+    expect(cap).toEqual({ totalBytes: 20 * GiB, freeBytes: 20 * GiB - used, usedBytes: used, fs: 'btrfs' });
     expect(await kindOf(c.createVolume(vol('pvc-big', 16 * GiB)))).toBe('no-space');
     expect(await c.getVolume('pvc-big')).toBeUndefined();
     h.sim.context.faults.diskFull = 1;
@@ -131,6 +131,18 @@ describe('RdsClient against the simulator (7.21, SSH on loopback)', () => {
     expect(await c.deleteSubvolume('snaps/vols-1')).toBe(true);
     expect(await c.deleteSubvolume('snaps/vols-1')).toBe(false);
     expect(await c.getSubvolume('snaps/vols-1')).toBeUndefined();
+  });
+
+  it('attaches a disk over an image that is already there, and removes a disk keeping its image', async () => {
+    const path = `${BASE}/kept/disk.img`;
+    await c.createVolume({ slot: 'pvc-kept', filePath: `${BASE}/pvc-kept.img`, sizeBytes: GiB });
+    expect(await c.removeDisk('pvc-kept')).toBe(true);
+    expect(await c.removeDisk('pvc-kept')).toBe(false);
+    expect(statSync(backing('pvc-kept')).size).toBe(GiB);
+    const v = await c.attachVolume({ slot: 'pvc-att', filePath: `${BASE}/pvc-kept.img`, comment: 'attached' });
+    expect(v).toMatchObject({ slot: 'pvc-att', filePath: `${BASE}/pvc-kept.img`, sizeBytes: GiB, nvmeExport: false, comment: 'attached' });
+    expect(await kindOf(c.attachVolume({ slot: 'pvc-none', filePath: path }))).not.toBe('ok');
+    expect(await c.deleteVolume('pvc-att')).toBe(true);
   });
 
   it('refuses injection attempts before anything is sent', async () => {

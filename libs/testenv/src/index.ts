@@ -3,7 +3,7 @@
 // CSI sidecars), and a local control plane started by tools/testenv/control-plane.sh.
 // Tests call requireTestPeers(...) / requireControlPlane() and skip with the returned reason.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
@@ -48,6 +48,15 @@ export function testenvBin(name: string): string | undefined {
   if (isExecutable(p)) return p;
   if (name === 'kubectl' || name === 'openssl' || name === 'curl') return onPath(name);
   return undefined;
+}
+
+/**
+ * The VolumeSnapshot CRDs (snapshot.storage.k8s.io) of the external-snapshotter that build.sh
+ * built, which build.sh copies out of its client module; undefined when they are not there.
+ */
+export function snapshotCrdDir(): string | undefined {
+  const dir = join(testenvDir(), 'crds/snapshot');
+  return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.yaml')) ? dir : undefined;
 }
 
 /** Like testenvBin, but throws (with the skip reason) when the peer is missing. */
