@@ -412,6 +412,11 @@ export interface Values {
     scrapeTimeout?: string;
     labels?: StringMap;
   };
+  uninstallCleanup?: {
+    enabled?: boolean;
+    timeoutSeconds?: number;
+    resources?: Resources;
+  };
   networkPolicy?: {
     enabled?: boolean;
     /** Kubernetes LabelSelector */
