@@ -7,7 +7,7 @@
 import { parseIpamTag } from '@mikrotik-kube/ipam';
 import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
-import { filesInUse, normalisePath, removeEmptyDirs, removeRouterFile, removeRouterTree, VolumeManager } from '@mikrotik-kube/storage-converter';
+import { filesInUse, normalisePath, removeEmptyDirs, removeRouterFile, removeRouterTree, volumeDir, VolumeManager } from '@mikrotik-kube/storage-converter';
 import { observePods, removeContainer, removeIgnoringMissing } from '@mikrotik-kube/vk-provider';
 
 export interface ReleaseDirs {
@@ -23,15 +23,18 @@ export interface ReleaseDirs {
 export type Leftovers = string[];
 
 export async function removeReleaseFromRouter(router: RouterOsClient, dirs: ReleaseDirs, logger: Logger, stopTimeoutMs: number): Promise<void> {
-  for (const pod of (await observePods(router)).values()) {
-    for (const { container } of pod.containers) {
-      await removeContainer(router, container, stopTimeoutMs);
-      // RouterOS removes the root-dir with the container on the versions we know; make sure.
-      if (container.rootDir) await removeRouterTree(router, container.rootDir);
-      logger.info('container removed', { pod: pod.key, routerName: container.name });
-    }
-    for (const e of pod.envs) await removeIgnoringMissing(() => router.containers.envs.remove(e.id));
-  }
+  // Pods at once: each may wait for its containers' stop-time.
+  await Promise.all(
+    [...(await observePods(router)).values()].map(async (pod) => {
+      for (const { container } of pod.containers) {
+        await removeContainer(router, container, stopTimeoutMs);
+        // RouterOS removes the root-dir with the container on the versions we know; make sure.
+        if (container.rootDir) await removeRouterTree(router, container.rootDir);
+        logger.info('container removed', { pod: pod.key, routerName: container.name });
+      }
+      for (const e of pod.envs) await removeIgnoringMissing(() => router.containers.envs.remove(e.id));
+    }),
+  );
 
   const volumes = new VolumeManager(router, normalisePath(dirs.volumes), logger);
   const inv = await volumes.inventory();
@@ -51,7 +54,9 @@ export async function removeReleaseFromRouter(router: RouterOsClient, dirs: Rele
   for (const f of tarballs) await removeRouterFile(router, f.id || f.name);
   logger.info('image tarballs removed', { routerPath: images, files: tarballs.length });
 
-  for (const d of [dirs.images, dirs.volumes, dirs.containers]) await removeEmptyDirs(router, d);
+  // A kept (PERSISTENT) volume's directory stays even when empty: its marker says it is data.
+  const kept = new Set(inv.markers.filter((m) => m.kind === 'persistent').map((m) => volumeDir(normalisePath(dirs.volumes), m)));
+  for (const d of [dirs.images, dirs.volumes, dirs.containers]) await removeEmptyDirs(router, d, kept);
 }
 
 /** What removeReleaseFromRouter would still find (PERSISTENT volume data is kept, so not listed). */
