@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { busyboxImage, sshKeyPair, writeOciLayout } from '@mikrotik-kube/routeros-sim';
 import { repoRoot, startProcess, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { productImage, requireCluster, requireTestPeers, startCluster, testenvBin, testImages, type Cluster, type ImageArchive } from '@mikrotik-kube/testenv';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onRouter } from '../support/on-router';
 
@@ -69,6 +69,28 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     const r = run('curl', ['-fsS', '--max-time', '10', '-u', `admin:${PASSWORD}`, '-X', 'PUT', '-H', 'content-type: application/json', '-d', JSON.stringify(body), `http://${ip}/rest/${path}`]);
     if (r.code !== 0) throw new Error(`PUT ${ip} ${path}: ${r.stderr}`);
   };
+  /**
+   * What a device holds, as identities per menu (no ids, no counters): what uninstall must leave
+   * as it was. Files by name; the rest by the fields that say what the object is.
+   */
+  const IDENTITY: Record<string, string[]> = {
+    container: ['name'],
+    'container/envs': ['list', 'key'],
+    'container/mounts': ['list', 'dst'],
+    'interface/veth': ['name', 'address'],
+    'interface/bridge': ['name'],
+    'interface/bridge/port': ['bridge', 'interface'],
+    'ip/address': ['address', 'interface'],
+    'ip/firewall/nat': ['chain', 'action', 'comment'],
+    file: ['name', 'type'],
+    disk: ['slot', 'file-path'],
+  };
+  const deviceState = (ip: string, menus: string[]) =>
+    menus.flatMap((m) => rest(ip, m).map((r) => `${m} ${(IDENTITY[m] as string[]).map((k) => `${k}=${r[k] ?? ''}`).join(' ')}`)).sort();
+  const ROUTER_MENUS = ['container', 'container/envs', 'container/mounts', 'interface/veth', 'interface/bridge', 'interface/bridge/port', 'ip/address', 'ip/firewall/nat', 'file'];
+  const RDS_MENUS = ['disk', 'file'];
+  let routerBefore: string[] = [];
+  let rdsBefore: string[] = [];
   const diagnose = () => {
     const all = run(testenvBin('kubectl') as string, ['get', 'pods', '-A', '-o', 'wide']).stdout;
     const described = run(testenvBin('kubectl') as string, ['-n', NS, 'describe', 'pods']).stdout;
@@ -146,6 +168,9 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     const valuesFile = join(dir, 'values.yaml');
     writeFileSync(valuesFile, stringify(values));
 
+    // The devices as the user has them before the chart: what uninstall must leave behind.
+    routerBefore = deviceState(cluster.routerIp, ROUTER_MENUS);
+    rdsBefore = deviceState(cluster.rdsIp, RDS_MENUS);
     const install = helm(['install', RELEASE, join(repoRoot, 'charts/mikrotik-kube'), '-n', NS, '-f', valuesFile, '--wait', '--timeout', '6m']);
     expect(install.code, `${install.stderr}\n${diagnose()}`).toBe(0);
     expect(install.stdout).toContain(`kubectl get csr -l mikrotik.io/node=${VK_NODE}`);
@@ -316,4 +341,82 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     expect(leases.length).toBeGreaterThanOrEqual(3);
     for (const l of leases) expect(csi.filter((n) => l.spec.holderIdentity?.includes(n)), l.metadata.name).toHaveLength(1);
   }, 420_000);
+
+  it("helm uninstall, with pods still on the router, leaves nothing of the release: the router as before but a router pod's hostPath data, the RDS as before, no object of the release in the cluster", async () => {
+    // A second router pod with what the first lacks: env, an emptyDir and a hostPath volume.
+    const registrySvc = `${RELEASE}-mikrotik-kube-registry`;
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'vols', namespace: 'default' },
+      spec: {
+        ...onRouter,
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'app',
+            image: `${registrySvc}.${NS}.svc:5000/test/hello:1`,
+            command: ['/bin/sh', '-c', 'echo "$GREETING" > /scratch/a && echo kept > /keep/b && exec sleep 3600'],
+            env: [{ name: 'GREETING', value: 'hi' }],
+            volumeMounts: [
+              { name: 'scratch', mountPath: '/scratch' },
+              { name: 'keep', mountPath: '/keep' },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'scratch', emptyDir: {} },
+          { name: 'keep', hostPath: { path: '/data/keep' } },
+        ],
+      },
+    };
+    kubectl(['apply', '-f', '-'], JSON.stringify(pod));
+    await waitFor(() => ready(json<Pod>(['-n', 'default', 'get', 'pod', 'vols'])), 240_000, 2000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${kubectl(['-n', 'default', 'describe', 'pod', 'vols'])}`);
+    });
+    const keep = 'disk1/mk-volumes/default/vols/keep';
+    await waitFor(() => rest(cluster.routerIp, 'file').some((f) => f.name === `${keep}/b`), 60_000, 1000);
+    const during = deviceState(cluster.routerIp, ROUTER_MENUS);
+    // What the release made is there to be removed: containers, env, mounts, veths, tarballs.
+    for (const m of ['container ', 'container/envs ', 'container/mounts ', 'interface/veth ', 'file name=disk1/mk-images/']) {
+      expect(during.filter((l) => l.startsWith(m) && !routerBefore.includes(l)).length, m).toBeGreaterThan(0);
+    }
+
+    const manifest = helm(['get', 'manifest', RELEASE, '-n', NS]);
+    expect(manifest.code, manifest.stderr).toBe(0);
+    const objects = parseAllDocuments(manifest.stdout)
+      .map((d) => d.toJS() as { kind?: string; apiVersion?: string; metadata?: { name: string; namespace?: string } } | null)
+      .filter((o): o is { kind: string; apiVersion: string; metadata: { name: string; namespace?: string } } => !!o?.kind);
+    expect(objects.length).toBeGreaterThan(20);
+
+    const started = Date.now();
+    const un = helm(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '4m']);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    expect(un.code, `${un.stdout}\n${un.stderr}\n${diagnose()}`).toBe(0);
+    console.log(`[cluster chart] helm uninstall took ${seconds} s`);
+    // The hook's log, printed by helm: it found the router clean at the end.
+    expect(un.stderr).toContain('nothing of the release is left on the router');
+
+    // The router: as before, but the hostPath volume's data (kept as on a pod's deletion).
+    const kept = (l: string) => l === `file name=${keep}.persistent.mkvol type=file` || l.startsWith(`file name=${keep} `) || l.startsWith(`file name=${keep}/`);
+    const parents = ['disk1/mk-volumes', 'disk1/mk-volumes/default', 'disk1/mk-volumes/default/vols'].map((d) => `file name=${d} type=directory`);
+    const after = deviceState(cluster.routerIp, ROUTER_MENUS);
+    expect(after.filter((l) => !routerBefore.includes(l) && !kept(l) && !parents.includes(l))).toEqual([]);
+    expect(routerBefore.filter((l) => !after.includes(l))).toEqual([]);
+    expect(after).toContain(`file name=${keep}/b type=file`);
+    // The RDS: as before (the PVC of the test before was deleted; no PV is left to keep a disk).
+    expect(deviceState(cluster.rdsIp, RDS_MENUS)).toEqual(rdsBefore);
+
+    // Kubernetes: every object of the manifest, the hooks' Job and Pod, the node and its Lease.
+    const gone = (o: { kind: string; apiVersion: string; metadata: { name: string; namespace?: string } }) => {
+      const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
+      const r = run(testenvBin('kubectl') as string, [...(o.metadata.namespace ? ['-n', o.metadata.namespace] : []), 'get', `${o.kind}${group}/${o.metadata.name}`]);
+      return r.code !== 0 && r.stderr.includes('NotFound');
+    };
+    expect(objects.filter((o) => !gone(o)).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+    expect(kubectl(['-n', NS, 'get', 'pods,jobs', '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'name']).trim()).toBe('');
+    expect(gone({ kind: 'Node', apiVersion: 'v1', metadata: { name: VK_NODE } })).toBe(true);
+    // The garbage collector takes the node's Lease (the Node owns it).
+    await waitFor(() => gone({ kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { name: VK_NODE, namespace: 'kube-node-lease' } }), 60_000, 1000);
+  }, 600_000);
 });

@@ -2,6 +2,7 @@
 // real kubelet on containerd + runc registers a Ready node and runs a pod (of the sandbox image),
 // the API server reaches the kubelet (the logs/exec path), pods reach the API server through the
 // `kubernetes` Service; stopping undoes every trace on the host.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { waitFor } from '@mikrotik-kube/test-support';
 import { pauseImage, requireCluster, startCluster, testenvBin, type Cluster } from '@mikrotik-kube/testenv';
@@ -88,15 +89,15 @@ describe.skipIf(!!skip)(`one-node cluster (kubelet, containerd, kube-proxy, Core
     expect(cgroupDirs(netns)).toEqual([]);
     expect(existsSync(`/run/mk-testenv/cluster-${id}`)).toBe(false);
     // Mount points it had to make on the host are gone again (ones that existed before stay),
-    // unless another cluster run (make test runs chart.test.ts beside this) inherited them.
-    const inherited = new Set(
-      readdirSync('/run/mk-testenv')
-        .filter((f) => /^cluster-\d+$/.test(f))
-        .flatMap((f) => readFileSync(`/run/mk-testenv/${f}`, 'utf8').split('\n'))
-        .filter((l) => l.startsWith('created '))
-        .map((l) => l.slice('created '.length)),
-    );
-    expect(mountPoints.filter((d) => existsSync(d) && !existedBefore.has(d) && !inherited.has(d))).toEqual([]);
+    // unless another cluster run (make test runs chart.test.ts beside this) made or inherited them.
+    // Read under the lock cluster.sh makes and records them under: a run starting meanwhile
+    // cannot have made a directory it has not recorded yet.
+    const snap = spawnSync('flock', ['/run/mk-testenv/.dirs.lock', 'sh', '-c', 'for d in "$@"; do [ -d "$d" ] && echo "exists $d"; done; cat /run/mk-testenv/cluster-* 2>/dev/null; true', 'sh', ...mountPoints], { encoding: 'utf8' });
+    expect(snap.status, snap.stderr).toBe(0);
+    const lines = snap.stdout.split('\n');
+    const field = (word: string) => new Set(lines.filter((l) => l.startsWith(`${word} `)).map((l) => l.slice(word.length + 1)));
+    const [exist, recorded] = [field('exists'), field('created')];
+    expect(mountPoints.filter((d) => exist.has(d) && !existedBefore.has(d) && !recorded.has(d))).toEqual([]);
     const left = readdirSync('/proc')
       .filter((p) => /^\d+$/.test(p))
       .filter((p) => {

@@ -323,6 +323,30 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     expect((c.env ?? []).map((e) => e.name)).not.toContain('VK_PROVIDER_KUBELET_ADVERTISE_ADDRESS');
   });
 
+  it("uninstall hook: a pre-delete Job bounded by activeDeadlineSeconds, deleted whatever its outcome; its flags load with apps/uninstall's schema and it mounts the configs vk-provider and storage-converter run with; RBAC only for what it stops and the node", async () => {
+    const objs = template([minimal, { uninstallCleanup: { timeoutSeconds: 90 } }]);
+    const job = one(objs, 'Job', `${P}-uninstall`);
+    expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-delete');
+    expect(job.metadata.annotations?.['helm.sh/hook-delete-policy']).toBe('before-hook-creation,hook-succeeded,hook-failed');
+    expect((job.spec as { activeDeadlineSeconds: number; backoffLimit: number }).activeDeadlineSeconds).toBe(150);
+    expect((job.spec as { backoffLimit: number }).backoffLimit).toBe(0);
+    const c = container(job, 'uninstall');
+    const stop = [`${P}-vk-provider`, `${P}-boot-supervisor`];
+    const { uninstallSchema } = await import('@mikrotik-kube/installer/chart');
+    const args = (c.args ?? []).map((a) => a.replace('/etc/mikrotik-kube/vk-provider/config.yaml', 'vk').replace('/etc/mikrotik-kube/storage-converter/config.yaml', 'storage'));
+    const own = loadConfig<{ namespace: string; stopDeployments: string[]; timeoutSeconds: number; vkProviderConfig: string; storageConverterConfig: string }>({ schema: uninstallSchema, argv: args, env: {}, envPrefix: 'UNINSTALL_' }).config;
+    expect(own).toMatchObject({ namespace: 'mk-system', stopDeployments: stop, timeoutSeconds: 90, vkProviderConfig: 'vk', storageConverterConfig: 'storage' });
+    // It mounts the very ConfigMaps vk-provider and storage-converter run with, and vk-provider's router credentials.
+    expect(podSpec(job).volumes?.map((v) => v.configMap?.name)).toEqual([`${P}-vk-provider-config`, `${P}-storage-converter-config`]);
+    expect((c.env ?? []).map((e) => e.name)).toEqual(['VK_PROVIDER_ROUTEROS_USER', 'VK_PROVIDER_ROUTEROS_PASSWORD']);
+    const role = one(objs, 'Role', `${P}-uninstall`) as unknown as { rules: Array<Rule & { resourceNames?: string[] }> };
+    expect(role.rules.filter((r) => r.apiGroups.includes('apps')).map((r) => r.resourceNames)).toEqual([stop, stop]);
+    const node = one(objs, 'ClusterRole', `${P}-uninstall`) as unknown as { rules: Array<Rule & { resourceNames?: string[] }> };
+    expect(node.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], resourceNames: ['mikrotik'], verbs: ['delete'] }]);
+    // Off, or without vk-provider (nothing else puts pods on the router): no hook at all.
+    for (const v of [{ uninstallCleanup: { enabled: false } }, { vkProvider: { enabled: false } }]) expect(find(template([minimal, v]), 'Job')).toEqual([]);
+  });
+
   it('vk-provider RBAC: its node, pods, Leases, kubelet-serving CSRs (create and read only: approving stays with the admin), token and access reviews', () => {
     const rules = (one(template([minimal]), 'ClusterRole', `${P}-vk-provider`) as unknown as { rules: Rule[] }).rules;
     const g = grants(rules);

@@ -1,5 +1,5 @@
 // The chart against a real kube-apiserver (testenv control plane, no nodes: pods stay Pending,
-// which is fine — these tests check API objects): server-side dry-run of every scenario,
+// which is fine — these tests check API objects; uninstall runs --no-hooks, the hook Job could not run either): server-side dry-run of every scenario,
 // helm install, scaling one component with helm upgrade without touching the others, and
 // vk-provider's own CSR code getting its kubelet serving certificate with the chart's RBAC.
 import { X509Certificate } from 'node:crypto';
@@ -123,7 +123,7 @@ describe.skipIf(!!skip)(`chart mikrotik-kube against a real API server ${skip ??
     const ds = getJson<K8sObject>(['-n', NS, 'get', 'daemonset', `${P}-csi-node`]);
     expect(ds.metadata.generation).toBe(1);
 
-    const uninstall = helm(['uninstall', 'mk', '--namespace', NS, '--wait', '--timeout', '60s'], env);
+    const uninstall = helm(['uninstall', 'mk', '--namespace', NS, '--no-hooks', '--wait', '--timeout', '60s'], env);
     expect(uninstall.code, uninstall.stderr).toBe(0);
     expect(kubectl(['get', 'csidriver', 'rds.csi.srvlab.io']).code).not.toBe(0);
   });
@@ -187,7 +187,7 @@ describe.skipIf(!!skip)(`chart mikrotik-kube against a real API server ${skip ??
       abort.abort(new Error('test over'));
       await issued.catch(() => undefined);
       kubectl(['delete', 'csr', '-l', 'mikrotik.io/node=mikrotik']);
-      helm(['uninstall', 'mk', '--namespace', NS, '--wait', '--timeout', '60s'], env);
+      helm(['uninstall', 'mk', '--namespace', NS, '--no-hooks', '--wait', '--timeout', '60s'], env);
     }
   });
 });

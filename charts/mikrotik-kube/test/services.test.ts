@@ -121,6 +121,17 @@ describe.skipIf(!!skip)(`every ci scenario: each rendered service starts for rea
             expect(exit, `${ci}: ${wl.metadata.name} on SIGTERM:\n${pod.proc.output().slice(-2000)}`).toEqual({ code: 0, signal: null });
           }
         }
+        // The uninstall hook's Job, as helm runs it at uninstall, with its own RBAC: it finds none of
+        // the Deployments and no node (none here), nothing of the release on the router, and says so.
+        for (const job of find(objs, 'Job')) {
+          const podDir = mkdtempSync(join(dir, `${job.metadata.name}-`));
+          const pod = runPod({ workload: job, data, dir: podDir, netns, downward: {}, kubeletDir: '/var/lib/kubelet', ...saFiles(job, podDir) });
+          const exit = await Promise.race([pod.proc.exited, new Promise((r) => setTimeout(() => r('still running after 60 s'), 60_000))]);
+          expect(exit, `${ci}: ${job.metadata.name}:\n${pod.proc.output().slice(-3000)}`).toEqual({ code: 0, signal: null });
+          expect(pod.proc.output()).toContain('nothing of the release is left on the router');
+          // A refused API call (RBAC) or router call would be a warning.
+          expect(pod.proc.output()).not.toContain('"level":"warn"');
+        }
       } finally {
         kubectl(['delete', '-n', NS, '--ignore-not-found', '--wait=false', '-f', '-'], rbac.map((o) => stringify(o)).join('---\n'));
       }

@@ -414,6 +414,11 @@ export interface Values {
     scrapeTimeout?: string;
     labels?: StringMap;
   };
+  uninstallCleanup?: {
+    enabled?: boolean;
+    timeoutSeconds?: number;
+    resources?: Resources;
+  };
   networkPolicy?: {
     enabled?: boolean;
     /** Kubernetes LabelSelector */

@@ -16,6 +16,8 @@ export { OrphanCleaner } from './orphans';
 export { parseRouterArch } from './platform';
 export { progressPrinter } from './progress-bar';
 export { imagesHandlers, volumesHandlers } from './service';
+export { filesInUse, normalisePath, removeEmptyDirs, removeRouterFile, removeRouterTree } from './router-files';
+export { volumeDir } from './volume-naming';
 export { VolumeManager } from './volumes';
 export { storagePart } from './part';
 export type { StoragePart } from './part';

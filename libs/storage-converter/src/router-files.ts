@@ -32,6 +32,22 @@ export async function removeRouterTree(client: RouterOsClient, dir: string): Pro
   return victims.length;
 }
 
+/** Removes `dir` and the directories below it that hold no file, deepest first, but those in `keep`; returns how many. */
+export async function removeEmptyDirs(client: RouterOsClient, dir: string, keep: ReadonlySet<string> = new Set()): Promise<number> {
+  const root = normalisePath(dir);
+  const entries = (await client.files.list()).filter((f) => f.name === root || f.name.startsWith(`${root}/`));
+  const names = new Set(entries.map((f) => f.name));
+  const dirs = entries.filter((f) => f.type === 'directory').sort((a, b) => b.name.split('/').length - a.name.split('/').length);
+  let removed = 0;
+  for (const d of dirs) {
+    if (keep.has(d.name) || [...names].some((n) => n.startsWith(`${d.name}/`))) continue;
+    await removeRouterFile(client, d.id || d.name);
+    names.delete(d.name);
+    removed++;
+  }
+  return removed;
+}
+
 /** Removes a file; absent is fine. */
 export async function removeRouterFile(client: RouterOsClient, ref: string): Promise<void> {
   await removeIgnoringMissing(() => client.files.remove(ref));

@@ -7,6 +7,7 @@ export type { BootPolicy, VkConfig } from './config';
 export { podCore } from './core/pod-core';
 export type { PodCoreOptions } from './core/pod-core';
 export { reportPods } from './core/pod-status';
+export { observePods, removeContainer, removeIgnoringMissing } from './core/router-objects';
 export { UnitWatch } from './core/unit-watch';
 export { startStandalone } from './standalone/part';
 export { parsePodFile } from './standalone/pod-file';
