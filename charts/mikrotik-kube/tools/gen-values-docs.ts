@@ -33,7 +33,7 @@ function shown(node: unknown): string {
 }
 
 /** The description a comment gives `path`, if its last paragraph is `path -- …`. */
-function described(comment: string | undefined, path: string): string | undefined {
+function described(comment: string | null | undefined, path: string): string | undefined {
   if (!comment) return undefined;
   const paragraph = comment.split(/\n\s*\n/).pop() ?? '';
   const lines = paragraph.split('\n').map((l) => l.trim());
