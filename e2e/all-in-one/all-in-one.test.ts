@@ -47,10 +47,10 @@ describe('mikrotik-kube all-in-one', () => {
 
   it('has one ops port: every service in /metrics, /healthz, /readyz, JSON logs naming the component', async () => {
     const metrics = await (await fetch(`${status}/metrics`)).text();
-    for (const name of ['ipam_', 'storage_converter_', 'boot_supervisor_unit_state', 'vk_', 'registry_', 'grpc_server_handled_total', 'process_resident_memory_bytes']) {
+    for (const name of ['mikrotik_kube_ipam_', 'mikrotik_kube_storage_converter_', 'mikrotik_kube_boot_supervisor_unit_state', 'mikrotik_kube_vk_', 'mikrotik_kube_registry_', 'mikrotik_kube_grpc_server_handled_total', 'process_resident_memory_bytes']) {
       expect(metrics, name).toContain(name);
     }
-    expect(metrics).toMatch(/grpc_server_handled_total\{[^}]*grpc_service="mikrotik\.kube\.v1\.Ipam"/);
+    expect(metrics).toMatch(/mikrotik_kube_grpc_server_handled_total\{[^}]*grpc_service="mikrotik\.kube\.v1\.Ipam"/);
     expect((await fetch(`${status}/healthz`)).status).toBe(200);
     expect((await fetch(`${status}/readyz`)).status).toBe(200);
     const lines = stack.proc('mikrotik-kube').output().split('\n').filter((l) => l.startsWith('{'));

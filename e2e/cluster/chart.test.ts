@@ -35,7 +35,7 @@ const VK_NODE = 'mikrotik';
 
 interface Pod {
   metadata: { name: string; labels?: Record<string, string> };
-  spec: { nodeName?: string };
+  spec: { nodeName?: string; nodeSelector?: Record<string, string>; tolerations?: Array<Record<string, string>> };
   status: { phase: string; podIP?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ name: string; ready: boolean; restartCount: number }> };
 }
 const ready = (p: Pod) => p.status.phase === 'Running' && p.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
@@ -144,7 +144,8 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     const sidecar = (name: string) => {
       const ref = (images[name] as ImageArchive).ref;
       const at = ref.lastIndexOf(':');
-      return { image: { repository: ref.slice(0, at), tag: ref.slice(at + 1) } };
+      const [registry, ...repo] = ref.slice(0, at).split('/');
+      return { image: { registry, repository: repo.join('/'), tag: ref.slice(at + 1) } };
     };
     const [registry, ...repo] = product.ref.slice(0, product.ref.lastIndexOf(':')).split('/');
     const values = {
@@ -211,8 +212,9 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'hello', namespace: 'default' },
+      // The one line the chart's RuntimeClass makes enough: its scheduling adds onRouter's selector and toleration.
       spec: {
-        ...onRouter,
+        runtimeClassName: 'mikrotik',
         containers: [{ name: 'hello', image: `${registrySvc}.${NS}.svc:5000/test/hello:1`, command: ['/bin/sh', '-c', 'echo "hello from the router"; exec sleep 3600'] }],
       },
     };
@@ -224,6 +226,8 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
       throw new Error(`${(e as Error).message}\n${kubectl(['-n', 'default', 'describe', 'pod', 'hello'])}\n${diagnose()}`);
     });
     expect(running.spec.nodeName).toBe(VK_NODE);
+    expect(running.spec.nodeSelector).toEqual(onRouter.nodeSelector);
+    expect(running.spec.tolerations).toEqual(expect.arrayContaining(onRouter.tolerations));
     expect(running.status.podIP).toMatch(/^172\.20\.\d+\.\d+$/);
     // On the router: a running container and the veth that carries the pod's address.
     const containers = rest(cluster.routerIp, 'container');

@@ -74,7 +74,7 @@ describe.skipIf(!!skip)(`two csi-controller replicas${skip ? ` (skipped: ${skip}
 
   it('exactly one replica holds the Lease and reconciles; the other stands by, ready', async () => {
     const leading = async () => {
-      const gauges = await Promise.all(replicas.map((c) => metricValue(c.opsUrl, 'csi_reconcile_leader')));
+      const gauges = await Promise.all(replicas.map((c) => metricValue(c.opsUrl, 'mikrotik_kube_csi_reconcile_leader')));
       const ones = replicas.filter((_, i) => gauges[i] === 1);
       return ones.length === 1 && gauges.every((g) => g === 0 || g === 1) ? ones[0] : undefined;
     };
@@ -93,7 +93,7 @@ describe.skipIf(!!skip)(`two csi-controller replicas${skip ? ` (skipped: ${skip}
     expect((await leader.proc.stop()).code).toBe(0);
     expect(logLines(leader.proc).some((l) => l['message'] === 'leader lease released')).toBe(true);
     await waitFor(() => reports(standby) >= 1, 15_000, 100);
-    expect(await metricValue(standby.opsUrl, 'csi_reconcile_leader')).toBe(1);
+    expect(await metricValue(standby.opsUrl, 'mikrotik_kube_csi_reconcile_leader')).toBe(1);
     const lease = await readLease();
     expect(lease.spec?.holderIdentity).toContain(`_${standby.proc.pid}_`);
     expect(lease.spec?.leaseTransitions).toBe(1);

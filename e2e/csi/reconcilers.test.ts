@@ -162,7 +162,7 @@ describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${ski
   });
 
   it('an orphaned disk is counted at once but removed, with its file, only after the grace period', async () => {
-    await waitFor(async () => (await metric('csi_orphan_volumes')) === 1, 10_000, 100);
+    await waitFor(async () => (await metric('mikrotik_kube_csi_orphan_volumes')) === 1, 10_000, 100);
     expect(await disk(orphan)).toBeDefined(); // seen, not yet due
     await waitFor(async () => !(await disk(orphan)), 20_000, 100);
     expect(Date.now() - (created.get(orphan) ?? 0)).toBeGreaterThanOrEqual(GRACE_S * 1000);
@@ -170,8 +170,8 @@ describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${ski
     await waitFor(() => !sim.volumeFiles().includes(`${orphan}.img`), 10_000, 100);
     await waitFor(() => logs().some((l) => l['message'] === 'orphaned volume deleted'), 10_000, 100);
     expect(logs().find((l) => l['message'] === 'orphaned volume deleted')).toMatchObject({ volume: orphan, file: `${VOLUME_BASE}/${orphan}.img` });
-    expect(await metric('csi_orphan_deletions_total', { result: 'deleted' })).toBe(1);
-    await waitFor(async () => (await metric('csi_orphan_volumes')) === 0, 5_000, 100);
+    expect(await metric('mikrotik_kube_csi_orphan_deletions_total', { result: 'deleted' })).toBe(1);
+    await waitFor(async () => (await metric('mikrotik_kube_csi_orphan_volumes')) === 0, 5_000, 100);
   }, 40_000);
 
   it('disks a PV references, foreign disks under the base and "pvc-" disks elsewhere are left alone', async () => {
@@ -188,7 +188,7 @@ describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${ski
     expect(Date.now() - (published.get(`${stale}/${NODE_B}`) ?? 0)).toBeGreaterThanOrEqual(GRACE_S * 1000);
     expect((await disk(stale))?.['comment']).toMatch(/^csi;v=1;t=\d+;m=f$/);
     expect(logs().filter((l) => l['message'] === 'stale publish record cleared')).toEqual([expect.objectContaining({ volume: stale, node: NODE_B })]);
-    expect(await metric('csi_attachment_reconcile_total', { action: 'stale-cleared' })).toBe(1);
+    expect(await metric('mikrotik_kube_csi_attachment_reconcile_total', { action: 'stale-cleared' })).toBe(1);
     expect((await disk(withVa))?.['comment']).toContain(`n=${NODE_A}:w`);
     // The cleared volume can now be published elsewhere (RWO no longer blocked).
     await publish(stale, NODE_A);
@@ -196,7 +196,7 @@ describe.skipIf(!!skip)(`csi-controller reconcilers on a real control plane${ski
   }, 30_000);
 
   it('an attached VolumeAttachment whose volume has no publish record is reported, not repaired', async () => {
-    await waitFor(async () => ((await metric('csi_attachment_reconcile_total', { action: 'attached-without-record' })) ?? 0) > 0, 10_000, 100);
+    await waitFor(async () => ((await metric('mikrotik_kube_csi_attachment_reconcile_total', { action: 'attached-without-record' })) ?? 0) > 0, 10_000, 100);
     const reported = new Set(logs().filter((l) => l['message'] === 'VolumeAttachment is attached but the volume has no publish record').map((l) => l['volume']));
     expect([...reported]).toEqual([unrecorded]);
     expect((await disk(unrecorded))?.['comment']).not.toContain('n=');

@@ -321,12 +321,12 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
       const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.split(',').every((kv) => l.includes(kv)));
       return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined;
     };
-    expect(value('vk_pods', 'phase="Running"')).toBe(2);
-    expect(value('vk_reconcile_passes_total', 'result="ok"')).toBeGreaterThan(0);
-    expect(value('vk_pod_operations_total', 'operation="created"')).toBeGreaterThan(0);
-    expect(value('vk_pod_status_writes_total', 'result="written"')).toBeGreaterThan(0);
-    expect(value('vk_leader', `node="${NODE}"`)).toBe(1);
-    expect(value('vk_kubelet_api_requests_total', 'route="containerLogs",code="200"')).toBeGreaterThan(0);
+    expect(value('mikrotik_kube_vk_pods', 'phase="Running"')).toBe(2);
+    expect(value('mikrotik_kube_vk_reconcile_passes_total', 'result="ok"')).toBeGreaterThan(0);
+    expect(value('mikrotik_kube_vk_pod_operations_total', 'operation="created"')).toBeGreaterThan(0);
+    expect(value('mikrotik_kube_vk_pod_status_writes_total', 'result="written"')).toBeGreaterThan(0);
+    expect(value('mikrotik_kube_vk_leader', `node="${NODE}"`)).toBe(1);
+    expect(value('mikrotik_kube_vk_kubelet_api_requests_total', 'route="containerLogs",code="200"')).toBeGreaterThan(0);
   });
 
   it('a second replica stands by, and takes over when the leader stops', async () => {

@@ -101,7 +101,7 @@ async function throughput(latencyMs: number, replicas: number, separateUsers: bo
   let conflicts = 0;
   for (const i of ipams) {
     const text = await (await fetch(i.metricsUrl)).text();
-    conflicts += Number(/^ipam_claim_conflicts_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+    conflicts += Number(/^mikrotik_kube_ipam_claim_conflicts_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
   }
   for (const i of ipams) await i.proc.stop();
   await sim.stop();

@@ -86,9 +86,9 @@ describe('watchdog against the simulator', () => {
     expect((await router.calls())['POST container/start']).toBe(4);
     expect(await router.state('flaky')).toBe('stopped');
     const text = await sup.metrics();
-    expect(metric(text, 'boot_supervisor_restarts_total', { unit: 'flaky' })).toBe(3);
-    expect(metric(text, 'boot_supervisor_unit_state', { unit: 'flaky', state: 'UNIT_STATE_FAILED' })).toBe(1);
-    expect(metric(text, 'boot_supervisor_probe_results_total', { unit: 'live', probe: 'liveness', result: 'failure' })).toBeGreaterThanOrEqual(2);
+    expect(metric(text, 'mikrotik_kube_boot_supervisor_restarts_total', { unit: 'flaky' })).toBe(3);
+    expect(metric(text, 'mikrotik_kube_boot_supervisor_unit_state', { unit: 'flaky', state: 'UNIT_STATE_FAILED' })).toBe(1);
+    expect(metric(text, 'mikrotik_kube_boot_supervisor_probe_results_total', { unit: 'live', probe: 'liveness', result: 'failure' })).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
   it('runs the boot sequence again when the router reboots', async () => {
@@ -103,6 +103,7 @@ describe('watchdog against the simulator', () => {
     call.cancel();
     // FAILED units get a fresh budget after a reboot like everything else.
     expect(events.some((e) => e.name === 'flaky' && e.reason === 'RouterRebooted')).toBe(true);
-    expect(metric(await sup.metrics(), 'boot_supervisor_router_reboots_total')).toBe(1);
+    expect(metric(await sup.metrics(), 'mikrotik_kube_boot_supervisor_router_reboots_total')).toBe(1);
+    expect(metric(await sup.metrics(), 'mikrotik_kube_boot_supervisor_router_polls_total', { result: 'ok' })).toBeGreaterThan(0);
   }, 120_000);
 });

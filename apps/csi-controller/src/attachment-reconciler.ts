@@ -33,7 +33,7 @@ export class AttachmentReconciler {
 
   constructor(private readonly o: AttachmentReconcilerOptions) {
     this.now = o.now ?? Date.now;
-    this.actions = new Counter({ name: 'csi_attachment_reconcile_total', help: 'Attachment reconciler findings and actions.', labelNames: ['action'], registers: [o.metrics] });
+    this.actions = new Counter({ name: 'mikrotik_kube_csi_attachment_reconcile_total', help: 'Attachment reconciler findings and actions.', labelNames: ['action'], registers: [o.metrics] });
   }
 
   /** volume id → node keys that have a VolumeAttachment (any state). */

@@ -130,7 +130,7 @@ if (kube) {
       renewDeadlineSeconds: le.renewDeadlineSeconds,
       retryPeriodSeconds: le.retryPeriodSeconds,
       logger,
-      metrics: { registry: svc.metrics, name: 'csi_reconcile_leader' },
+      metrics: { registry: svc.metrics, name: 'mikrotik_kube_csi_reconcile_leader' },
       onStartedLeading: () => work.start(),
       // Exit (client-go style) so the container restarts as a clean standby.
       onStoppedLeading: () => void svc.shutdown.run('lost reconcile leadership').then(() => process.exit(1)),

@@ -39,8 +39,8 @@ export class OrphanReconciler {
 
   constructor(private readonly o: OrphanReconcilerOptions) {
     this.now = o.now ?? Date.now;
-    this.found = new Gauge({ name: 'csi_orphan_volumes', help: 'Disks with no PersistentVolume at the last orphan check.', registers: [o.metrics] });
-    this.deleted = new Counter({ name: 'csi_orphan_deletions_total', help: 'Orphaned disks deleted (or reported in dry-run).', labelNames: ['result'], registers: [o.metrics] });
+    this.found = new Gauge({ name: 'mikrotik_kube_csi_orphan_volumes', help: 'Disks with no PersistentVolume at the last orphan check.', registers: [o.metrics] });
+    this.deleted = new Counter({ name: 'mikrotik_kube_csi_orphan_deletions_total', help: 'Orphaned disks deleted (or reported in dry-run).', labelNames: ['result'], registers: [o.metrics] });
   }
 
   /** One pass; returns the ids deleted (or that would be, in dry-run). */

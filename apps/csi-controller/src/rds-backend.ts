@@ -19,16 +19,16 @@ export interface BackendOptions {
 export function rdsMetrics(registry: Registry) {
   const registers = [registry];
   return {
-    commands: new Counter({ name: 'rds_commands_total', help: 'RouterOS commands sent over SSH, by target, verb and result.', labelNames: ['target', 'verb', 'result'], registers }),
+    commands: new Counter({ name: 'mikrotik_kube_rds_commands_total', help: 'RouterOS commands sent over SSH, by target, verb and result.', labelNames: ['target', 'verb', 'result'], registers }),
     latency: new Histogram({
-      name: 'rds_command_duration_seconds',
+      name: 'mikrotik_kube_rds_command_duration_seconds',
       help: 'RouterOS command latency over SSH.',
       labelNames: ['target', 'verb'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
-    retries: new Counter({ name: 'rds_retries_total', help: 'RDS operations retried after a transient SSH fault.', labelNames: ['target', 'operation'], registers }),
-    connects: new Counter({ name: 'rds_connects_total', help: 'SSH connections established (reconnect=true after a drop).', labelNames: ['target', 'reconnect'], registers }),
+    retries: new Counter({ name: 'mikrotik_kube_rds_retries_total', help: 'RDS operations retried after a transient SSH fault.', labelNames: ['target', 'operation'], registers }),
+    connects: new Counter({ name: 'mikrotik_kube_rds_connects_total', help: 'SSH connections established (reconnect=true after a drop).', labelNames: ['target', 'reconnect'], registers }),
   };
 }
 export type RdsMetrics = ReturnType<typeof rdsMetrics>;

@@ -67,9 +67,9 @@ describe('ipam against the simulated router', () => {
     expect(nets.networks.find((n) => n.name === 'pods')).toMatchObject({ cidr: '10.20.0.0/24', default: true, size: 252, used: 3, free: 249 });
     expect(nets.networks.find((n) => n.name === 'dmz')).toMatchObject({ default: false, size: 5, used: 0, free: 5 });
     const metrics = (await ipam.http('/metrics')).body;
-    expect(metrics).toMatch(/ipam_pool_size\{[^}]*network="pods"[^}]*\} 252/);
-    expect(metrics).toMatch(/ipam_pool_free\{[^}]*network="pods"[^}]*\} 249/);
-    expect(metrics).toMatch(/ipam_allocation_duration_seconds_count\{[^}]*network="pods"[^}]*outcome="OK"[^}]*\} \d+/);
+    expect(metrics).toMatch(/mikrotik_kube_ipam_pool_size\{[^}]*network="pods"[^}]*\} 252/);
+    expect(metrics).toMatch(/mikrotik_kube_ipam_pool_free\{[^}]*network="pods"[^}]*\} 249/);
+    expect(metrics).toMatch(/mikrotik_kube_ipam_allocation_duration_seconds_count\{[^}]*network="pods"[^}]*outcome="OK"[^}]*\} \d+/);
     expect((await ipam.http('/readyz')).status).toBe(200);
   });
 

@@ -145,7 +145,7 @@ describe('TLS and ops endpoints', () => {
     const ops = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(reg.proc.output())?.[1];
     expect((await fetch(`${ops}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${ops}/metrics`)).text();
-    expect(metrics).toMatch(/registry_http_requests_total\{[^}]*route="manifest"[^}]*method="PUT"[^}]*status="201"/);
-    expect(metrics).toMatch(/registry_bytes_received_total\{[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/mikrotik_kube_registry_http_requests_total\{[^}]*route="manifest"[^}]*method="PUT"[^}]*status="201"/);
+    expect(metrics).toMatch(/mikrotik_kube_registry_bytes_received_total\{[^}]*\} [1-9]/);
   }, 120_000);
 });

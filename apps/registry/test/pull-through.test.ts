@@ -55,7 +55,7 @@ describe('pull-through cache of docker-registry', () => {
     const out = tempDir('through-cache');
     await skopeo('copy', `docker://${cache.host}/up/team/app:v1`, `oci:${out}:v1`, '--src-tls-verify=false');
     expect(await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${cache.host}/up/team/app:v1`)).toBeTruthy();
-    expect(await metric(cache, 'registry_cache_requests_total', 'kind="blob",result="miss"')).toBeGreaterThan(0);
+    expect(await metric(cache, 'mikrotik_kube_registry_cache_requests_total', 'kind="blob",result="miss"')).toBeGreaterThan(0);
 
     // Pushing into a cached namespace is refused: it is a read-only view of the upstream.
     const post = await fetch(`${cache.url}/v2/up/team/app/blobs/uploads/`, { method: 'POST' });
@@ -69,7 +69,7 @@ describe('pull-through cache of docker-registry', () => {
     // The tag list goes upstream; with the upstream down the cached tags are listed.
     const tags = (await (await fetch(`${cache.url}/v2/up/team/app/tags/list`)).json()) as { tags: string[] };
     expect(tags.tags).toEqual(['v1']);
-    expect(await metric(cache, 'registry_upstream_errors_total', 'upstream="up"')).toBeGreaterThan(0);
+    expect(await metric(cache, 'mikrotik_kube_registry_upstream_errors_total', 'upstream="up"')).toBeGreaterThan(0);
   }, 180_000);
 });
 

@@ -89,7 +89,7 @@ async function clusterMode(): Promise<void> {
         renewDeadlineSeconds: le.renewDeadlineSeconds,
         retryPeriodSeconds: le.retryPeriodSeconds,
         logger,
-        metrics: { registry: svc.metrics, name: 'vk_leader', labels: { node: c.nodeName } },
+        metrics: { registry: svc.metrics, name: 'mikrotik_kube_vk_leader', labels: { node: c.nodeName } },
         onStartedLeading: () => work.start(),
         // Exit so Kubernetes restarts us as a clean standby; the new leader takes over.
         onStoppedLeading: () => void shutdown.run('lost leadership').then(() => process.exit(1)),

@@ -13,7 +13,7 @@ m-snapshotter: 8084
 {{/* A controller sidecar; call with (dict "root" $ "name" "csi-provisioner" "s" <sidecar values> "port" "m-provisioner" "portNumber" 8081 "args" (list ...)). */}}
 {{- define "mikrotik-kube.csiControllerSidecar" -}}
 - name: {{ .name }}
-  image: {{ include "mikrotik-kube.sidecarImage" .s.image }}
+  image: {{ include "mikrotik-kube.sidecarImage" (dict "root" .root "image" .s.image) }}
   imagePullPolicy: {{ .root.Values.image.pullPolicy }}
   args:
     - --csi-address=/csi/csi.sock

@@ -100,18 +100,20 @@ csiNode: {name: csi-node, envPrefix: CSI_NODE_, api: false, grpc: false}
 {{- end -}}
 {{- end }}
 
-{{/* The service image: registry/repository@digest or :tag (default appVersion). */}}
+{{/* The service image: registry/repository@digest or :tag (default appVersion); global.imageRegistry wins over image.registry. */}}
 {{- define "mikrotik-kube.image" -}}
 {{- $i := .Values.image -}}
+{{- $registry := default $i.registry .Values.global.imageRegistry -}}
 {{- if $i.digest -}}
-{{- printf "%s/%s@%s" $i.registry $i.repository $i.digest -}}
+{{- printf "%s/%s@%s" $registry $i.repository $i.digest -}}
 {{- else -}}
-{{- printf "%s/%s:%s" $i.registry $i.repository (default .Chart.AppVersion $i.tag) -}}
+{{- printf "%s/%s:%s" $registry $i.repository (default .Chart.AppVersion $i.tag) -}}
 {{- end -}}
 {{- end }}
 
+{{/* A sidecar image; call with (dict "root" $ "image" <its image values>). */}}
 {{- define "mikrotik-kube.sidecarImage" -}}
-{{- printf "%s:%s" .repository .tag -}}
+{{- printf "%s/%s:%s" (default .image.registry .root.Values.global.imageRegistry) .image.repository .image.tag -}}
 {{- end }}
 
 {{- define "mikrotik-kube.routerosSecretName" -}}
@@ -146,7 +148,7 @@ seccompProfile:
   type: RuntimeDefault
 {{- end }}
 
-{{/* Pod spec fields every workload shares; call with (dict "root" $ "v" <component values>). */}}
+{{/* Pod spec fields every workload shares; call with (dict "root" $ "v" <component values>), plus "component" for a Deployment. */}}
 {{- define "mikrotik-kube.podCommon" -}}
 enableServiceLinks: false
 {{- with .root.Values.imagePullSecrets }}
@@ -164,7 +166,26 @@ nodeSelector:
 tolerations:
 {{ toYaml . }}
 {{- end }}
-{{- with .v.affinity }}
+{{- $affinity := deepCopy (default dict .v.affinity) }}
+{{- if .component }}
+{{- /* Deployments: replicas of one component prefer (soft) or require (hard) different nodes, and spread. */}}
+{{- $selector := dict "matchLabels" (include "mikrotik-kube.selectorLabels" (dict "root" .root "component" .component) | fromYaml) }}
+{{- $term := dict "topologyKey" "kubernetes.io/hostname" "labelSelector" $selector }}
+{{- if not (hasKey $affinity "podAntiAffinity") }}
+{{- if eq .v.podAntiAffinity "soft" }}
+{{- $_ := set $affinity "podAntiAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" (list (dict "weight" 100 "podAffinityTerm" $term))) }}
+{{- else if eq .v.podAntiAffinity "hard" }}
+{{- $_ := set $affinity "podAntiAffinity" (dict "requiredDuringSchedulingIgnoredDuringExecution" (list $term)) }}
+{{- end }}
+{{- end }}
+{{- with .v.topologySpreadConstraints }}
+topologySpreadConstraints:
+{{- range . }}
+  - {{ merge (deepCopy .) (dict "labelSelector" $selector) | toYaml | indent 4 | trim }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with $affinity }}
 affinity:
 {{ toYaml . | indent 2 }}
 {{- end }}
@@ -187,4 +208,17 @@ affinity:
 {{/* The pod annotation that rolls a workload when its rendered config changes. */}}
 {{- define "mikrotik-kube.configChecksum" -}}
 checksum/config: {{ include "mikrotik-kube.serviceConfig" . | sha256sum }}
+{{- end }}
+
+{{/* Where router pods must go: the Virtual Kubelet node's label (vk-provider's node-shape.ts sets it)... */}}
+{{- define "mikrotik-kube.routerNodeSelector" -}}
+type: virtual-kubelet
+{{- end }}
+
+{{/* ...and the toleration of its provider taint. */}}
+{{- define "mikrotik-kube.routerTolerations" -}}
+- key: virtual-kubelet.io/provider
+  operator: Equal
+  value: mikrotik
+  effect: NoSchedule
 {{- end }}

@@ -277,7 +277,7 @@ spec:
     spec:
       serviceAccountName: {{ include "mikrotik-kube.serviceAccountName" $ctx }}
       automountServiceAccountToken: {{ $c.api }}
-      {{- include "mikrotik-kube.podCommon" (dict "root" $root "v" $v) | nindent 6 }}
+      {{- include "mikrotik-kube.podCommon" (dict "root" $root "v" $v "component" $c.name) | nindent 6 }}
       securityContext:
         {{- include "mikrotik-kube.podSecurityContext" . | nindent 8 }}
       terminationGracePeriodSeconds: {{ add (int (default 20 $cfg.shutdownTimeoutSeconds)) 10 }}

@@ -10,9 +10,12 @@ import { loadConfig, type JsonSchema } from '@mikrotik-kube/service-kit';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { generateValuesTypes, outputPath, schemaPath, type Schema } from '../tools/gen-values-types';
+import { readmePath, valuesDocs, valuesPath, withValuesTable } from '../tools/gen-values-docs';
+import { mountFlagProblem } from '../../../apps/csi-node/src/mounter';
 import { chartDir, find, helm, one, template, valuesFile, type K8sObject } from './helm';
 import type { ValuesOverride } from './values.generated';
 import { vkSchema, type VkConfig } from '@mikrotik-kube/vk-provider';
+import { nodeLabels, PROVIDER_TAINT } from '@mikrotik-kube/vk-provider/cluster';
 
 const skip = requireTestPeers('helm');
 const ciFiles = readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
@@ -456,6 +459,129 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
         f.remove();
       }
     }
+  });
+
+  it('RuntimeClass mikrotik: its scheduling is the node label and the taint vk-provider gives the router node (cluster mode only)', () => {
+    const rc = one(template([minimal]), 'RuntimeClass', 'mikrotik') as K8sObject & { handler: string; scheduling: { nodeSelector: Record<string, string>; tolerations: unknown[] } };
+    expect(rc.handler).toBe('mikrotik');
+    const labels = nodeLabels('mikrotik', { architecture: 'arm64' } as Parameters<typeof nodeLabels>[1]);
+    expect(rc.scheduling.nodeSelector).toEqual({ type: labels.type });
+    expect(rc.scheduling.tolerations).toEqual([{ key: PROVIDER_TAINT.key, operator: 'Equal', value: PROVIDER_TAINT.value, effect: PROVIDER_TAINT.effect }]);
+    expect(find(template([minimal, { runtimeClass: { create: false } }]), 'RuntimeClass')).toEqual([]);
+    expect(find(template([{ file: join(chartDir, 'ci/platform-only-values.yaml') }]), 'RuntimeClass')).toEqual([]);
+    expect(one(template([minimal, { runtimeClass: { name: 'router-b' } }]), 'RuntimeClass', 'router-b')).toBeTruthy();
+    expect(() => template([minimal, { runtimeClass: { name: 'Not_A_Name' } }])).toThrow(/runtimeClass\.name|runtimeClass/);
+  });
+
+  it('global.imageRegistry: every container of every pod, ours and each sidecar, pulls from it; repositories and tags stay', () => {
+    const pods = (objs: K8sObject[]) =>
+      objs.flatMap((o) => (o.kind === 'Pod' ? [(o as unknown as { spec: PodSpec }).spec] : ['Deployment', 'DaemonSet'].includes(o.kind) ? [podSpec(o)] : []));
+    const images = (objs: K8sObject[]) => pods(objs).flatMap((p) => [...p.containers, ...((p as { initContainers?: Container[] }).initContainers ?? [])].map((c) => c.image));
+    const before = images(template([minimal]));
+    const after = images(template([minimal, { global: { imageRegistry: 'mirror.example.com:5000' } }]));
+    expect(after.length).toBe(before.length);
+    expect(after.length).toBeGreaterThan(12);
+    expect(before.some((i) => i.startsWith('registry.k8s.io/sig-storage/')) && before.some((i) => i.startsWith('ghcr.io/mikrotik-kube/'))).toBe(true);
+    expect(after).toEqual(before.map((i) => i.replace(/^[^/]+\//, 'mirror.example.com:5000/')));
+  });
+
+  it('Deployments spread their replicas and prefer other nodes by default; hard, none and your own affinity; csi-controller is system-cluster-critical', () => {
+    type Scheduling = PodSpec & { affinity?: Record<string, unknown>; topologySpreadConstraints?: unknown[]; priorityClassName?: string };
+    const spec = (objs: K8sObject[], n: string, kind = 'Deployment') => podSpec(one(objs, kind, `${P}-${n}`)) as Scheduling;
+    const selector = (n: string) => ({ matchLabels: { 'app.kubernetes.io/name': 'mikrotik-kube', 'app.kubernetes.io/instance': 'mk', 'app.kubernetes.io/component': n } });
+    const objs = template([minimal]);
+    for (const n of ['vk-provider', 'ipam', 'storage-converter', 'boot-supervisor', 'registry', 'csi-controller']) {
+      const s = spec(objs, n);
+      expect(s.topologySpreadConstraints, n).toEqual([{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector(n) }]);
+      expect(s.affinity, n).toEqual({ podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: selector(n) } }] } });
+    }
+    // csi-node is a DaemonSet: one per node already, and its own affinity keeps it off the routers.
+    const node = spec(objs, 'csi-node', 'DaemonSet');
+    expect(node.topologySpreadConstraints).toBeUndefined();
+    expect(Object.keys(node.affinity ?? {})).toEqual(['nodeAffinity']);
+    expect(spec(objs, 'csi-controller').priorityClassName).toBe('system-cluster-critical');
+    expect(node.priorityClassName).toBe('system-node-critical');
+    expect(spec(objs, 'ipam').priorityClassName).toBeUndefined();
+
+    const zone = { maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' as const };
+    const own = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { topologyKey: 'zone', labelSelector: {} } }] } };
+    const nodeAffinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['infra'] }] }] } } };
+    const set = template([
+      minimal,
+      {
+        ipam: { podAntiAffinity: 'hard', topologySpreadConstraints: [zone], affinity: nodeAffinity },
+        registry: { podAntiAffinity: 'none', topologySpreadConstraints: [] },
+        bootSupervisor: { affinity: own },
+      },
+    ]);
+    expect(spec(set, 'ipam').affinity).toEqual({ ...nodeAffinity, podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: selector('ipam') }] } });
+    expect(spec(set, 'ipam').topologySpreadConstraints).toEqual([{ ...zone, labelSelector: selector('ipam') }]);
+    expect(spec(set, 'registry').affinity).toBeUndefined();
+    expect(spec(set, 'registry').topologySpreadConstraints).toBeUndefined();
+    expect(spec(set, 'boot-supervisor').affinity).toEqual(own);
+    expect(() => template([minimal, { ipam: { podAntiAffinity: 'sometimes' as 'soft' } }])).toThrow(/podAntiAffinity/);
+  });
+
+  it('storageClasses: more classes over storageClass, with mountOptions csi-node accepts and parameters csi-controller accepts', () => {
+    const objs = template([
+      minimal,
+      {
+        storageClass: { mountOptions: ['noatime'] },
+        storageClasses: [
+          { name: 'rds-xfs', mountOptions: ['nodiscard', 'noatime'], parameters: { fsType: 'xfs' }, reclaimPolicy: 'Retain' },
+          { name: 'rds-plain', isDefault: true },
+        ],
+      },
+    ]);
+    type Sc = K8sObject & { mountOptions?: string[]; parameters: Record<string, string>; reclaimPolicy: string; volumeBindingMode: string };
+    const main = one(objs, 'StorageClass', 'rds-nvme-tcp') as Sc;
+    const xfs = one(objs, 'StorageClass', 'rds-xfs') as Sc;
+    const plain = one(objs, 'StorageClass', 'rds-plain') as Sc;
+    expect(main.mountOptions).toEqual(['noatime']);
+    expect(xfs.mountOptions).toEqual(['nodiscard', 'noatime']);
+    expect(xfs.parameters).toEqual({ ...main.parameters, fsType: 'xfs' });
+    expect(xfs.reclaimPolicy).toBe('Retain');
+    expect(xfs.volumeBindingMode).toBe('WaitForFirstConsumer');
+    expect(xfs.metadata.annotations).toBeUndefined();
+    expect(plain.mountOptions).toEqual(['noatime']);
+    expect(plain.metadata.annotations).toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
+    for (const sc of [main, xfs, plain]) {
+      expect(mountFlagProblem(sc.mountOptions ?? []), sc.metadata.name).toBeUndefined();
+      expect(parseVolumeParams(sc.parameters).fsType).toBe(sc.metadata.name === 'rds-xfs' ? 'xfs' : 'ext4');
+    }
+    // Without mountOptions the field is left out; storageClasses stand without the default class.
+    expect('mountOptions' in (one(template([minimal]), 'StorageClass', 'rds-nvme-tcp') as Sc)).toBe(false);
+    const only = template([minimal, { storageClass: { create: false }, storageClasses: [{ name: 'mine' }] }]);
+    expect(find(only, 'StorageClass').map((o) => o.metadata.name)).toEqual(['mine']);
+    expect(() => template([minimal, { storageClasses: [{ mountOptions: ['x'] }] }])).toThrow(/name/);
+  });
+
+  it('extraObjects: objects and strings rendered with the release, templates expanded', () => {
+    const objs = template([
+      minimal,
+      {
+        extraObjects: [
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '{{ .Release.Name }}-site' }, data: { ns: '{{ .Release.Namespace }}' } },
+          'apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: {{ include "mikrotik-kube.fullname" . }}-router}\nvalue: 1000\n',
+        ],
+      },
+    ]);
+    expect((one(objs, 'ConfigMap', 'mk-site') as unknown as { data: Record<string, string> }).data).toEqual({ ns: 'mk-system' });
+    expect((one(objs, 'PriorityClass', `${P}-router`) as unknown as { value: number }).value).toBe(1000);
+  });
+
+  it('the README values table is what values.yaml comments give; a drifted or missing comment is an error', () => {
+    const values = readFileSync(valuesPath, 'utf8');
+    const readme = readFileSync(readmePath, 'utf8');
+    expect(withValuesTable(readme, values), 'README.md is stale: npx tsx charts/mikrotik-kube/tools/gen-values-docs.ts').toBe(readme);
+    const rows = valuesDocs(values);
+    expect(rows.find((r) => r.key === 'runtimeClass.name')).toEqual({ key: 'runtimeClass.name', default: '`"mikrotik"`', description: "its name, the pods' `runtimeClassName`." });
+    expect(rows.find((r) => r.key === 'image')?.default).toBe('');
+    expect(() => valuesDocs('# a -- first\na: 1\n# a -- second\nb: 2\n')).toThrow('values.yaml: the comment "a -- …" sits above b');
+    expect(() => valuesDocs('# a -- first\na: 1\nb: 2\n')).toThrow('values.yaml: no "# <key> -- <description>" comment documents b');
+    // The components' common keys are documented once, under vkProvider.
+    expect(() => valuesDocs('# vkProvider -- v\nvkProvider:\n  # vkProvider.resources -- r\n  resources: {}\n# ipam -- i\nipam:\n  resources: {}\n')).not.toThrow();
+    expect(() => withValuesTable('no markers', values)).toThrow(/markers are missing/);
   });
 
   it('test/values.generated.ts is up to date with values.schema.json', () => {

@@ -58,11 +58,13 @@ describe.skipIf(!!skip)(`chart mikrotik-kube against a real API server ${skip ??
     expect(kubectl(['create', 'namespace', NS]).code).toBe(0);
     const crds = [
       crd('monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors', 'Namespaced'),
+      crd('monitoring.coreos.com', 'PodMonitor', 'podmonitors', 'Namespaced'),
+      crd('monitoring.coreos.com', 'PrometheusRule', 'prometheusrules', 'Namespaced'),
       crd('snapshot.storage.k8s.io', 'VolumeSnapshotClass', 'volumesnapshotclasses', 'Cluster'),
     ].join('\n---\n');
     const r = kubectl(['apply', '-f', '-'], crds);
     expect(r.code, r.stderr).toBe(0);
-    expect(kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com', 'crd/volumesnapshotclasses.snapshot.storage.k8s.io']).code).toBe(0);
+    expect(kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com', 'crd/podmonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com', 'crd/volumesnapshotclasses.snapshot.storage.k8s.io']).code).toBe(0);
   });
   afterAll(async () => {
     await cp?.stop();

@@ -1,7 +1,8 @@
 // Every ci scenario's rendered services, started for real: for each ci/*-values.yaml, helm
 // renders the chart (with the router, the RDS and their credentials pointed at the simulator),
 // and each workload's service starts with its rendered config, args, env and mounts (see
-// pod-runner.ts), answers /readyz on its rendered port, and stops cleanly on SIGTERM. A config
+// pod-runner.ts), answers /readyz on its rendered port, exports only documented series of ours
+// (and Node's process series) on /metrics, and stops cleanly on SIGTERM. A config
 // that crashes a service fails here. All of it runs inside a network namespace of our own:
 // the simulator, a real control plane (for the services with a service account) and the
 // services, so the scenarios' addresses and 0.0.0.0 listeners reach nothing outside it.
@@ -15,6 +16,7 @@ import { createNetns, requireControlPlane, requireNetns, requireTestPeers, start
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { chartDir, find, template, type K8sObject } from './helm';
+import { documentedSeries, PREFIX } from './metrics-doc';
 import { dataOf, podSpecOf, runPod } from './pod-runner';
 
 const skip = requireNetns() ?? requireTestPeers('helm', 'kubectl') ?? requireControlPlane();
@@ -25,6 +27,7 @@ const SIM_REST = 18080; // inside our namespace: no other listener to collide wi
 const SIM_SSH = 12222;
 const SIM_PASSWORD = 'chart-test-pw';
 const ciFiles = readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+const documented = documentedSeries();
 
 describe.skipIf(!!skip)(`every ci scenario: each rendered service starts for real ${skip ? `(skipped: ${skip})` : ''}`, () => {
   let netns: Netns;
@@ -116,6 +119,13 @@ describe.skipIf(!!skip)(`every ci scenario: each rendered service starts for rea
             }, 90_000, 500).catch((e: unknown) => {
               throw new Error(`${ci}: ${wl.metadata.name} never became ready: ${(e as Error).message}\n${pod.proc.output().slice(-3000)}`);
             });
+            // What it exports: our series under the one prefix, each in docs/metrics.md; besides them only Node's process series.
+            const scraped = netns.run('curl', ['-fsS', '--max-time', '5', `http://127.0.0.1:${port}/metrics`]);
+            expect(scraped.code, scraped.stderr).toBe(0);
+            const families = [...scraped.stdout.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1] as string);
+            expect(families.filter((f) => f.startsWith(PREFIX)).length, `${ci}: ${wl.metadata.name}`).toBeGreaterThan(0);
+            expect(families.filter((f) => !f.startsWith(PREFIX) && !/^(process|nodejs)_/.test(f)), `${ci}: ${wl.metadata.name}`).toEqual([]);
+            expect(families.filter((f) => f.startsWith(PREFIX) && !documented.has(f)), `${ci}: ${wl.metadata.name}: not in docs/metrics.md`).toEqual([]);
           } finally {
             const exit = await pod.proc.stop('SIGTERM', 30_000);
             expect(exit, `${ci}: ${wl.metadata.name} on SIGTERM:\n${pod.proc.output().slice(-2000)}`).toEqual({ code: 0, signal: null });

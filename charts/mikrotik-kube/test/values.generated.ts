@@ -45,6 +45,7 @@ export type Service = {
 };
 
 export type SidecarImage = {
+  registry: string;
   repository: string;
   tag: string;
 };
@@ -74,6 +75,16 @@ export type Toleration = {
 
 /** merged over the chart's rendered config file of the service (its keys; the service rejects unknown ones at start, and the chart tests check the rendered files against the services' own schemas) */
 export type ServiceConfig = Record<string, unknown>;
+
+/** Kubernetes TopologySpreadConstraints; an entry without labelSelector gets the component's pods */
+export type TopologySpreadConstraints = Array<{
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
+}>;
+
+/** anti-affinity among the component's replicas (per node) unless affinity.podAntiAffinity is given */
+export type PodAntiAffinity = "soft" | "hard" | "none";
 
 /** The chart's values (values.yaml merged with the user's). */
 export interface Values {
@@ -159,6 +170,8 @@ export interface Values {
     tolerations?: Array<Toleration>;
     /** Kubernetes Affinity */
     affinity?: Record<string, unknown>;
+    topologySpreadConstraints?: TopologySpreadConstraints;
+    podAntiAffinity?: PodAntiAffinity;
     podAnnotations?: StringMap;
     podLabels?: StringMap;
     priorityClassName?: string;
@@ -191,6 +204,8 @@ export interface Values {
     tolerations?: Array<Toleration>;
     /** Kubernetes Affinity */
     affinity?: Record<string, unknown>;
+    topologySpreadConstraints?: TopologySpreadConstraints;
+    podAntiAffinity?: PodAntiAffinity;
     podAnnotations?: StringMap;
     podLabels?: StringMap;
     priorityClassName?: string;
@@ -216,6 +231,8 @@ export interface Values {
     tolerations?: Array<Toleration>;
     /** Kubernetes Affinity */
     affinity?: Record<string, unknown>;
+    topologySpreadConstraints?: TopologySpreadConstraints;
+    podAntiAffinity?: PodAntiAffinity;
     podAnnotations?: StringMap;
     podLabels?: StringMap;
     priorityClassName?: string;
@@ -237,6 +254,8 @@ export interface Values {
     tolerations?: Array<Toleration>;
     /** Kubernetes Affinity */
     affinity?: Record<string, unknown>;
+    topologySpreadConstraints?: TopologySpreadConstraints;
+    podAntiAffinity?: PodAntiAffinity;
     podAnnotations?: StringMap;
     podLabels?: StringMap;
     priorityClassName?: string;
@@ -285,6 +304,8 @@ export interface Values {
     tolerations?: Array<Toleration>;
     /** Kubernetes Affinity */
     affinity?: Record<string, unknown>;
+    topologySpreadConstraints?: TopologySpreadConstraints;
+    podAntiAffinity?: PodAntiAffinity;
     podAnnotations?: StringMap;
     podLabels?: StringMap;
     priorityClassName?: string;
@@ -326,6 +347,8 @@ export interface Values {
     tolerations?: Array<Toleration>;
     /** Kubernetes Affinity */
     affinity?: Record<string, unknown>;
+    topologySpreadConstraints?: TopologySpreadConstraints;
+    podAntiAffinity?: PodAntiAffinity;
     podAnnotations?: StringMap;
     podLabels?: StringMap;
     priorityClassName?: string;
@@ -387,6 +410,8 @@ export interface Values {
     reclaimPolicy?: "Delete" | "Retain";
     volumeBindingMode?: "WaitForFirstConsumer" | "Immediate";
     allowVolumeExpansion?: boolean;
+    /** mount options of the class's volumes */
+    mountOptions?: Array<string>;
     parameters?: {
       rdsTarget?: string;
       rdsAddress?: string;
@@ -402,6 +427,30 @@ export interface Values {
       migrationTimeoutSeconds?: string;
     };
   };
+  /** more StorageClasses; unset fields come from storageClass */
+  storageClasses?: Array<{
+    name: string;
+    isDefault?: boolean;
+    reclaimPolicy?: "Delete" | "Retain";
+    volumeBindingMode?: "WaitForFirstConsumer" | "Immediate";
+    allowVolumeExpansion?: boolean;
+    /** mount options of the class's volumes */
+    mountOptions?: Array<string>;
+    parameters?: {
+      rdsTarget?: string;
+      rdsAddress?: string;
+      nvmeAddress?: string;
+      nvmePort?: string;
+      sshPort?: string;
+      fsType?: "ext4" | "ext3" | "xfs";
+      volumePath?: string;
+      nqnPrefix?: string;
+      ctrlLossTmo?: string;
+      reconnectDelay?: string;
+      keepAliveTmo?: string;
+      migrationTimeoutSeconds?: string;
+    };
+  }>;
   volumeSnapshotClass?: {
     enabled?: boolean;
     name?: string;
@@ -414,6 +463,32 @@ export interface Values {
     scrapeTimeout?: string;
     labels?: StringMap;
   };
+  podMonitor?: {
+    enabled?: boolean;
+    interval?: string;
+    scrapeTimeout?: string;
+    labels?: StringMap;
+  };
+  prometheusRule?: {
+    enabled?: boolean;
+    labels?: StringMap;
+    certExpiryDays?: number;
+    restartsPerHour?: number;
+    for?: string;
+  };
+  grafanaDashboard?: {
+    enabled?: boolean;
+    namespace?: string;
+    labels?: StringMap;
+    annotations?: StringMap;
+  };
+  runtimeClass?: {
+    create?: boolean;
+    name?: string;
+    handler?: string;
+  };
+  /** more manifests: objects, or strings expanded with tpl */
+  extraObjects?: Array<Record<string, unknown> | string>;
   uninstallCleanup?: {
     enabled?: boolean;
     timeoutSeconds?: number;
@@ -425,8 +500,11 @@ export interface Values {
     metricsNamespaceSelector?: Record<string, unknown>;
     routerCidrs?: Array<string>;
   };
-  /** set by Helm when the chart is a subchart */
-  global?: Record<string, unknown>;
+  /** set by Helm when the chart is a subchart; imageRegistry is ours */
+  global?: {
+    /** registry host for every image (ours and the CSI sidecars') */
+    imageRegistry?: string;
+  };
 }
 
 /** What a values file may contain: any subset of Values. */

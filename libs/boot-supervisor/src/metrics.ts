@@ -1,5 +1,5 @@
 // Prometheus metrics of the supervisor: unit states and readiness, restarts,
-// probe results and latency, router reboots seen.
+// probe results and latency, router polls and reboots seen.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ProbeAttempt } from './probes';
 import type { UnitRecord, UnitState } from './unit-state';
@@ -20,38 +20,39 @@ export class SupervisorMetrics {
   private readonly probes: Counter<'unit' | 'probe' | 'result'>;
   private readonly probeSeconds: Histogram<'probe'>;
   readonly reboots: Counter;
-  readonly routerErrors: Counter;
+  readonly routerPolls: Counter<'result'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
     this.state = new Gauge({
-      name: 'boot_supervisor_unit_state',
+      name: 'mikrotik_kube_boot_supervisor_unit_state',
       help: 'Current state of each unit (1 for the state it is in).',
       labelNames: ['unit', 'state'],
       registers,
     });
-    this.ready = new Gauge({ name: 'boot_supervisor_unit_ready', help: 'Whether the unit is ready.', labelNames: ['unit'], registers });
+    this.ready = new Gauge({ name: 'mikrotik_kube_boot_supervisor_unit_ready', help: 'Whether the unit is ready.', labelNames: ['unit'], registers });
     this.restarts = new Counter({
-      name: 'boot_supervisor_restarts_total',
+      name: 'mikrotik_kube_boot_supervisor_restarts_total',
       help: 'Container restarts issued by the watchdog.',
       labelNames: ['unit'],
       registers,
     });
     this.probes = new Counter({
-      name: 'boot_supervisor_probe_results_total',
+      name: 'mikrotik_kube_boot_supervisor_probe_results_total',
       help: 'Probe attempts by unit, probe kind and result.',
       labelNames: ['unit', 'probe', 'result'],
       registers,
     });
     this.probeSeconds = new Histogram({
-      name: 'boot_supervisor_probe_duration_seconds',
+      name: 'mikrotik_kube_boot_supervisor_probe_duration_seconds',
       help: 'Probe attempt latency.',
       labelNames: ['probe'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.reboots = new Counter({ name: 'boot_supervisor_router_reboots_total', help: 'Router reboots detected (uptime went back).', registers });
-    this.routerErrors = new Counter({ name: 'boot_supervisor_router_errors_total', help: 'Failed polls of the router.', registers });
+    this.reboots = new Counter({ name: 'mikrotik_kube_boot_supervisor_router_reboots_total', help: 'Router reboots detected (uptime went back).', registers });
+    // Both outcomes, so "no poll succeeded lately" is expressible (the router-unreachable alert).
+    this.routerPolls = new Counter({ name: 'mikrotik_kube_boot_supervisor_router_polls_total', help: 'Polls of the router by result (ok, error).', labelNames: ['result'], registers });
   }
 
   unit(u: UnitRecord): void {

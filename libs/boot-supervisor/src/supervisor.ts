@@ -192,10 +192,11 @@ export class Supervisor {
     try {
       [phases, uptime] = await Promise.all([this.o.router.containers(), this.o.router.uptimeMs()]);
     } catch (err) {
-      this.o.metrics.routerErrors.inc();
+      this.o.metrics.routerPolls.inc({ result: 'error' });
       this.o.logger.warn('router poll failed', { error: (err as Error).message });
       return;
     }
+    this.o.metrics.routerPolls.inc({ result: 'ok' });
     if (!this.active) return;
     this.phases = phases;
     if (this.lastUptimeMs !== undefined && uptime + UPTIME_SLACK_MS < this.lastUptimeMs) this.rebooted(uptime);

@@ -45,19 +45,19 @@ export class GrpcServer {
     this.health.addToServer(this.server);
     const registers = [opts.metrics];
     this.started = new Counter({
-      name: 'grpc_server_started_total',
+      name: 'mikrotik_kube_grpc_server_started_total',
       help: 'RPCs started on the server.',
       labelNames: ['grpc_service', 'grpc_method'],
       registers,
     });
     this.handled = new Counter({
-      name: 'grpc_server_handled_total',
+      name: 'mikrotik_kube_grpc_server_handled_total',
       help: 'RPCs completed on the server, by status code.',
       labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
       registers,
     });
     this.latency = new Histogram({
-      name: 'grpc_server_handling_seconds',
+      name: 'mikrotik_kube_grpc_server_handling_seconds',
       help: 'RPC handling latency.',
       labelNames: ['grpc_service', 'grpc_method'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],

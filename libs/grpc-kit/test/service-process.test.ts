@@ -97,10 +97,10 @@ describe('service kit in a real process', () => {
     for await (const m of stream) got.push((m as { text: string }).text);
     expect(got).toEqual(['0', '1', '2']);
     const metrics = await (await fetch(`${svc.http}/metrics`)).text();
-    expect(metrics).toMatch(/grpc_server_handled_total\{grpc_service="kit.test.v1.Echo",grpc_method="Say",grpc_code="OK",service="echo"\} 1/);
-    expect(metrics).toMatch(/grpc_server_handled_total\{grpc_service="kit.test.v1.Echo",grpc_method="Say",grpc_code="NOT_FOUND",service="echo"\} 1/);
-    expect(metrics).toMatch(/grpc_server_handled_total\{grpc_service="kit.test.v1.Echo",grpc_method="Count",grpc_code="OK",service="echo"\} 1/);
-    expect(metrics).toMatch(/grpc_server_handling_seconds_bucket\{le="0.005",service="echo",grpc_service="kit.test.v1.Echo",grpc_method="Say"\} [12]/);
+    expect(metrics).toMatch(/mikrotik_kube_grpc_server_handled_total\{grpc_service="kit.test.v1.Echo",grpc_method="Say",grpc_code="OK",service="echo"\} 1/);
+    expect(metrics).toMatch(/mikrotik_kube_grpc_server_handled_total\{grpc_service="kit.test.v1.Echo",grpc_method="Say",grpc_code="NOT_FOUND",service="echo"\} 1/);
+    expect(metrics).toMatch(/mikrotik_kube_grpc_server_handled_total\{grpc_service="kit.test.v1.Echo",grpc_method="Count",grpc_code="OK",service="echo"\} 1/);
+    expect(metrics).toMatch(/mikrotik_kube_grpc_server_handling_seconds_bucket\{le="0.005",service="echo",grpc_service="kit.test.v1.Echo",grpc_method="Say"\} [12]/);
     expect(metrics).toMatch(/process_resident_memory_bytes\{service="echo"\}/);
   });
 
@@ -140,7 +140,7 @@ describe('client retry', () => {
     const client = createClient(Echo as never, svc.grpcAddr, { maxAttempts: 5 }) as EchoClient;
     await expect(unary(client, 'Say', { text: 'x', fail_code: status.INTERNAL })).rejects.toMatchObject({ code: status.INTERNAL });
     const metrics = await (await fetch(`${svc.http}/metrics`)).text();
-    expect(metrics).toMatch(/grpc_server_started_total\{grpc_service="kit.test.v1.Echo",grpc_method="Say",service="echo"\} 1/);
+    expect(metrics).toMatch(/mikrotik_kube_grpc_server_started_total\{grpc_service="kit.test.v1.Echo",grpc_method="Say",service="echo"\} 1/);
     client.close();
     await svc.proc.stop();
   });

@@ -20,19 +20,19 @@ export function registerIpamMetrics(registry: Registry, pools: () => Iterable<Po
         for (const p of pools()) this.set({ network: p.network.name }, value(p));
       },
     });
-  poolGauge('ipam_pool_size', 'Addresses the network can hand out.', (p) => p.size);
-  poolGauge('ipam_pool_used', 'Addresses taken (ours or held by veths that are not ours).', (p) => p.used);
-  poolGauge('ipam_pool_free', 'Addresses still free.', (p) => p.free);
+  poolGauge('mikrotik_kube_ipam_pool_size', 'Addresses the network can hand out.', (p) => p.size);
+  poolGauge('mikrotik_kube_ipam_pool_used', 'Addresses taken (ours or held by veths that are not ours).', (p) => p.used);
+  poolGauge('mikrotik_kube_ipam_pool_free', 'Addresses still free.', (p) => p.free);
   return {
     allocation: new Histogram({
-      name: 'ipam_allocation_duration_seconds',
+      name: 'mikrotik_kube_ipam_allocation_duration_seconds',
       help: 'Time to answer an Allocate, by network and outcome (gRPC code name).',
       labelNames: ['network', 'outcome'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     conflicts: new Counter({
-      name: 'ipam_claim_conflicts_total',
+      name: 'mikrotik_kube_ipam_claim_conflicts_total',
       help: 'Claims the router refused because the address was taken meanwhile (another replica or a foreign interface).',
       labelNames: ['network'],
       registers,

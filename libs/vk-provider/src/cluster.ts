@@ -9,7 +9,7 @@ export { kubeClients, kubeEnvLookups } from './cluster/kube';
 export { prepareKubelet } from './cluster/kubelet';
 export type { Kubelet } from './cluster/kubelet';
 export { leaderLeaseName } from './cluster/leader-lease';
-export { routerAddress } from './cluster/node-shape';
+export { nodeLabels, PROVIDER_TAINT, routerAddress } from './cluster/node-shape';
 export { ClusterPods } from './cluster/pod-controller';
 export { PodInformer } from './cluster/pod-informer';
 export { requestServingCertificate } from './cluster/serving-cert';

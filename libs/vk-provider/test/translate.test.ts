@@ -187,6 +187,16 @@ describe('translatePod', () => {
     ]);
   });
 
+  it("takes a pod with the chart's runtimeClassName and the scheduling its RuntimeClass adds, as the same plan", () => {
+    const plain = translatePod(pod({}));
+    const classed = translatePod(
+      pod({ runtimeClassName: 'mikrotik', nodeSelector: { type: 'virtual-kubelet' }, tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Equal', value: 'mikrotik', effect: 'NoSchedule' }] }),
+    );
+    if (!plain.ok || !classed.ok) throw new Error('refused');
+    expect(classed.plan.notes).toEqual([]);
+    expect(classed.plan.containers).toEqual(plain.plan.containers);
+  });
+
   it('refuses invalid pods with reasons', () => {
     const t = translatePod(pod({ containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }] }, { 'mikrotik.io/boot-priority': 'high' }));
     expect(t.ok).toBe(false);

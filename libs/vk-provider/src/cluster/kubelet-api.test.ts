@@ -297,10 +297,10 @@ async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 10_000): 
 }
 
 async function metricValue(registry: Registry, route: string, code: string): Promise<number> {
-  const m = await registry.getSingleMetric('vk_kubelet_api_requests_total')?.get();
+  const m = await registry.getSingleMetric('mikrotik_kube_vk_kubelet_api_requests_total')?.get();
   return m?.values.find((v) => v.labels['route'] === route && v.labels['code'] === code)?.value ?? 0;
 }
 
 async function openFollows(registry: Registry): Promise<number> {
-  return (await registry.getSingleMetric('vk_kubelet_api_open_follows')?.get())?.values[0]?.value ?? -1;
+  return (await registry.getSingleMetric('mikrotik_kube_vk_kubelet_api_open_follows')?.get())?.values[0]?.value ?? -1;
 }

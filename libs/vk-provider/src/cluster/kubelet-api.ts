@@ -45,7 +45,7 @@ export interface KubeletApiOptions {
   /** Serves /stats/summary and /metrics/resource (404 without). */
   stats?: { nodeName: string; usage(): Promise<RouterUsage> };
   logger: Logger;
-  /** Exports vk_kubelet_api_requests_total{route,code} and vk_kubelet_api_open_follows. */
+  /** Exports mikrotik_kube_vk_kubelet_api_requests_total{route,code} and mikrotik_kube_vk_kubelet_api_open_follows. */
   metrics?: Registry;
   /** How often a follow polls the router (default 1000 ms). */
   followIntervalMs?: number;
@@ -96,12 +96,12 @@ class LimitedWriter {
 export async function startKubeletApi(o: KubeletApiOptions): Promise<KubeletApi> {
   const interval = o.followIntervalMs ?? 1000;
   const requests = o.metrics
-    ? new Counter({ name: 'vk_kubelet_api_requests_total', help: 'Kubelet API requests by route and status code.', labelNames: ['route', 'code'], registers: [o.metrics] })
+    ? new Counter({ name: 'mikrotik_kube_vk_kubelet_api_requests_total', help: 'Kubelet API requests by route and status code.', labelNames: ['route', 'code'], registers: [o.metrics] })
     : undefined;
   const follows = new Set<() => void>();
   if (o.metrics) {
     new Gauge({
-      name: 'vk_kubelet_api_open_follows',
+      name: 'mikrotik_kube_vk_kubelet_api_open_follows',
       help: 'Log streams (follow=true) currently open.',
       registers: [o.metrics],
       collect() {

@@ -178,28 +178,28 @@ describe.skipIf(skip)(`kubelet API webhook auth (real control plane, simulator 7
     expect((await get('/stats/summary', { token })).status).toBe(200);
     expect((await get(LOGS, { token })).status).toBe(403);
     const before = {
-      reviews: await counter('vk_kubelet_api_authz_total', { cached: 'false' }),
-      allowHits: await counter('vk_kubelet_api_authz_total', { decision: 'allow', cached: 'true' }),
-      denyHits: await counter('vk_kubelet_api_authz_total', { decision: 'deny', cached: 'true' }),
-      tokenReviews: await counter('vk_kubelet_api_authn_total', { method: 'token', cached: 'false' }),
+      reviews: await counter('mikrotik_kube_vk_kubelet_api_authz_total', { cached: 'false' }),
+      allowHits: await counter('mikrotik_kube_vk_kubelet_api_authz_total', { decision: 'allow', cached: 'true' }),
+      denyHits: await counter('mikrotik_kube_vk_kubelet_api_authz_total', { decision: 'deny', cached: 'true' }),
+      tokenReviews: await counter('mikrotik_kube_vk_kubelet_api_authn_total', { method: 'token', cached: 'false' }),
     };
     for (let i = 0; i < 3; i++) {
       expect((await get('/stats/summary', { token })).status).toBe(200);
       expect((await get(LOGS, { token })).status).toBe(403);
     }
-    expect(await counter('vk_kubelet_api_authz_total', { cached: 'false' })).toBe(before.reviews);
-    expect(await counter('vk_kubelet_api_authz_total', { decision: 'allow', cached: 'true' })).toBe(before.allowHits + 3);
-    expect(await counter('vk_kubelet_api_authz_total', { decision: 'deny', cached: 'true' })).toBe(before.denyHits + 3);
-    expect(await counter('vk_kubelet_api_authn_total', { method: 'token', cached: 'false' })).toBe(before.tokenReviews);
+    expect(await counter('mikrotik_kube_vk_kubelet_api_authz_total', { cached: 'false' })).toBe(before.reviews);
+    expect(await counter('mikrotik_kube_vk_kubelet_api_authz_total', { decision: 'allow', cached: 'true' })).toBe(before.allowHits + 3);
+    expect(await counter('mikrotik_kube_vk_kubelet_api_authz_total', { decision: 'deny', cached: 'true' })).toBe(before.denyHits + 3);
+    expect(await counter('mikrotik_kube_vk_kubelet_api_authn_total', { method: 'token', cached: 'false' })).toBe(before.tokenReviews);
     // A denial expires (3 s here) and is asked again.
     await new Promise((r) => setTimeout(r, 3100));
     expect((await get(LOGS, { token })).status).toBe(403);
-    expect(await counter('vk_kubelet_api_authz_total', { decision: 'deny', cached: 'false' })).toBeGreaterThan(0);
-    expect(await counter('vk_kubelet_api_authz_total', { cached: 'false' })).toBe(before.reviews + 1);
+    expect(await counter('mikrotik_kube_vk_kubelet_api_authz_total', { decision: 'deny', cached: 'false' })).toBeGreaterThan(0);
+    expect(await counter('mikrotik_kube_vk_kubelet_api_authz_total', { cached: 'false' })).toBe(before.reviews + 1);
   });
 
   it('counts refused requests by route', async () => {
-    const m = await registry.getSingleMetric('vk_kubelet_api_requests_total')?.get();
+    const m = await registry.getSingleMetric('mikrotik_kube_vk_kubelet_api_requests_total')?.get();
     const v = (route: string, code: string) => m?.values.find((x) => x.labels['route'] === route && x.labels['code'] === code)?.value ?? 0;
     expect(v('unauthorized', '401')).toBeGreaterThanOrEqual(3);
     expect(v('forbidden', '403')).toBeGreaterThanOrEqual(5);

@@ -25,7 +25,7 @@ export interface KubeletAuthOptions {
   /** The Node the requests are about (SubjectAccessReview name). */
   nodeName: string;
   logger: Logger;
-  /** Exports vk_kubelet_api_authn_total{method,result,cached} and vk_kubelet_api_authz_total{decision,cached}. */
+  /** Exports mikrotik_kube_vk_kubelet_api_authn_total{method,result,cached} and mikrotik_kube_vk_kubelet_api_authz_total{decision,cached}. */
   metrics?: Registry;
   /** Cache lifetimes (ms) and size; the kubelet's defaults unless set. */
   allowTtlMs?: number;
@@ -103,10 +103,10 @@ export function kubeletAuth(o: KubeletAuthOptions): KubeletAuth {
   const tokens = new TtlCache<KubeletUser | null>(max);
   const decisions = new TtlCache<boolean>(max);
   const authnTotal = o.metrics
-    ? new Counter({ name: 'vk_kubelet_api_authn_total', help: 'Kubelet API authentications by method (x509, token, none), result and whether the token review was cached.', labelNames: ['method', 'result', 'cached'], registers: [o.metrics] })
+    ? new Counter({ name: 'mikrotik_kube_vk_kubelet_api_authn_total', help: 'Kubelet API authentications by method (x509, token, none), result and whether the token review was cached.', labelNames: ['method', 'result', 'cached'], registers: [o.metrics] })
     : undefined;
   const authzTotal = o.metrics
-    ? new Counter({ name: 'vk_kubelet_api_authz_total', help: 'Kubelet API SubjectAccessReview decisions, and whether they came from the cache.', labelNames: ['decision', 'cached'], registers: [o.metrics] })
+    ? new Counter({ name: 'mikrotik_kube_vk_kubelet_api_authz_total', help: 'Kubelet API SubjectAccessReview decisions, and whether they came from the cache.', labelNames: ['decision', 'cached'], registers: [o.metrics] })
     : undefined;
 
   /** TokenReview, cached by the token's hash (the token itself is never kept). */

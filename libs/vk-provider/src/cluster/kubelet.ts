@@ -11,7 +11,7 @@ import type { KubeletConfig } from '../config';
 import { type KubeletApi, type KubeletApiOptions, startKubeletApi } from './kubelet-api';
 import { kubeletAuth } from './kubelet-auth';
 import type { RouterUsage } from './node-stats';
-import { loadServingCertificate, renewServingCertificate } from './serving-cert';
+import { loadServingCertificate, renewServingCertificate, servingCertMetrics } from './serving-cert';
 
 export interface KubeletOptions {
   config: KubeletConfig;
@@ -45,13 +45,16 @@ export function prepareKubelet(o: KubeletOptions): Kubelet {
   let wanted: (() => void) | undefined;
   const serveRequested = new Promise<void>((resolve) => (wanted = resolve));
   const c = o.config;
-  const csr = { kubeConfig: o.kubeConfig, nodeName: o.nodeName, ipAddresses: o.address ? [o.address] : [], logger: o.logger, signal: abort.signal };
+  const metrics = servingCertMetrics(o.metrics);
+  const csr = { kubeConfig: o.kubeConfig, nodeName: o.nodeName, ipAddresses: o.address ? [o.address] : [], logger: o.logger, signal: abort.signal, metrics };
   const started = (async () => {
     const cert = await loadServingCertificate({ ...csr, certFile: c.certFile, keyFile: c.keyFile });
+    metrics.serving(cert);
     const clientCa = c.clientCaFile ? await readFile(c.clientCaFile) : undefined;
     let current = cert;
     stopRenewal = renewServingCertificate(csr, cert, (next) => {
       current = next;
+      metrics.serving(next);
       api?.setCertificate(next.cert, next.key);
     });
     await Promise.race([serveRequested, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);

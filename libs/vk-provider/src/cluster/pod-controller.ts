@@ -37,7 +37,7 @@ export interface ClusterPodsOptions {
   resyncMs: number;
   /** Unit changes are written in batches at most this often. */
   statusDebounceMs?: number;
-  /** Exports vk_pod_status_writes_total{result}. */
+  /** Exports mikrotik_kube_vk_pod_status_writes_total{result}. */
   metrics?: Registry;
 }
 
@@ -58,7 +58,7 @@ export class ClusterPods {
   constructor(private readonly o: ClusterPodsOptions) {
     this.loop = new PassLoop((reason, gc) => this.pass(reason, gc), o.resyncMs, o.logger);
     this.writes = o.metrics
-      ? new Counter({ name: 'vk_pod_status_writes_total', help: 'pods/status writes by result (written, conflict: our copy was stale, error).', labelNames: ['result'], registers: [o.metrics] })
+      ? new Counter({ name: 'mikrotik_kube_vk_pod_status_writes_total', help: 'pods/status writes by result (written, conflict: our copy was stale, error).', labelNames: ['result'], registers: [o.metrics] })
       : undefined;
   }
 

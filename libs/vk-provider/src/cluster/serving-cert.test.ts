@@ -17,7 +17,8 @@ import winston from 'winston';
 import { containerName } from '../core/naming';
 import { LogsNotFound, startKubeletApi, type KubeletApi } from './kubelet-api';
 import { startTestRouter, type TestRouter } from '../../test/support/test-router';
-import { KUBELET_SERVING_SIGNER, loadServingCertificate, renewalTime, renewServingCertificate, type ServingCert } from './serving-cert';
+import { Registry } from 'prom-client';
+import { KUBELET_SERVING_SIGNER, loadServingCertificate, renewalTime, renewServingCertificate, servingCertMetrics, type ServingCert } from './serving-cert';
 
 const skip = requireControlPlane() ?? (testenvBin('kubectl') ? undefined : 'kubectl is not built (bash tools/testenv/build.sh)');
 if (skip) console.warn(`[serving-cert] SKIPPED: ${skip}`);
@@ -71,7 +72,10 @@ describe.skipIf(!!skip)(`kubelet serving certificate via CSR, and kubectl logs t
 
   it('requests a kubelet-serving CSR, waits for approval, and serves what the controller-manager signed', async () => {
     const seen = new Set<string>();
-    const pending = loadServingCertificate({ kubeConfig: kc, nodeName: NODE, ipAddresses: ['127.0.0.1'], logger, pollMs: 200 });
+    const registry = new Registry();
+    const metrics = servingCertMetrics(registry);
+    const gauge = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values[0]?.value;
+    const pending = loadServingCertificate({ kubeConfig: kc, nodeName: NODE, ipAddresses: ['127.0.0.1'], logger, pollMs: 200, metrics });
     let csr: V1CertificateSigningRequest | undefined;
     const end = Date.now() + 20_000;
     while (!csr && Date.now() < end) {
@@ -86,9 +90,13 @@ describe.skipIf(!!skip)(`kubelet serving certificate via CSR, and kubectl logs t
     expect(text).toMatch(new RegExp(`DNS:${NODE}, IP Address:127\\.0\\.0\\.1`));
     // Not yet approved: still waiting.
     expect(await Promise.race([pending.then(() => 'done'), new Promise((r) => setTimeout(() => r('waiting'), 500))])).toBe('waiting');
+    expect(await gauge('mikrotik_kube_vk_serving_csr_pending')).toBe(1);
 
     await approveNext(seen);
     serving = await pending;
+    expect(await gauge('mikrotik_kube_vk_serving_csr_pending')).toBe(0);
+    metrics.serving(serving);
+    expect(await gauge('mikrotik_kube_vk_serving_cert_expiry_timestamp_seconds')).toBe(serving.notAfter.getTime() / 1000);
     expect(serving).toMatchObject({ source: 'csr', csrName: csr.metadata.name });
     const x509 = new X509Certificate(serving.cert);
     const ca = new X509Certificate(readFileSync(join(cp.dir, 'pki/ca.crt')));

@@ -5,6 +5,7 @@
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CertificatesV1Api, type KubeConfig, type V1CertificateSigningRequest } from '@kubernetes/client-node';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { buildCsr } from './serving-cert-csr';
 
@@ -32,6 +33,24 @@ export interface CsrOptions {
   pollMs?: number;
   /** Stops waiting (shutdown). */
   signal?: AbortSignal;
+  metrics?: ServingCertMetrics;
+}
+
+/** What an alert needs: a CSR nobody approves, and a certificate close to its end. */
+export interface ServingCertMetrics {
+  /** A CSR of ours waits for approval or signing (true) or is done (false). */
+  pending(waiting: boolean): void;
+  /** The certificate now served. */
+  serving(c: Pick<ServingCert, 'notAfter'>): void;
+}
+
+export function servingCertMetrics(registry: Registry): ServingCertMetrics {
+  const pending = new Gauge({ name: 'mikrotik_kube_vk_serving_csr_pending', help: 'Kubelet serving CSRs of this replica waiting for approval or the signer.', registers: [registry] });
+  const expiry = new Gauge({ name: 'mikrotik_kube_vk_serving_cert_expiry_timestamp_seconds', help: 'When the kubelet serving certificate in use expires (Unix time).', registers: [registry] });
+  return {
+    pending: (waiting) => (waiting ? pending.inc() : pending.dec()),
+    serving: (c) => expiry.set(c.notAfter.getTime() / 1000),
+  };
 }
 
 export interface ServingCertOptions extends CsrOptions {
@@ -85,7 +104,8 @@ export async function requestServingCertificate(o: CsrOptions): Promise<ServingC
   });
   const name = created.metadata?.name ?? '';
   o.logger.info(`kubelet serving certificate requested: awaiting approval of CSR ${name} (kubectl certificate approve ${name})`, { csr: name, signer: KUBELET_SERVING_SIGNER });
-  const issued = await waitForCertificate(api, name, o);
+  o.metrics?.pending(true);
+  const issued = await waitForCertificate(api, name, o).finally(() => o.metrics?.pending(false));
   const key = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const v = validity(issued);
   if (!v.x509.checkPrivateKey(keys.privateKey)) throw new Error(`CSR ${name}: the issued certificate is not for our key`);

@@ -15,11 +15,11 @@ export function reconcileMetrics(
   records: () => Iterable<PodRecord>,
   units: () => ReadonlyMap<string, UnitStatus>,
 ): ReconcileMetrics {
-  const passes = new Counter({ name: 'vk_reconcile_passes_total', help: 'Reconcile passes by result (ok, or failed when a pod could not be synced).', labelNames: ['result'], registers: [registry] });
-  const duration = new Histogram({ name: 'vk_reconcile_pass_seconds', help: 'Duration of reconcile passes.', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] });
-  const ops = new Counter({ name: 'vk_pod_operations_total', help: 'Pods created, recreated, removed or failed on the router.', labelNames: ['operation'], registers: [registry] });
+  const passes = new Counter({ name: 'mikrotik_kube_vk_reconcile_passes_total', help: 'Reconcile passes by result (ok, or failed when a pod could not be synced).', labelNames: ['result'], registers: [registry] });
+  const duration = new Histogram({ name: 'mikrotik_kube_vk_reconcile_pass_seconds', help: 'Duration of reconcile passes.', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] });
+  const ops = new Counter({ name: 'mikrotik_kube_vk_pod_operations_total', help: 'Pods created, recreated, removed or failed on the router.', labelNames: ['operation'], registers: [registry] });
   new Gauge({
-    name: 'vk_pods',
+    name: 'mikrotik_kube_vk_pods',
     help: 'Pods this vk-provider runs, by phase.',
     labelNames: ['phase'],
     registers: [registry],
