@@ -9,8 +9,8 @@ import { busyboxImage, dockerArchive, Simulator } from '@mikrotik-kube/routeros-
 import { createLogger } from '@mikrotik-kube/service-kit';
 import { VolumeManager } from '@mikrotik-kube/storage-converter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tag as ipamTag } from '../../ipam/src/naming';
-import { formatTag } from '../../vk-provider/src/core/tags';
+import { ipamTag } from '@mikrotik-kube/ipam';
+import { formatTag } from '@mikrotik-kube/vk-provider';
 import { releaseLeftovers, removeReleaseFromRouter } from './release-cleanup';
 
 const dirs = { containers: 'disk1/mk-containers', images: 'disk1/mk-images', volumes: 'disk1/mk-volumes' };

@@ -5,10 +5,10 @@
 // hostPath) is kept, as on a pod's deletion. Each step uses the removal code of the service that
 // made the objects, and only objects carrying that service's tag are touched.
 import { parseIpamTag } from '@mikrotik-kube/ipam';
-import type { RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { removeIgnoringMissing, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { filesInUse, normalisePath, removeEmptyDirs, removeRouterFile, removeRouterTree, volumeDir, VolumeManager } from '@mikrotik-kube/storage-converter';
-import { observePods, removeContainer, removeIgnoringMissing } from '@mikrotik-kube/vk-provider';
+import { observePods, removeContainer } from '@mikrotik-kube/vk-provider';
 
 export interface ReleaseDirs {
   /** vk-provider's containers.rootDir: the parent of every root-dir. */

@@ -3,7 +3,7 @@ export { Allocator } from './allocator';
 export { ipamSchema } from './config';
 export type { IpamConfig } from './config';
 export { registerIpamMetrics } from './metrics';
-export { parseTag as parseIpamTag } from './naming';
+export { parseTag as parseIpamTag, tag as ipamTag } from './naming';
 export { parseNetworks } from './network';
 export type { Network } from './network';
 export { Reconciler } from './reconcile';

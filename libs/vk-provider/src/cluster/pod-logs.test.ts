@@ -8,7 +8,7 @@ import type { PodRecord } from '../core/reconciler';
 import { formatTag } from '../core/tags';
 import { LogsNotFound } from './kubelet-api';
 import { podLogs } from './pod-logs';
-import { startTestRouter, type TestRouter } from './test-router';
+import { startTestRouter, type TestRouter } from '../../test/support/test-router';
 
 const ROS_NAME = containerName('default', 'web', 'app');
 
