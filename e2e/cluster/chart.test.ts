@@ -402,7 +402,7 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     expect(un.stderr).toContain('nothing of the release is left on the router');
 
     // The router: as before, but the hostPath volume's data (kept as on a pod's deletion).
-    const kept = (l: string) => l === `file name=${keep}.persistent.mkvol type=file` || l.startsWith(`file name=${keep} `) || l.startsWith(`file name=${keep}/`);
+    const kept = (l: string) => l.startsWith(`file name=${keep}.persistent.mkvol type=`) || l.startsWith(`file name=${keep} `) || l.startsWith(`file name=${keep}/`);
     const parents = ['disk1/mk-volumes', 'disk1/mk-volumes/default', 'disk1/mk-volumes/default/vols'].map((d) => `file name=${d} type=directory`);
     const after = deviceState(cluster.routerIp, ROUTER_MENUS);
     expect(after.filter((l) => !routerBefore.includes(l) && !kept(l) && !parents.includes(l))).toEqual([]);

@@ -42,7 +42,7 @@ describe('live migration: two nodes, a third refused, migrationTimeoutSeconds en
     const disks = (await (await fetch(`${sim.restUrl}/disk`, { headers: { authorization: `Basic ${auth}` } })).json()) as Array<Record<string, string>>;
     return disks.find((d) => d['slot'] === id)?.['comment'] ?? '';
   };
-  const ended = (result: string) => metricValue(controller.opsUrl, 'csi_live_migrations_total', { result });
+  const ended = (result: string) => metricValue(controller.opsUrl, 'mikrotik_kube_csi_live_migrations_total', { result });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'csi-migration-'));

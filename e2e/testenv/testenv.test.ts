@@ -61,8 +61,11 @@ describe.skipIf(!!cpSkip)(`local control plane${cpSkip ? ` (skipped: ${cpSkip})`
     if (!cp) return;
     const pids = Object.values(cp.pids);
     await cp.stop();
-    // every process it started is gone
-    for (const pid of pids) expect(pidAlive(pid), `pid ${pid} still alive`).toBe(false);
+    // every process it started is gone (on a loaded machine the kernel may take a moment to finish an exit)
+    for (const pid of pids) {
+      for (const end = Date.now() + 10_000; pidAlive(pid) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+      expect(pidAlive(pid), `pid ${pid} still alive`).toBe(false);
+    }
     expect(existsSync(cp.dir)).toBe(false);
   }, 60_000);
 

@@ -88,7 +88,12 @@ describe('vk-provider standalone: pod fields and the file watch', () => {
 
   it('writes ConfigMap and Secret volumes into the pod\'s directories on the router, mounted where the pod says', async () => {
     const c = await waitFor(() => router.containers.find('default_files_app'), 120_000, 250);
-    expect(await volumeFiles()).toEqual({ 'config/greeting': 'hello', 'config/app.conf': 'a=1\n', 'secret/token': 's3cret\n' });
+    // The files are written after the container is added and before it is started: wait for all three.
+    const files = await waitFor(async () => {
+      const f = await volumeFiles();
+      return Object.values(f).filter((v) => v !== undefined).length === 3 ? f : undefined;
+    }, 30_000, 250);
+    expect(files).toEqual({ 'config/greeting': 'hello', 'config/app.conf': 'a=1\n', 'secret/token': 's3cret\n' });
     const mounts = (await router.containers.mounts.list()).filter((m) => c.mountLists.includes(m.list));
     expect(mounts.map((m) => [m.dst, m.src.split('/').slice(-1)[0], m.readOnly])).toEqual([
       ['/etc/app', 'config', false],

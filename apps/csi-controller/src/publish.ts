@@ -22,7 +22,7 @@ export const MAX_MIGRATION_NODES = 2;
 export function publishHandlers(ctx: ControllerContext) {
   const { targets } = ctx;
   const migrations = new Counter({
-    name: 'csi_live_migrations_total',
+    name: 'mikrotik_kube_csi_live_migrations_total',
     help: 'Two-node attachments (live migrations) ended by an unpublish, by whether they ended within migrationTimeoutSeconds.',
     labelNames: ['result'],
     registers: [ctx.metrics],

@@ -134,7 +134,7 @@ describe.skipIf(!!skip)(`chart mikrotik-kube against a real API server ${skip ??
     const install = helm(['install', 'mk', chartDir, '--namespace', NS, '-f', join(chartDir, 'ci/minimal-values.yaml')], env);
     expect(install.code, install.stderr).toBe(0);
     // NOTES tell the admin what to do with the node and the CSR.
-    for (const line of ['kubectl get node mikrotik', 'kubectl get csr -l mikrotik.io/node=mikrotik', 'kubectl certificate approve', 'type: virtual-kubelet', 'key: virtual-kubelet.io/provider']) {
+    for (const line of ['kubectl get node mikrotik', 'kubectl get csr -l mikrotik.io/node=mikrotik', 'kubectl certificate approve', 'runtimeClassName: mikrotik']) {
       expect(install.stdout).toContain(line);
     }
     const sa = `system:serviceaccount:${NS}:${P}-vk-provider`;

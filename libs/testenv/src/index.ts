@@ -264,11 +264,17 @@ export function sharedControlPlane(opts: ControlPlaneOptions = {}): Promise<Cont
   return shared;
 }
 
-/** Whether a pid is still alive (for tests that check a clean stop). */
+/** Whether a pid is still alive (for tests that check a clean stop); a zombie awaiting its reaper is not. */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ..."; comm may hold spaces and parentheses, the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
