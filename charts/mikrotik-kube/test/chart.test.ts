@@ -361,6 +361,19 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     expect(sorted(g).filter((x) => /:(\*|escalate|bind|impersonate|approve|sign)$/.test(x) || x.includes('/*'))).toEqual([]);
   });
 
+  it('vk-provider with kubelet.requestAsNode: its config says so, and RBAC lets it impersonate exactly its node and system:nodes', () => {
+    const objs = template([minimal, { vkProvider: { nodeName: 'rb5009.lab', kubelet: { requestAsNode: true } } }]);
+    expect(vkConfig(objs).kubelet).toMatchObject({ requestAsNode: true });
+    const rules = (one(objs, 'ClusterRole', `${P}-vk-provider`) as unknown as { rules: Array<Rule & { resourceNames?: string[] }> }).rules;
+    expect(rules.filter((r) => r.verbs.includes('impersonate'))).toEqual([
+      { apiGroups: [''], resources: ['users'], verbs: ['impersonate'], resourceNames: ['system:node:rb5009.lab'] },
+      { apiGroups: [''], resources: ['groups'], verbs: ['impersonate'], resourceNames: ['system:nodes'] },
+    ]);
+    // Off by default; pointless with a certificate from a Secret.
+    expect(vkConfig(template([minimal])).kubelet.requestAsNode).toBe(false);
+    expect(sorted(grants((one(template([minimal, { vkProvider: { kubelet: { requestAsNode: true, tlsSecret: 'rb-tls' } } }]), 'ClusterRole', `${P}-vk-provider`) as unknown as { rules: Rule[] }).rules)).filter((x) => x.endsWith(':impersonate'))).toEqual([]);
+  });
+
   it('gRPC between our services needs the release token by default: Secret, mounts, tokenFile in each config; NetworkPolicies on', () => {
     const objs = template([minimal]);
     const secret = one(objs, 'Secret', `${P}-grpc-token`) as unknown as { data: Record<string, string> };
