@@ -58,7 +58,7 @@ function podRow(p: V1Pod, now: number): string {
   const cs = p.status?.containerStatuses ?? [];
   const health = podHealth(p);
   const notes = [p.status?.message, ...cs.map((c) => c.state?.waiting?.message)].filter(Boolean).join('; ');
-  const cells = [
+  const cells: Array<[string, string]> = [
     ['boot', p.metadata?.annotations?.[BOOT_INDEX_ANNOTATION] ?? '-'],
     ['namespace', p.metadata?.namespace ?? ''],
     ['name', p.metadata?.name ?? ''],
