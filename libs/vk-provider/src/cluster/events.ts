@@ -4,7 +4,7 @@
 // minutes bumps `count` and `lastTimestamp` instead of adding one, as the
 // kubelet's recorder does. Failures are logged, never thrown: events are
 // best effort and must not stop a pod from running.
-import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1ObjectReference } from '@kubernetes/client-node';
+import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1ObjectReference, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { EventType, PodEvents } from '../core/services';
 
