@@ -73,11 +73,16 @@ describe.skipIf(!!skip)(`status page in headless Chromium${skip ? ` (skipped: ${
     );
     expect(page.rows.map((r) => r.key)).toEqual(['infra/dns', 'default/db', 'default/web', 'default/worker']);
     expect(page.units).toEqual(list.map((p) => ({ key: keyOf(p), health: 'ready', status: 'Running', drawn: true })));
-    // deploy/boot-order.yaml's mikrotik.io/depends-on chain, as the pods in the API carry it.
+    // deploy/boot-order.yaml's mikrotik.io/depends-on, as the pods in the API carry it.
+    const dependsOn = list.flatMap((p) =>
+      (p.metadata?.annotations?.['mikrotik.io/depends-on'] ?? '').split(',').filter((d) => d.trim()).map((d) => [d.includes('/') ? d.trim() : `${p.metadata?.namespace}/${d.trim()}`, keyOf(p)]),
+    );
+    expect(page.edges).toEqual(dependsOn);
     expect(page.edges).toEqual([
       ['infra/dns', 'default/db'],
       ['default/db', 'default/web'],
       ['default/web', 'default/worker'],
+      ['infra/dns', 'default/worker'],
     ]);
     const auth = `Basic ${Buffer.from(`${DEMO_USER}:${DEMO_PASSWORD}`).toString('base64')}`;
     const res = (await (await fetch(`${stack.ctx.urls['rest']}/system/resource`, { headers: { authorization: auth } })).json()) as Record<string, string>;
@@ -116,6 +121,7 @@ describe.skipIf(!!skip)(`status page in headless Chromium${skip ? ` (skipped: ${
       ['infra/dns', 'default/db'],
       ['default/db', 'default/web'],
     ]);
+    expect(page.units.map((u) => u.key)).toEqual(['infra/dns', 'default/db', 'default/web']);
     expect(page.events).toContainEqual({ reason: 'Killing', object: 'pod/default/worker' });
     await browser.screenshot(join(SHOTS, 'removed.png'));
   }, 90_000);

@@ -54,7 +54,7 @@ interface Message {
 
 const LOOPBACK_ONLY = [
   '--proxy-server=http://127.0.0.1:9', // loopback bypasses a proxy; anything else meets a closed port
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-client-side-phishing-detection',

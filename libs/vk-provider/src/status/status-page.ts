@@ -107,7 +107,7 @@ h2 small,td small{color:#667;font-weight:normal}
 section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:4px 14px 12px;margin-top:12px;overflow-x:auto}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef0f3;white-space:nowrap}
 th{font-size:12px;color:#556;font-weight:600}tr.note td{color:#8e1b1b;font-size:12px;white-space:normal}
-tr.warning td{color:#8a4b00}td.restarts,td.boot{text-align:right}
+tr.warning td{color:#8a4b00}#events td:last-child{white-space:normal}td.restarts,td.boot{text-align:right}
 .dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:6px;background:#90a4ae}
 .dot.ready{background:#2e7d32}.dot.unready{background:#f9a825}.dot.backoff{background:#ef6c00}.dot.failed{background:#c62828}.dot.missing{background:#fff;border:1px dashed #667}
 .legend{font-size:12px;color:#556;display:flex;gap:14px;flex-wrap:wrap}
