@@ -125,7 +125,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
     expect(pending?.message).toContain('kubelet-csr-approver');
     const event = await nodeEvent('ServingCSRPending', name);
     expect(event).toMatchObject({ type: 'Normal', involvedObject: { kind: 'Node', name: NODE }, source: { component: 'mikrotik-kube-vk' } });
-    expect(await (await fetch(`${opsUrl}/metrics`)).text()).toMatch(/^mikrotik_kube_vk_serving_csr_pending 1$/m);
+    expect(await (await fetch(`${opsUrl}/metrics`)).text()).toMatch(/^mikrotik_kube_vk_serving_csr_pending(\{[^}]*\})? 1$/m);
     // The ops port's status page carries the same event; its pod API has no specs in cluster mode.
     const page = await (await fetch(`${opsUrl}/`)).text();
     expect(page).toContain(`mikrotik-kube · node ${NODE}`);
@@ -144,7 +144,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
     expect(issued?.message).toMatch(new RegExp(`serving certificate from CSR ${name}, valid until \\d{4}-`));
     expect(new Date(String(issued?.lastTransitionTime)).getTime()).toBeGreaterThanOrEqual(new Date(String(pending?.lastTransitionTime)).getTime());
     await nodeEvent('ServingCertificateIssued', name);
-    expect(await (await fetch(`${opsUrl}/metrics`)).text()).toMatch(/^mikrotik_kube_vk_serving_csr_pending 0$/m);
+    expect(await (await fetch(`${opsUrl}/metrics`)).text()).toMatch(/^mikrotik_kube_vk_serving_csr_pending(\{[^}]*\})? 0$/m);
     await vk.waitForLine(/"message":"kubelet API listening"/, 10_000);
   });
 
