@@ -285,8 +285,8 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     expect(cfg.standalone).toBe(false);
     expect(cfg.cluster).toMatchObject({ nodeName: 'mikrotik', maxPods: 20, leaderElection: { enabled: true, namespace: '' } });
     // The cluster CA verifies the API server's kubelet client certificate; no files: the serving cert comes from a CSR;
-    // callers are authorized through the API server (webhook), as kubelets are.
-    expect(cfg.kubelet).toEqual({ enabled: true, host: '0.0.0.0', port: 10250, advertiseAddress: '', certFile: '', keyFile: '', clientCaFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', webhook: true });
+    // callers are authorized through the API server (webhook), as kubelets are; the CSR is vk-provider's own (requestAsNode off).
+    expect(cfg.kubelet).toEqual({ enabled: true, host: '0.0.0.0', port: 10250, advertiseAddress: '', certFile: '', keyFile: '', clientCaFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', webhook: true, requestAsNode: false });
     const d = vkDeployment(objs);
     const c = container(d, 'vk-provider') as Container & { ports: Array<{ name: string; containerPort: number }> };
     expect(c.ports).toContainEqual({ name: 'kubelet', containerPort: 10250 });
