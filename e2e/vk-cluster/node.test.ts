@@ -1,11 +1,12 @@
 // vk-provider in cluster mode against a real control plane (etcd, kube-apiserver,
 // controller-manager, scheduler from tools/testenv) and the RouterOS simulator, both
 // real processes: the Node is registered with our labels, taint, capacity and
-// Ready=True, its Lease is renewed, and a router that stops answering turns Ready False.
+// Ready=True, its pending serving CSR shows as a condition and Events until it is approved,
+// its Lease is renewed, and a router that stops answering turns Ready False.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Lease, type V1Node } from '@kubernetes/client-node';
+import { CertificatesV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Lease, type V1Node } from '@kubernetes/client-node';
 import { freePort, startTsProcess, waitFor, type ProcessHandle } from '@mikrotik-kube/test-support';
 import { requireControlPlane, startControlPlane, type ControlPlane } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,11 +25,13 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
   let vk: ProcessHandle;
   let core: CoreV1Api;
   let coordination: CoordinationV1Api;
+  let certs: CertificatesV1Api;
   let dataDir: string;
   let routerUrl: string;
   let opsUrl: string;
   let restPort: number;
   let opsPort: number;
+  let kubeletPort: number;
 
   async function startSim(): Promise<void> {
     // The same data dir and port on a restart: the same router coming back.
@@ -46,6 +49,7 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
         '--kubeconfig', cp.kubeconfig, '--node-name', NODE, '--cluster.max-pods', '33',
         '--cluster.ping-seconds', '1', '--cluster.status-seconds', '3', '--cluster.lease-duration-seconds', '4',
         '--http.host', '127.0.0.1', '--http.port', String(opsPort),
+        '--kubelet.host', '127.0.0.1', '--kubelet.port', String(kubeletPort),
       ],
     });
     await vk.waitForLine(/"message":"cluster mode"/, 60_000);
@@ -60,10 +64,12 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
     kc.loadFromFile(cp.kubeconfig);
     core = kc.makeApiClient(CoreV1Api);
     coordination = kc.makeApiClient(CoordinationV1Api);
+    certs = kc.makeApiClient(CertificatesV1Api);
 
     // An x86 CHR: its architecture-name must become kubernetes.io/arch=amd64.
     restPort = await freePort();
     opsPort = await freePort();
+    kubeletPort = await freePort();
     routerUrl = `http://127.0.0.1:${restPort}/rest`;
     opsUrl = `http://127.0.0.1:${opsPort}`;
     await startSim();
@@ -102,6 +108,44 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: node and lease${skip ? ` (ski
     expect(ready(node)?.reason).toBe('RouterReady');
     const vkReady = await fetch(`${opsUrl}/readyz`);
     expect(vkReady.status).toBe(200);
+  });
+
+  it('shows its pending serving CSR as a Node condition and Event (and on its status page) until it is approved and issued', async () => {
+    const servingCsr = (n: V1Node) => n.status?.conditions?.find((c) => c.type === 'mikrotik.io/ServingCertificatePending');
+    const nodeEvent = (reason: string, text: string) =>
+      waitFor(async () => (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.kind=Node,involvedObject.name=${NODE}` })).items.find((e) => e.reason === reason && e.message?.includes(text)), 20_000);
+    const csr = await waitFor(async () => (await certs.listCertificateSigningRequest({ labelSelector: `mikrotik.io/node=${NODE}` })).items[0], 20_000);
+    const name = csr.metadata?.name as string;
+    const pending = await waitFor(async () => {
+      const n = await core.readNode({ name: NODE });
+      return servingCsr(n)?.status === 'True' ? servingCsr(n) : undefined;
+    }, 20_000);
+    expect(pending).toMatchObject({ reason: 'AwaitingApproval' });
+    expect(pending?.message).toContain(`kubectl certificate approve ${name}`);
+    expect(pending?.message).toContain('kubelet-csr-approver');
+    const event = await nodeEvent('ServingCSRPending', name);
+    expect(event).toMatchObject({ type: 'Normal', involvedObject: { kind: 'Node', name: NODE }, source: { component: 'mikrotik-kube-vk' } });
+    expect(await (await fetch(`${opsUrl}/metrics`)).text()).toMatch(/^mikrotik_kube_vk_serving_csr_pending(\{[^}]*\})? 1$/m);
+    // The ops port's status page carries the same event; its pod API has no specs in cluster mode.
+    const page = await (await fetch(`${opsUrl}/`)).text();
+    expect(page).toContain(`mikrotik-kube · node ${NODE}`);
+    expect(page).toMatch(new RegExp(`data-reason="ServingCSRPending" data-object="node/${NODE}"`));
+    expect(await (await fetch(`${opsUrl}/api/v1/pods`)).json()).toMatchObject({ kind: 'PodList', items: [] });
+
+    await certs.replaceCertificateSigningRequestApproval({
+      name,
+      body: { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'TestApproved', message: 'approved by the node test' }] } },
+    });
+    const issued = await waitFor(async () => {
+      const n = await core.readNode({ name: NODE });
+      return servingCsr(n)?.status === 'False' ? servingCsr(n) : undefined;
+    }, 30_000);
+    expect(issued).toMatchObject({ reason: 'CertificateIssued' });
+    expect(issued?.message).toMatch(new RegExp(`serving certificate from CSR ${name}, valid until \\d{4}-`));
+    expect(new Date(String(issued?.lastTransitionTime)).getTime()).toBeGreaterThanOrEqual(new Date(String(pending?.lastTransitionTime)).getTime());
+    await nodeEvent('ServingCertificateIssued', name);
+    expect(await (await fetch(`${opsUrl}/metrics`)).text()).toMatch(/^mikrotik_kube_vk_serving_csr_pending(\{[^}]*\})? 0$/m);
+    await vk.waitForLine(/"message":"kubelet API listening"/, 10_000);
   });
 
   it('renews its lease in kube-node-lease, owned by the node', async () => {

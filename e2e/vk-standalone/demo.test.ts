@@ -1,5 +1,5 @@
 // `make demo`'s orchestrator as a user runs it: it starts everything, prints
-// every pod Running, and on Ctrl-C (SIGINT) stops all it started and exits 0.
+// every pod Running and the status page's URL, and on Ctrl-C (SIGINT) stops all it started and exits 0.
 // Where containers can run for real, the web pod is busybox httpd a user can curl.
 import { busyboxUnavailable, realRuntimeUnavailable } from '@mikrotik-kube/routeros-sim';
 import { repoRoot, startProcess } from '@mikrotik-kube/test-support';
@@ -49,6 +49,13 @@ describe('make demo orchestrator', () => {
       expect(`${res.status} ${await res.text()}`).toBe('200 hello from web: busybox httpd in a RouterOS container\n');
       expect(await (await fetch(new URL('/healthz', url))).text()).toBe('ok\n');
     }
+
+    // The status page's URL, printed for the user, serves the page.
+    const page = /demo: status page .*: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out)?.[1] as string;
+    expect(page).toBeDefined();
+    const res = await fetch(page);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await res.text()).toMatch(/<svg id="boot-graph"[\s\S]*data-key="default\/worker"/);
 
     const exit = await demo.stop('SIGINT', 60_000);
     expect(exit).toEqual({ code: 0, signal: null });

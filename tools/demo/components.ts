@@ -247,7 +247,7 @@ export const demoComponents: DemoComponent[] = [
     onReady(ctx) {
       ctx.urls['status'] = `http://127.0.0.1:${port(ctx, 'vk-provider.http')}`;
     },
-    describe: (ctx) => `standalone on ${ctx.urls['podsFile']}; status at ${ctx.urls['status']}/api/v1/pods`,
+    describe: (ctx) => `standalone on ${ctx.urls['podsFile']}; status page ${ctx.urls['status']}/, API ${ctx.urls['status']}/api/v1/pods`,
   },
 ];
 
@@ -289,6 +289,6 @@ export const allInOneComponents: DemoComponent[] = [
       await pushImages(ctx);
       copyFileSync(ctx.urls['podsFileSource'] ?? join(repoRoot, 'deploy/boot-order.yaml'), ctx.urls['podsFile'] as string);
     },
-    describe: (ctx) => `all-in-one on ${ctx.urls['podsFile']}; status at ${ctx.urls['status']}/api/v1/pods, registry ${ctx.urls['registry']}`,
+    describe: (ctx) => `all-in-one on ${ctx.urls['podsFile']}; status page ${ctx.urls['status']}/, API ${ctx.urls['status']}/api/v1/pods, registry ${ctx.urls['registry']}`,
   },
 ];

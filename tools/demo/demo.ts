@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       await stopAll(1);
       return;
     }
+    console.log(`demo: status page (pods, boot-order graph, events, router; live): ${stack.ctx.urls['status']}/`);
   }
   console.log(`demo: ${stack.started.length} component(s) running; press Ctrl-C to stop`);
 }

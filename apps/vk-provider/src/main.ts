@@ -1,12 +1,12 @@
 // vk-provider: pods → RouterOS containers. Wiring only: config, then either — with
 // --standalone — the standalone part (libs/vk-provider/src/standalone/part.ts, also hosted by
 // the all-in-one process), or — in cluster mode (Virtual Kubelet) — the router client, the
-// service clients, the pod core, the Node, its lease and the pods bound to it.
+// service clients, the pod core, the Node, its lease, the pods bound to it and the status page.
 import { LeaderElector, leaderIdentity } from '@mikrotik-kube/leader-election';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import { createService, servePart } from '@mikrotik-kube/service-kit';
-import { grpcPodServices, podCore, reportPods, startStandalone, UnitWatch, type VkConfig, vkSchema } from '@mikrotik-kube/vk-provider';
-import { type ClusterNode, ClusterPods, EventRecorder, kubeClients, kubeEnvLookups, type Kubelet, kubeletSources, leaderLeaseName, PodInformer, prepareKubelet, resolvePodEnv, resolveVolumeFiles, routerAddress, startClusterNode } from '@mikrotik-kube/vk-provider/cluster';
+import { grpcPodServices, podCore, RecentEvents, reportPods, RouterResources, startStandalone, statusRoutes, UnitWatch, type VkConfig, vkSchema } from '@mikrotik-kube/vk-provider';
+import { type ClusterNode, ClusterPods, EventRecorder, kubeClients, kubeEnvLookups, type Kubelet, kubeletSources, leaderLeaseName, PodInformer, prepareKubelet, resolvePodEnv, resolveVolumeFiles, routerAddress, ServingCsrStatus, startClusterNode } from '@mikrotik-kube/vk-provider/cluster';
 
 // --kubeconfig and --node-name as virtual-kubelet's command line has them.
 const flagAliases = { kubeconfig: 'cluster.kubeconfig', 'node-name': 'cluster.node-name' };
@@ -25,12 +25,15 @@ async function clusterMode(): Promise<void> {
   const hostIP = routerAddress(config.routeros.url);
   const kubeletAddress = config.kubelet.advertiseAddress || hostIP;
   const informer = new PodInformer({ config: kube.config, core: kube.core, nodeName: c.nodeName, logger, onChange: (why, pod) => pods.podChanged(why, pod) });
+  const recent = new RecentEvents();
   const events = new EventRecorder({
     core: kube.core,
     nodeName: c.nodeName,
     pod: (key) => informer.get(key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)),
     logger,
+    mirror: recent,
   });
+  const servingCsr = new ServingCsrStatus(events);
   const lookups = kubeEnvLookups(kube.core, hostIP, (pod) => services.ipam.allocate(`${pod.metadata?.namespace || 'default'}/${pod.metadata?.name}`, pod.metadata?.annotations?.['mikrotik.io/network'] ?? ''));
   const reconciler = podCore({ config, router, services, logger, metrics: svc.metrics, units: () => units.units, events });
   const units = new UnitWatch(services.supervisor, logger, { onChange: (s) => pods.unitChanged(s), onConnect: () => pods.supervisorConnected() });
@@ -59,13 +62,14 @@ async function clusterMode(): Promise<void> {
         pods: () => reportPods(reconciler.records.values(), units.units),
         logger,
         metrics: svc.metrics,
+        servingCsr,
       })
     : undefined;
   // The node's work, done by the leader only: Node and lease, pods, kubelet API.
   let node: ClusterNode | undefined;
   const work = {
     start() {
-      node = startClusterNode({ kube, router, routerUrl: config.routeros.url, cluster: c, kubelet: config.kubelet.enabled ? { address: kubeletAddress, port: config.kubelet.port } : undefined, logger });
+      node = startClusterNode({ kube, router, routerUrl: config.routeros.url, cluster: c, kubelet: config.kubelet.enabled ? { address: kubeletAddress, port: config.kubelet.port } : undefined, servingCsr, logger });
       pods.start();
       informer.start();
       kubelet?.serve();
@@ -101,7 +105,14 @@ async function clusterMode(): Promise<void> {
   if (elector) elector.start();
   else work.start();
 
-  await svc.startOps({ readiness: () => (elector && !elector.isLeader ? elector.readiness() : (node?.readiness() ?? { ok: false, detail: 'starting' })) });
+  const routes = statusRoutes({
+    title: `node ${c.nodeName}`,
+    pods: () => reportPods(reconciler.records.values(), units.units),
+    statusOnly: true,
+    events: recent,
+    router: new RouterResources(() => router.system.resource({ timeoutMs: 5000 })),
+  });
+  await svc.startOps({ readiness: () => (elector && !elector.isLeader ? elector.readiness() : (node?.readiness() ?? { ok: false, detail: 'starting' })), routes });
   logger.info('cluster mode', { node: c.nodeName, server: kube.config.getCurrentCluster()?.server, router: config.routeros.url, leaderElection: le.enabled });
   svc.markReady();
 }

@@ -56,6 +56,9 @@ kubelet:
   {{- if $v.kubelet.verifyClients }}
   clientCaFile: {{ include "mikrotik-kube.clusterCaFile" . }}
   {{- end }}
+  {{- if $v.kubelet.requestAsNode }}
+  requestAsNode: true
+  {{- end }}
   {{- if $v.kubelet.tlsSecret }}
   certFile: {{ include "mikrotik-kube.kubeletTlsDir" . }}/tls.crt
   keyFile: {{ include "mikrotik-kube.kubeletTlsDir" . }}/tls.key

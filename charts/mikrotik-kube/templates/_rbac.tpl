@@ -125,7 +125,8 @@ vk-provider: virtual-kubelet's needs (its node, pods bound to it, what pods refe
 CertificateSigningRequest for the kubelet API's serving certificate (created, then read until
 issued), and TokenReview + SubjectAccessReview to authenticate and authorize kubelet API callers
 as the kubelet does (what system:auth-delegator grants). Approving and signing stay with the
-admin and the cluster's signer.
+admin (or an approver) and the cluster's signer. With vkProvider.kubelet.requestAsNode it may
+impersonate its node — that one user and the group system:nodes — to create the CSR as the node.
 */}}
 {{- define "mikrotik-kube.rules.vkProvider" -}}
 - apiGroups: [""]
@@ -165,6 +166,16 @@ with vkProvider.secretNamespaces, granted only there (rbac-platform.yaml). */}}
 - apiGroups: ["authorization.k8s.io"]
   resources: ["subjectaccessreviews"]
   verbs: ["create"]
+{{- if and .Values.vkProvider.kubelet.requestAsNode (not .Values.vkProvider.kubelet.tlsSecret) }}
+- apiGroups: [""]
+  resources: ["users"]
+  verbs: ["impersonate"]
+  resourceNames: [{{ printf "system:node:%s" .Values.vkProvider.nodeName | quote }}]
+- apiGroups: [""]
+  resources: ["groups"]
+  verbs: ["impersonate"]
+  resourceNames: ["system:nodes"]
+{{- end }}
 {{- end }}
 
 {{/* boot-supervisor: its own leader Lease (read, create, replace). */}}

@@ -285,8 +285,8 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     expect(cfg.standalone).toBe(false);
     expect(cfg.cluster).toMatchObject({ nodeName: 'mikrotik', maxPods: 20, leaderElection: { enabled: true, namespace: '' } });
     // The cluster CA verifies the API server's kubelet client certificate; no files: the serving cert comes from a CSR;
-    // callers are authorized through the API server (webhook), as kubelets are.
-    expect(cfg.kubelet).toEqual({ enabled: true, host: '0.0.0.0', port: 10250, advertiseAddress: '', certFile: '', keyFile: '', clientCaFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', webhook: true });
+    // callers are authorized through the API server (webhook), as kubelets are; the CSR is vk-provider's own (requestAsNode off).
+    expect(cfg.kubelet).toEqual({ enabled: true, host: '0.0.0.0', port: 10250, advertiseAddress: '', certFile: '', keyFile: '', clientCaFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', webhook: true, requestAsNode: false });
     const d = vkDeployment(objs);
     const c = container(d, 'vk-provider') as Container & { ports: Array<{ name: string; containerPort: number }> };
     expect(c.ports).toContainEqual({ name: 'kubelet', containerPort: 10250 });
@@ -359,6 +359,19 @@ describe.skipIf(!!skip)(`chart mikrotik-kube (helm template/lint) ${skip ?? ''}`
     // The kubelet API's webhook mode: exactly what system:auth-delegator grants.
     expect(sorted(g).filter((x) => x.startsWith('authentication.k8s.io/') || x.startsWith('authorization.k8s.io/'))).toEqual(['authentication.k8s.io/tokenreviews:create', 'authorization.k8s.io/subjectaccessreviews:create']);
     expect(sorted(g).filter((x) => /:(\*|escalate|bind|impersonate|approve|sign)$/.test(x) || x.includes('/*'))).toEqual([]);
+  });
+
+  it('vk-provider with kubelet.requestAsNode: its config says so, and RBAC lets it impersonate exactly its node and system:nodes', () => {
+    const objs = template([minimal, { vkProvider: { nodeName: 'rb5009.lab', kubelet: { requestAsNode: true } } }]);
+    expect(vkConfig(objs).kubelet).toMatchObject({ requestAsNode: true });
+    const rules = (one(objs, 'ClusterRole', `${P}-vk-provider`) as unknown as { rules: Array<Rule & { resourceNames?: string[] }> }).rules;
+    expect(rules.filter((r) => r.verbs.includes('impersonate'))).toEqual([
+      { apiGroups: [''], resources: ['users'], verbs: ['impersonate'], resourceNames: ['system:node:rb5009.lab'] },
+      { apiGroups: [''], resources: ['groups'], verbs: ['impersonate'], resourceNames: ['system:nodes'] },
+    ]);
+    // Off by default; pointless with a certificate from a Secret.
+    expect(vkConfig(template([minimal])).kubelet.requestAsNode).toBe(false);
+    expect(sorted(grants((one(template([minimal, { vkProvider: { kubelet: { requestAsNode: true, tlsSecret: 'rb-tls' } } }]), 'ClusterRole', `${P}-vk-provider`) as unknown as { rules: Rule[] }).rules)).filter((x) => x.endsWith(':impersonate'))).toEqual([]);
   });
 
   it('gRPC between our services needs the release token by default: Secret, mounts, tokenFile in each config; NetworkPolicies on', () => {

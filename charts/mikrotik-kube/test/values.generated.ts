@@ -161,6 +161,8 @@ export interface Values {
       tlsSecret?: string;
       /** require a client certificate signed by the cluster CA (the API server's kubelet client certificate) */
       verifyClients?: boolean;
+      /** create the serving CSR as the node (impersonating system:node:<nodeName> in system:nodes), for approvers such as kubelet-csr-approver */
+      requestAsNode?: boolean;
     };
     /** pod manifests (standalone mode) */
     bootOrder?: Array<Record<string, unknown>>;

@@ -13,4 +13,5 @@ export { nodeLabels, PROVIDER_TAINT, routerAddress } from './cluster/node-shape'
 export { ClusterPods } from './cluster/pod-controller';
 export { PodInformer } from './cluster/pod-informer';
 export { requestServingCertificate } from './cluster/serving-cert';
+export { ServingCsrStatus } from './cluster/serving-csr-status';
 export { kubeletSources } from './cluster/pod-logs';

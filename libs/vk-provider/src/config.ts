@@ -42,6 +42,12 @@ export interface KubeletConfig {
    * SubjectAccessReview (nodes/log, nodes/stats, …). false = any certificate from clientCaFile may read everything.
    */
   webhook: boolean;
+  /**
+   * Create the serving CSR as the node itself (impersonating `system:node:<node>` in group
+   * `system:nodes`), as a kubelet's CSR is: approvers such as kubelet-csr-approver check that the
+   * requester is the node the certificate names. Needs RBAC to impersonate that user and group.
+   */
+  requestAsNode: boolean;
 }
 
 /** Cluster mode (Virtual Kubelet node): where the API server is and what the node is called. */
@@ -142,6 +148,7 @@ export const vkSchema = serviceSchema(
         keyFile: { type: 'string', default: '' },
         clientCaFile: { type: 'string', default: '' },
         webhook: { type: 'boolean', default: true },
+        requestAsNode: { type: 'boolean', default: false },
       },
     },
   },

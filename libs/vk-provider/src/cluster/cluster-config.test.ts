@@ -19,7 +19,7 @@ describe('cluster config', () => {
   });
 
   it('serves the kubelet API on :10250 by default, and refuses an advertise address that is not an IP', () => {
-    expect(load().kubelet).toEqual({ enabled: true, host: '0.0.0.0', port: 10250, advertiseAddress: '', certFile: '', keyFile: '', clientCaFile: '', webhook: true });
+    expect(load().kubelet).toEqual({ enabled: true, host: '0.0.0.0', port: 10250, advertiseAddress: '', certFile: '', keyFile: '', clientCaFile: '', webhook: true, requestAsNode: false });
     expect(() => load('--kubelet.advertise-address', 'node.example')).toThrow(/kubelet\.advertiseAddress/);
   });
 

@@ -6,6 +6,7 @@ import type { ClusterConfig } from '../config';
 import type { KubeClients } from './kube';
 import { NodeLease } from './lease';
 import { NodeController } from './node';
+import type { ServingCsrStatus } from './serving-csr-status';
 
 export interface ClusterNode {
   /** Ready once the Node is registered. */
@@ -19,6 +20,7 @@ export interface ClusterNodeOptions {
   routerUrl: string;
   cluster: ClusterConfig;
   kubelet?: { address?: string; port: number };
+  servingCsr?: ServingCsrStatus;
   logger: Logger;
 }
 
@@ -30,6 +32,7 @@ export function startClusterNode(o: ClusterNodeOptions): ClusterNode {
     cluster: o.cluster,
     routerUrl: o.routerUrl,
     kubelet: o.kubelet,
+    servingCsr: o.servingCsr,
     logger: o.logger,
     onRegistered: (registered) => {
       // A re-registered node has a new uid: the old lease loop (owned by the old uid) goes.

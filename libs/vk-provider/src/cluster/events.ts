@@ -1,10 +1,10 @@
-// Pod events in the API server (core/v1 Event, what `kubectl describe pod` and
+// Pod and Node events in the API server (core/v1 Event, what `kubectl describe pod|node` and
 // `kubectl get events` show), written in order by one queue so Pulling comes
 // before Pulled. A repeat of the same event for the same container within ten
 // minutes bumps `count` and `lastTimestamp` instead of adding one, as the
 // kubelet's recorder does. Failures are logged, never thrown: events are
 // best effort and must not stop a pod from running.
-import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1ObjectReference, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { EventType, PodEvents } from '../core/services';
 
@@ -14,6 +14,8 @@ export interface EventRecorderOptions {
   /** The API object of a pod by key (`ns/name`); events for pods we do not know are dropped. */
   pod: (key: string) => V1Pod | undefined;
   logger: Logger;
+  /** Gets a copy of every event written (the status page's recent events). */
+  mirror?: { add(object: string, type: EventType, reason: string, message: string, container?: string): void };
 }
 
 interface Seen {
@@ -22,6 +24,8 @@ interface Seen {
   count: number;
   last: number;
 }
+
+type Involved = V1ObjectReference & { kind: string; name: string; namespace: string };
 
 const AGGREGATE_MS = 10 * 60_000;
 const MAX_REMEMBERED = 2000;
@@ -37,9 +41,23 @@ export class EventRecorder implements PodEvents {
   emit(podKey: string, container: string | undefined, type: EventType, reason: string, message: string): void {
     const pod = this.o.pod(podKey);
     if (!pod?.metadata?.name) return;
+    const namespace = pod.metadata.namespace || 'default';
+    const object = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace, uid: pod.metadata.uid ?? '', ...(container ? { fieldPath: `spec.containers{${container}}` } : {}) };
+    this.o.mirror?.add(`pod/${podKey}`, type, reason, message, container);
+    this.enqueue(object, type, reason, message);
+  }
+
+  /** An event about our Node; like the kubelet's, in namespace default with the node name as uid. */
+  emitNode(type: EventType, reason: string, message: string): void {
+    const name = this.o.nodeName;
+    this.o.mirror?.add(`node/${name}`, type, reason, message);
+    this.enqueue({ apiVersion: 'v1', kind: 'Node', name, namespace: 'default', uid: name }, type, reason, message);
+  }
+
+  private enqueue(object: Involved, type: EventType, reason: string, message: string): void {
     this.queue = this.queue.then(() =>
-      this.write(pod, container, type, reason, message).catch((err: unknown) => {
-        this.o.logger.warn('event not recorded', { pod: podKey, reason, error: err instanceof Error ? err.message : String(err) });
+      this.write(object, type, reason, message).catch((err: unknown) => {
+        this.o.logger.warn('event not recorded', { object: `${object.kind.toLowerCase()}/${object.namespace}/${object.name}`, reason, error: err instanceof Error ? err.message : String(err) });
       }),
     );
   }
@@ -49,10 +67,9 @@ export class EventRecorder implements PodEvents {
     return this.queue;
   }
 
-  private async write(pod: V1Pod, container: string | undefined, type: EventType, reason: string, message: string): Promise<void> {
-    const namespace = pod.metadata?.namespace || 'default';
-    const uid = pod.metadata?.uid ?? '';
-    const key = `${uid}\u0000${container ?? ''}\u0000${reason}\u0000${message}`;
+  private async write(object: Involved, type: EventType, reason: string, message: string): Promise<void> {
+    const { namespace } = object;
+    const key = `${object.kind}\u0000${object.uid ?? ''}\u0000${object.fieldPath ?? ''}\u0000${reason}\u0000${message}`;
     const now = new Date();
     const prior = this.seen.get(key);
     if (prior && now.getTime() - prior.last < AGGREGATE_MS) {
@@ -67,19 +84,12 @@ export class EventRecorder implements PodEvents {
         this.seen.delete(key);
       }
     }
-    const name = `${pod.metadata?.name}.${now.getTime().toString(16)}${(this.serial++ % 4096).toString(16).padStart(3, '0')}`;
+    const name = `${object.name}.${now.getTime().toString(16)}${(this.serial++ % 4096).toString(16).padStart(3, '0')}`;
     await this.o.core.createNamespacedEvent({
       namespace,
       body: {
         metadata: { name, namespace },
-        involvedObject: {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          name: pod.metadata?.name,
-          namespace,
-          uid,
-          ...(container ? { fieldPath: `spec.containers{${container}}` } : {}),
-        },
+        involvedObject: object,
         reason,
         message,
         type,

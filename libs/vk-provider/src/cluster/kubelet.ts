@@ -11,7 +11,8 @@ import type { KubeletConfig } from '../config';
 import { type KubeletApi, type KubeletApiOptions, startKubeletApi } from './kubelet-api';
 import { kubeletAuth } from './kubelet-auth';
 import type { RouterUsage } from './node-stats';
-import { loadServingCertificate, renewServingCertificate, servingCertMetrics } from './serving-cert';
+import { loadServingCertificate, renewServingCertificate, type ServingCertObserver, servingCertMetrics } from './serving-cert';
+import type { ServingCsrStatus } from './serving-csr-status';
 
 export interface KubeletOptions {
   config: KubeletConfig;
@@ -25,6 +26,8 @@ export interface KubeletOptions {
   usage: () => Promise<RouterUsage>;
   logger: Logger;
   metrics: Registry;
+  /** Each step of this replica's serving CSRs (the Node condition and events). */
+  servingCsr?: ServingCsrStatus;
 }
 
 export interface Kubelet {
@@ -46,7 +49,14 @@ export function prepareKubelet(o: KubeletOptions): Kubelet {
   const serveRequested = new Promise<void>((resolve) => (wanted = resolve));
   const c = o.config;
   const metrics = servingCertMetrics(o.metrics);
-  const csr = { kubeConfig: o.kubeConfig, nodeName: o.nodeName, ipAddresses: o.address ? [o.address] : [], logger: o.logger, signal: abort.signal, metrics };
+  const observer: ServingCertObserver = {
+    csr: (p) => {
+      metrics.csr(p);
+      o.servingCsr?.update(p);
+    },
+    serving: (c) => metrics.serving(c),
+  };
+  const csr = { kubeConfig: o.kubeConfig, nodeName: o.nodeName, ipAddresses: o.address ? [o.address] : [], asNode: c.requestAsNode, logger: o.logger, signal: abort.signal, observer };
   const started = (async () => {
     const cert = await loadServingCertificate({ ...csr, certFile: c.certFile, keyFile: c.keyFile });
     metrics.serving(cert);

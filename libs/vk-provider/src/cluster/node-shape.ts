@@ -3,6 +3,7 @@
 // writes them to the API server.
 import type { V1NodeCondition, V1NodeStatus, V1Taint } from '@kubernetes/client-node';
 import type { SystemResource } from '@mikrotik-kube/routeros-rest';
+import { csrWaiting, type CsrState } from './serving-csr-status';
 
 // nodeInfo.kubeletVersion (kubectl's VERSION column); the app has no package.json of its own to read it from.
 export const PROVIDER_VERSION = '0.1.0';
@@ -100,6 +101,22 @@ function pressureConditions(p: Pressures, r: SystemResource, now: Date): V1NodeC
   ];
 }
 
+/** True while this replica's kubelet serving CSR waits for approval or the signer. */
+export const SERVING_CSR_CONDITION = 'mikrotik.io/ServingCertificatePending';
+
+const CSR_REASON: Record<CsrState['phase'], string> = {
+  Pending: 'AwaitingApproval',
+  Approved: 'AwaitingSigner',
+  Issued: 'CertificateIssued',
+  Denied: 'CSRDenied',
+  Failed: 'CSRFailed',
+  Stopped: 'Stopped',
+};
+
+export function servingCsrCondition(s: CsrState, now: Date): V1NodeCondition {
+  return { type: SERVING_CSR_CONDITION, status: csrWaiting(s.phase) ? 'True' : 'False', reason: CSR_REASON[s.phase], message: s.message, lastHeartbeatTime: now, lastTransitionTime: s.since };
+}
+
 /** The host of the router's REST URL when it is an IP address (the node's InternalIP). */
 export function routerAddress(restUrl: string): string | undefined {
   const host = new URL(restUrl).hostname.replace(/^\[|\]$/g, '');
@@ -117,10 +134,12 @@ export interface NodeStatusInput {
   reachability: Reachability;
   /** Memory and disk pressure from the last good resource. */
   pressures?: Pressures;
+  /** This replica's serving CSR, once it asked for one. */
+  servingCsr?: CsrState;
   now: Date;
 }
 
-/** nodes/status body: capacity and nodeInfo from the last good resource, and the Ready condition. */
+/** nodes/status body: capacity and nodeInfo from the last good resource, Ready, the pressures and the serving CSR. */
 export function nodeStatus(i: NodeStatusInput): V1NodeStatus {
   const status: V1NodeStatus = {
     conditions: [readyCondition(i.reachability, i.resource?.version, i.now)],
@@ -131,6 +150,7 @@ export function nodeStatus(i: NodeStatusInput): V1NodeStatus {
   if (i.kubelet) status.daemonEndpoints = { kubeletEndpoint: { Port: i.kubelet.port } };
   const r = i.resource;
   if (r && i.pressures) status.conditions?.push(...pressureConditions(i.pressures, r, i.now));
+  if (i.servingCsr) status.conditions?.push(servingCsrCondition(i.servingCsr, i.now));
   if (r) {
     const capacity = { cpu: String(r.cpuCount), memory: String(r.totalMemory), pods: String(i.maxPods) };
     status.capacity = capacity;

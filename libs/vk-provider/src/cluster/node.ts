@@ -10,6 +10,7 @@ import { every, type Every, type Logger } from '@mikrotik-kube/service-kit';
 import type { ClusterConfig } from '../config';
 import { isNotFound } from './kube';
 import { nextPressures, nodeLabels, nodeStatus, type Pressures, type Reachability, withProviderTaint } from './node-shape';
+import type { CsrState, ServingCsrStatus } from './serving-csr-status';
 
 export interface NodeControllerOptions {
   core: CoreV1Api;
@@ -19,6 +20,8 @@ export interface NodeControllerOptions {
   /** Our kubelet API, published in the Node (addresses, daemonEndpoints) when it runs. */
   kubelet?: { address?: string; port: number };
   logger: Logger;
+  /** This replica's serving CSR: published as a condition, at once when it changes. */
+  servingCsr?: ServingCsrStatus;
   /** Called with the registered node each time it is (re-)created or updated in the API server. */
   onRegistered?: (node: V1Node) => void;
 }
@@ -31,7 +34,9 @@ export class NodeController {
   private pushedReady: boolean | undefined;
   private pressures: Pressures | undefined;
   private pushedPressures: Pressures | undefined;
+  private pushedCsr: CsrState | undefined;
   private loop: Every | undefined;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly o: NodeControllerOptions) {}
 
@@ -41,9 +46,11 @@ export class NodeController {
 
   start(): void {
     this.loop = every('node status', () => this.o.cluster.pingSeconds * 1000, () => this.tick(), this.o.logger);
+    this.unsubscribe = this.o.servingCsr?.onChange(() => this.loop?.kick());
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe?.();
     await this.loop?.stop();
   }
 
@@ -56,7 +63,8 @@ export class NodeController {
       this.o.onRegistered?.(this.registered);
     }
     const due = Date.now() - this.lastPush >= this.o.cluster.statusSeconds * 1000;
-    if (due || this.pushedReady !== this.reach.ok || this.pushedPressures !== this.pressures) await this.pushStatus();
+    const changed = this.pushedReady !== this.reach.ok || this.pushedPressures !== this.pressures || this.pushedCsr !== this.o.servingCsr?.current;
+    if (due || changed) await this.pushStatus();
   }
 
   private async ping(): Promise<void> {
@@ -100,6 +108,7 @@ export class NodeController {
 
   private async pushStatus(): Promise<void> {
     const c = this.o.cluster;
+    const csr = this.o.servingCsr?.current;
     const status = nodeStatus({
       nodeName: c.nodeName,
       maxPods: c.maxPods,
@@ -108,6 +117,7 @@ export class NodeController {
       resource: this.resource,
       reachability: this.reach,
       pressures: this.pressures,
+      servingCsr: csr,
       now: new Date(),
     });
     // Strategic merge: conditions merge by type, so conditions others own survive.
@@ -126,5 +136,6 @@ export class NodeController {
     if (this.pushedReady !== this.reach.ok) this.o.logger.info('node status', { node: c.nodeName, ready: this.reach.ok, reason: this.reach.error });
     this.pushedReady = this.reach.ok;
     this.pushedPressures = this.pressures;
+    this.pushedCsr = csr;
   }
 }

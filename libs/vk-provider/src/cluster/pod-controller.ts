@@ -13,6 +13,7 @@ import { PassLoop } from '../core/pass-loop';
 import { podStatus } from '../core/pod-status';
 import type { DesiredPod, Reconciler } from '../core/reconciler';
 import type { PodEvents, UnitStatus } from '../core/services';
+import { UnitEvents } from '../core/unit-events';
 import type { UnitWatch } from '../core/unit-watch';
 import { envErrorMessage, needsResolution } from './env-sources';
 import { apiCode } from './kube';
@@ -49,7 +50,7 @@ export class ClusterPods {
   private readonly envCache = new Map<string, ResolvedEnv>();
   /** Per pod uid: the status (as the core reported it) last written. */
   private readonly written = new Map<string, string>();
-  private readonly unitStates = new Map<string, UnitStatus>();
+  private readonly unitEvents: UnitEvents;
   private writing: Promise<void> = Promise.resolve();
   private statusTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -57,6 +58,7 @@ export class ClusterPods {
 
   constructor(private readonly o: ClusterPodsOptions) {
     this.loop = new PassLoop((reason, gc) => this.pass(reason, gc), o.resyncMs, o.logger);
+    this.unitEvents = new UnitEvents(() => o.reconciler.records.values(), o.events);
     this.writes = o.metrics
       ? new Counter({ name: 'mikrotik_kube_vk_pod_status_writes_total', help: 'pods/status writes by result (written, conflict: our copy was stale, error).', labelNames: ['result'], registers: [o.metrics] })
       : undefined;
@@ -88,19 +90,7 @@ export class ClusterPods {
 
   /** Supervisor's view of a unit changed: events for starts and back-offs, and fresh status soon. */
   unitChanged(s: UnitStatus): void {
-    const prev = this.unitStates.get(s.name);
-    this.unitStates.set(s.name, s);
-    const owner = this.unitOwner(s.name);
-    if (owner) {
-      const [key, container] = owner;
-      if (s.state === 'UNIT_STATE_RUNNING' && (prev?.state !== 'UNIT_STATE_RUNNING' || prev.started_ms !== s.started_ms)) {
-        this.o.events.emit(key, container, 'Normal', 'Started', `Started container ${container}`);
-      } else if (s.state === 'UNIT_STATE_BACKOFF' && prev?.state !== 'UNIT_STATE_BACKOFF') {
-        this.o.events.emit(key, container, 'Warning', 'BackOff', `Back-off restarting failed container ${container}${s.message ? `: ${s.message}` : ''}`);
-      } else if (s.state === 'UNIT_STATE_FAILED' && prev?.state !== 'UNIT_STATE_FAILED') {
-        this.o.events.emit(key, container, 'Warning', 'Failed', `Container ${container} failed: ${s.reason}${s.message ? `: ${s.message}` : ''}`);
-      }
-    }
+    this.unitEvents.changed(s);
     this.statusSoon();
   }
 
@@ -108,14 +98,6 @@ export class ClusterPods {
   supervisorConnected(): void {
     this.o.reconciler.forgetRegistrations();
     this.loop.trigger('supervisor connected');
-  }
-
-  private unitOwner(unit: string): [string, string] | undefined {
-    for (const r of this.o.reconciler.records.values()) {
-      const c = r.plan?.containers.find((x) => x.unit === unit);
-      if (c) return [r.key, c.name];
-    }
-    return undefined;
   }
 
   private async pass(reason: string, collectGarbage: boolean): Promise<{ failed: boolean }> {
@@ -128,8 +110,6 @@ export class ClusterPods {
     const live = new Set(pods.map((p) => p.metadata?.uid ?? ''));
     for (const k of this.envCache.keys()) if (!live.has(k.split('/')[0] ?? '')) this.envCache.delete(k);
     for (const uid of this.written.keys()) if (!live.has(uid)) this.written.delete(uid);
-    const units = new Set([...reconciler.records.values()].flatMap((rec) => rec.plan?.containers.map((x) => x.unit) ?? []));
-    for (const u of this.unitStates.keys()) if (!units.has(u)) this.unitStates.delete(u);
     for (const pod of deleting) if (!r.failed.includes(keyOf(pod))) await this.finishDeletion(pod);
     await this.writeStatuses();
     return { failed: r.failed.length > 0 };

@@ -18,7 +18,7 @@ import { containerName } from '../core/naming';
 import { LogsNotFound, startKubeletApi, type KubeletApi } from './kubelet-api';
 import { startTestRouter, type TestRouter } from '../../test/support/test-router';
 import { Registry } from 'prom-client';
-import { KUBELET_SERVING_SIGNER, loadServingCertificate, renewalTime, renewServingCertificate, servingCertMetrics, type ServingCert } from './serving-cert';
+import { type CsrProgress, KUBELET_SERVING_SIGNER, loadServingCertificate, renewalTime, renewServingCertificate, requestServingCertificate, servingCertMetrics, type ServingCert } from './serving-cert';
 
 const skip = requireControlPlane() ?? (testenvBin('kubectl') ? undefined : 'kubectl is not built (bash tools/testenv/build.sh)');
 if (skip) console.warn(`[serving-cert] SKIPPED: ${skip}`);
@@ -75,7 +75,7 @@ describe.skipIf(!!skip)(`kubelet serving certificate via CSR, and kubectl logs t
     const registry = new Registry();
     const metrics = servingCertMetrics(registry);
     const gauge = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values[0]?.value;
-    const pending = loadServingCertificate({ kubeConfig: kc, nodeName: NODE, ipAddresses: ['127.0.0.1'], logger, pollMs: 200, metrics });
+    const pending = loadServingCertificate({ kubeConfig: kc, nodeName: NODE, ipAddresses: ['127.0.0.1'], logger, pollMs: 200, observer: metrics });
     let csr: V1CertificateSigningRequest | undefined;
     const end = Date.now() + 20_000;
     while (!csr && Date.now() < end) {
@@ -171,5 +171,23 @@ describe.skipIf(!!skip)(`kubelet serving certificate via CSR, and kubectl logs t
     } finally {
       stop();
     }
+  }, 60_000);
+
+  it('asked as the node (kubelet.requestAsNode), the requester is system:node:<node> in system:nodes, the CN — what kubelet-csr-approver checks — and it is signed the same', async () => {
+    const seen = new Set((await certs.listCertificateSigningRequest({ labelSelector: `mikrotik.io/node=${NODE}` })).items.map((c) => c.metadata?.name ?? ''));
+    const steps: CsrProgress[] = [];
+    const pending = requestServingCertificate({ kubeConfig: kc, nodeName: NODE, ipAddresses: ['127.0.0.1'], asNode: true, logger, pollMs: 200, observer: { csr: (p) => steps.push(p), serving: () => undefined } });
+    const csr = await approveNext(seen);
+    // The API server records who asked; as the admin (the tests above) it would be the admin.
+    expect(csr.spec.username).toBe(`system:node:${NODE}`);
+    expect(csr.spec.groups).toContain('system:nodes');
+    const text = execFileSync('openssl', ['req', '-noout', '-subject'], { input: Buffer.from(csr.spec.request, 'base64'), stdio: 'pipe' }).toString();
+    expect(text).toMatch(new RegExp(`CN\\s*=\\s*${csr.spec.username}\\s*$`, 'm'));
+    const cert = await pending;
+    expect(cert.csrName).toBe(csr.metadata?.name);
+    expect(new X509Certificate(cert.cert).verify(new X509Certificate(readFileSync(join(cp.dir, 'pki/ca.crt'))).publicKey)).toBe(true);
+    // Each step, as the Node condition and events show them (Approved only if a poll saw it before the signer).
+    expect(steps.map((s) => s.phase).filter((p) => p !== 'Approved')).toEqual(['Pending', 'Issued']);
+    expect(steps[0]?.message).toContain(`kubectl certificate approve ${csr.metadata?.name}`);
   }, 60_000);
 });

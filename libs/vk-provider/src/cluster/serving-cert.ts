@@ -4,7 +4,7 @@
 // against the cluster CA instead of skipping verification of a self-signed one.
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { CertificatesV1Api, type KubeConfig, type V1CertificateSigningRequest } from '@kubernetes/client-node';
+import { CertificatesV1Api, type KubeConfig, setHeaderOptions, type V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { buildCsr } from './serving-cert-csr';
@@ -28,27 +28,45 @@ export interface CsrOptions {
   ipAddresses: string[];
   /** DNS SANs; default the node name. */
   dnsNames?: string[];
+  /** Create the CSR as `system:node:<node>` (group `system:nodes`) by impersonation, as a kubelet would. */
+  asNode?: boolean;
   logger: Logger;
   /** How often to look for the approval and the issued certificate (default 2000 ms). */
   pollMs?: number;
   /** Stops waiting (shutdown). */
   signal?: AbortSignal;
-  metrics?: ServingCertMetrics;
+  observer?: ServingCertObserver;
 }
 
-/** What an alert needs: a CSR nobody approves, and a certificate close to its end. */
-export interface ServingCertMetrics {
-  /** A CSR of ours waits for approval or signing (true) or is done (false). */
-  pending(waiting: boolean): void;
-  /** The certificate now served. */
+/**
+ * Where a CSR of ours is: Pending (created, nobody approved it yet), Approved (waiting for the
+ * signer), then Issued, Denied or Failed — or Stopped (shutdown, or the API server failed us).
+ */
+export type CsrPhase = 'Pending' | 'Approved' | 'Issued' | 'Denied' | 'Failed' | 'Stopped';
+
+export interface CsrProgress {
+  csr: string;
+  phase: CsrPhase;
+  message: string;
+}
+
+/** Told each step of a CSR (metrics, the Node condition and events) and each certificate served. */
+export interface ServingCertObserver {
+  csr(p: CsrProgress): void;
   serving(c: Pick<ServingCert, 'notAfter'>): void;
 }
 
-export function servingCertMetrics(registry: Registry): ServingCertMetrics {
+/** What an alert needs: a CSR nobody approves, and a certificate close to its end. */
+export function servingCertMetrics(registry: Registry): ServingCertObserver {
   const pending = new Gauge({ name: 'mikrotik_kube_vk_serving_csr_pending', help: 'Kubelet serving CSRs of this replica waiting for approval or the signer.', registers: [registry] });
   const expiry = new Gauge({ name: 'mikrotik_kube_vk_serving_cert_expiry_timestamp_seconds', help: 'When the kubelet serving certificate in use expires (Unix time).', registers: [registry] });
+  const waiting = new Set<string>();
   return {
-    pending: (waiting) => (waiting ? pending.inc() : pending.dec()),
+    csr: (p) => {
+      if (p.phase === 'Pending' || p.phase === 'Approved') waiting.add(p.csr);
+      else waiting.delete(p.csr);
+      pending.set(waiting.size);
+    },
     serving: (c) => expiry.set(c.notAfter.getTime() / 1000),
   };
 }
@@ -92,25 +110,50 @@ export async function loadServingCertificate(o: ServingCertOptions): Promise<Ser
  */
 export async function requestServingCertificate(o: CsrOptions): Promise<ServingCert> {
   const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const request = buildCsr({ commonName: `system:node:${o.nodeName}`, organization: 'system:nodes', dnsNames: o.dnsNames ?? [o.nodeName], ipAddresses: o.ipAddresses }, keys);
+  const commonName = `system:node:${o.nodeName}`;
+  const request = buildCsr({ commonName, organization: 'system:nodes', dnsNames: o.dnsNames ?? [o.nodeName], ipAddresses: o.ipAddresses }, keys);
   const api = o.kubeConfig.makeApiClient(CertificatesV1Api);
-  const created = await api.createCertificateSigningRequest({
-    body: {
-      apiVersion: 'certificates.k8s.io/v1',
-      kind: 'CertificateSigningRequest',
-      metadata: { generateName: 'csr-', labels: { 'app.kubernetes.io/name': 'vk-provider', 'mikrotik.io/node': o.nodeName } },
-      spec: { request: Buffer.from(request).toString('base64'), signerName: KUBELET_SERVING_SIGNER, usages: ['digital signature', 'key encipherment', 'server auth'] },
+  // The API server records the requester in spec.username/groups; as the node, approvers that
+  // check it is the certificate's node (kubelet-csr-approver) can approve it.
+  const asNode = o.asNode ? setHeaderOptions('Impersonate-User', commonName, setHeaderOptions('Impersonate-Group', 'system:nodes')) : undefined;
+  const created = await api.createCertificateSigningRequest(
+    {
+      body: {
+        apiVersion: 'certificates.k8s.io/v1',
+        kind: 'CertificateSigningRequest',
+        metadata: { generateName: 'csr-', labels: { 'app.kubernetes.io/name': 'vk-provider', 'mikrotik.io/node': o.nodeName } },
+        spec: { request: Buffer.from(request).toString('base64'), signerName: KUBELET_SERVING_SIGNER, usages: ['digital signature', 'key encipherment', 'server auth'] },
+      },
     },
-  });
+    asNode,
+  );
   const name = created.metadata?.name ?? '';
   o.logger.info(`kubelet serving certificate requested: awaiting approval of CSR ${name} (kubectl certificate approve ${name})`, { csr: name, signer: KUBELET_SERVING_SIGNER });
-  o.metrics?.pending(true);
-  const issued = await waitForCertificate(api, name, o).finally(() => o.metrics?.pending(false));
+  o.observer?.csr({ csr: name, phase: 'Pending', message: `CSR ${name} (signer ${KUBELET_SERVING_SIGNER}) awaits approval: kubectl certificate approve ${name}, or let kubelet-csr-approver approve it` });
+  let v: ReturnType<typeof validity>;
+  let issued: string;
+  try {
+    issued = await waitForCertificate(api, name, o);
+    v = validity(issued);
+    if (!v.x509.checkPrivateKey(keys.privateKey)) throw new CsrRefused('Failed', `CSR ${name}: the issued certificate is not for our key`);
+  } catch (e) {
+    o.observer?.csr({ csr: name, phase: e instanceof CsrRefused ? e.phase : 'Stopped', message: (e as Error).message });
+    throw e;
+  }
   const key = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const v = validity(issued);
-  if (!v.x509.checkPrivateKey(keys.privateKey)) throw new Error(`CSR ${name}: the issued certificate is not for our key`);
   o.logger.info('kubelet serving certificate issued', { csr: name, issuer: v.x509.issuer, notAfter: v.notAfter.toISOString() });
+  o.observer?.csr({ csr: name, phase: 'Issued', message: `serving certificate from CSR ${name}, valid until ${v.notAfter.toISOString()}` });
   return { cert: issued, key, notBefore: v.notBefore, notAfter: v.notAfter, source: 'csr', csrName: name };
+}
+
+/** The cluster said no (Denied, Failed) or issued something unusable. */
+class CsrRefused extends Error {
+  constructor(
+    readonly phase: 'Denied' | 'Failed',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function condition(csr: V1CertificateSigningRequest, type: string) {
@@ -123,11 +166,12 @@ async function waitForCertificate(api: CertificatesV1Api, name: string, o: CsrOp
     o.signal?.throwIfAborted();
     const csr = await api.readCertificateSigningRequest({ name });
     const refused = condition(csr, 'Denied') ?? condition(csr, 'Failed');
-    if (refused) throw new Error(`CSR ${name} ${refused.type.toLowerCase()}: ${refused.reason ?? ''} ${refused.message ?? ''}`.trim());
+    if (refused) throw new CsrRefused(refused.type as 'Denied' | 'Failed', `CSR ${name} ${refused.type.toLowerCase()}: ${refused.reason ?? ''} ${refused.message ?? ''}`.trim());
     if (csr.status?.certificate) return Buffer.from(csr.status.certificate, 'base64').toString('utf8');
     if (condition(csr, 'Approved') && !approvedLogged) {
       approvedLogged = true;
       o.logger.info('kubelet serving CSR approved; waiting for the signer', { csr: name });
+      o.observer?.csr({ csr: name, phase: 'Approved', message: `CSR ${name} approved; waiting for the signer ${KUBELET_SERVING_SIGNER}` });
     }
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(resolve, o.pollMs ?? 2000);

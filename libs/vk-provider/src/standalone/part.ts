@@ -1,6 +1,6 @@
 // Standalone mode's wiring, hosted by apps/vk-provider (--standalone) or by the all-in-one
 // process: the router client, the services over gRPC, the pod core, the pods file loop, the
-// supervisor watch and the status API on the ops port.
+// supervisor watch, and the status API and page on the ops port.
 import { dirname, resolve } from 'node:path';
 import { clientFromConfig } from '@mikrotik-kube/routeros-rest';
 import type { Host, Running } from '@mikrotik-kube/service-kit';
@@ -8,10 +8,13 @@ import { grpcPodServices } from '../clients/grpc-services';
 import type { VkConfig } from '../config';
 import { podCore } from '../core/pod-core';
 import { reportPods } from '../core/pod-status';
+import { UnitEvents } from '../core/unit-events';
 import { UnitWatch } from '../core/unit-watch';
+import { RecentEvents } from '../status/recent-events';
+import { RouterResources } from '../status/router-resources';
+import { statusRoutes } from '../status/status-routes';
 import { StandaloneController } from './controller';
 import { PodFileSource } from './pod-file';
-import { statusRoutes } from './status-routes';
 
 /** `configFile`: a relative pods file is relative to it, like any path in it (else to the working directory). */
 export function startStandalone({ logger, metrics, shutdown }: Host, config: VkConfig, configFile?: string): Running {
@@ -21,11 +24,15 @@ export function startStandalone({ logger, metrics, shutdown }: Host, config: VkC
   shutdown.add('service clients', () => services.close());
   const r = config.reconcile;
 
-  const reconciler = podCore({ config, router, services, logger, metrics, units: () => units.units });
+  // No API server here: the events are kept for the status page.
+  const events = new RecentEvents();
+  const reconciler = podCore({ config, router, services, logger, metrics, units: () => units.units, events });
+  const unitEvents = new UnitEvents(() => reconciler.records.values(), events);
   const configDir = configFile ? dirname(resolve(configFile)) : process.cwd();
   const source = new PodFileSource(resolve(configDir, config.podsFile), r.debounceMs, () => controller.trigger('pods file changed'));
   const controller = new StandaloneController({ source, reconciler, logger, resyncMs: r.resyncSeconds * 1000 });
   const units = new UnitWatch(services.supervisor, logger, {
+    onChange: (s) => unitEvents.changed(s),
     // The supervisor may have restarted without a state file: register again.
     onConnect: () => {
       reconciler.forgetRegistrations();
@@ -40,6 +47,12 @@ export function startStandalone({ logger, metrics, shutdown }: Host, config: VkC
   logger.info('standalone mode', { podsFile: source.state.path, router: config.routeros.url, services: config.services });
   return {
     ready: Promise.resolve(),
-    routes: statusRoutes(() => reportPods(reconciler.records.values(), units.units), () => source.state),
+    routes: statusRoutes({
+      title: 'standalone',
+      pods: () => reportPods(reconciler.records.values(), units.units),
+      podFile: () => source.state,
+      events,
+      router: new RouterResources(() => router.system.resource({ timeoutMs: 5000 })),
+    }),
   };
 }

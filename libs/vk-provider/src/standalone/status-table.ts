@@ -12,7 +12,7 @@ export function podStatusWord(p: V1Pod): string {
   return p.status?.phase ?? 'Unknown';
 }
 
-function age(start: Date | string | undefined, now: number): string {
+export function age(start: Date | string | undefined, now: number): string {
   if (!start) return '-';
   const s = Math.max(0, Math.floor((now - new Date(start).getTime()) / 1000));
   if (s < 120) return `${s}s`;
