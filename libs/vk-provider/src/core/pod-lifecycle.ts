@@ -47,8 +47,15 @@ const RESTART = { Always: 'RESTART_POLICY_ALWAYS', OnFailure: 'RESTART_POLICY_ON
 
 export class PodLifecycle {
   private arch: Promise<string> | undefined;
+  /** Images ensured in this pass, by reference: pods of one image ask storage-converter (and it the router) once. */
+  private ensured = new Map<string, Promise<ImageOnRouter>>();
 
   constructor(private readonly o: LifecycleOptions) {}
+
+  /** A pass begins: images are ensured again (the router may have lost a tarball since). */
+  beginPass(): void {
+    this.ensured = new Map();
+  }
 
   /**
    * RouterOS starts a container on boot only under bootPolicy `router` (restartPolicy Always);
@@ -137,7 +144,9 @@ export class PodLifecycle {
     ev?.emit(plan.key, c.name, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
     const started = Date.now();
     try {
-      const image = await this.o.services.images.ensure(c.image, await this.architecture());
+      let ensuring = this.ensured.get(c.image);
+      if (!ensuring) this.ensured.set(c.image, (ensuring = this.architecture().then((arch) => this.o.services.images.ensure(c.image, arch))));
+      const image = await ensuring;
       ev?.emit(plan.key, c.name, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${Date.now() - started}ms${image.manifestDigest ? ` (${image.manifestDigest})` : ''}`);
       return image;
     } catch (e) {
