@@ -6,7 +6,7 @@
 // recreated — its address. Every step is idempotent, so a crash part-way is
 // repaired by the next pass.
 import { createHash } from 'node:crypto';
-import { removeIgnoringMissing, type ContainerSpec, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { inlineEnvFits, removeIgnoringMissing, type ContainerSpec, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { BootPolicy } from '../config';
 import { envListName, rootDir } from './naming';
@@ -100,14 +100,16 @@ export class PodLifecycle {
         });
         mountLists.add(vol.mount_list);
       }
+      // Inline env where the router takes it: one REST call per entry fewer than an env list.
+      const inline = inlineEnvFits(await this.o.router.version(), c.env);
       const envList = envListName(c.rosName);
-      await writeEnvList(this.o.router, envList, c.env, tag);
+      if (!inline) await writeEnvList(this.o.router, envList, c.env, tag);
       const created = await this.o.router.containers.add({
         name: c.rosName,
         interfaces: [alloc.veth],
         ...(image.routerFile ? { file: image.routerFile } : { remoteImage: image.remoteImage }),
         rootDir: rootDir(this.o.rootDirBase, c.rosName, plan.hash),
-        ...(c.env.length ? { envLists: [envList] } : {}),
+        ...(c.env.length ? (inline ? { env: c.env } : { envLists: [envList] }) : {}),
         ...(mountLists.size ? { mountLists: [...mountLists] } : {}),
         ...(c.entrypoint ? { entrypoint: c.entrypoint } : {}),
         ...(c.cmd ? { cmd: c.cmd } : {}),
