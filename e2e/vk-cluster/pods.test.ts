@@ -115,10 +115,11 @@ describe.skipIf(!!skip)(`vk-provider cluster mode: pods${skip ? ` (skipped: ${sk
     expect(cols).toContain(pod.status?.podIP);
     expect(cols).toContain(NODE);
 
-    // On the router: the container on the pod's veth, its env list resolved as the kubelet would.
+    // On the router: the container on the pod's veth, its env (inline, or an env list) resolved as the kubelet would.
     const c = await routerContainer('default', 'web');
     expect(c?.state).toBe('running');
-    const env = Object.fromEntries((await router.containers.envs.list()).filter((e) => e.list === c?.name).map((e) => [e.key, e.value]));
+    const listed = (await router.containers.envs.list()).filter((e) => e.list === c?.name).map((e) => [e.key, e.value]);
+    const env = Object.fromEntries([...(c?.env ?? []), ...listed]);
     expect(env).toEqual({ MODE: 'production', TOKEN: 's3cr3t value', POD_NAME: 'web', POD_IP: pod.status?.podIP, GREETING: 'hello web' });
   }, 150_000);
 

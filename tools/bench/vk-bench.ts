@@ -14,6 +14,13 @@ import { demoComponents } from '../demo/components';
 import { allRunning, pods } from '../demo/showcase';
 import { startStack } from '../demo/stack';
 
+// The figure lines of issue #24: `bench <name>: <figure> <value> (goal <op> <goal>) ok|SHORT`.
+const atMost = (value: number) => ({ op: '<=', value });
+function figure(bench: string, name: string, value: number, goal: { op: string; value: number }, unit = '', digits = 2) {
+  const ok = Number.isFinite(value) && value <= goal.value;
+  console.log(`bench ${bench}: ${name} ${value.toFixed(digits)}${unit} (goal ${goal.op} ${goal.value.toFixed(digits)}${unit}) ${ok ? 'ok' : 'SHORT'}`);
+}
+
 const { values } = parseArgs({ options: { pods: { type: 'string', default: '100' }, 'latency-ms': { type: 'string', default: '20' }, concurrency: { type: 'string', default: '4' } } });
 const count = Number(values.pods);
 const latencyMs = Number(values['latency-ms']);
@@ -28,7 +35,7 @@ const admin = stack.ctx.urls['simAdmin'] as string;
 const status = stack.ctx.urls['status'] as string;
 const sim = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${admin}/${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  return res.json() as Promise<{ total: number; byRoute: Record<string, number> }>;
+  return res.json() as Promise<{ total: number; byUser: Record<string, number>; byRoute: Record<string, number> }>;
 };
 
 try {
@@ -52,14 +59,20 @@ try {
   }
   const ms = Date.now() - started;
   const stats = await sim('GET', 'stats');
-  const top = Object.entries(stats.byRoute)
+  const byRoute = Object.entries(stats.byRoute)
     .sort((a, b) => b[1] - a[1])
-    .slice(0, 8)
     .map(([route, n]) => `${route}=${(n / count).toFixed(2)}`)
     .join(' ');
+  // RouterOS serves one user's REST requests one at a time and different users in parallel.
+  const concurrency = Math.max(1, Object.keys(stats.byUser).length);
+  const floorMs = (stats.total * latencyMs) / concurrency;
   console.log(`vk-bench: ${count} pods, ${latencyMs} ms router latency, concurrency ${values.concurrency}`);
   console.log(`vk-bench: all Running+ready after ${(ms / 1000).toFixed(1)} s (first Running after ${(firstRunningMs / 1000).toFixed(1)} s), ${(ms / count).toFixed(0)} ms/pod`);
-  console.log(`vk-bench: REST calls ${stats.total} total, ${(stats.total / count).toFixed(1)} per pod (all clients); per pod by route: ${top}`);
+  console.log(`vk-bench: REST calls ${stats.total} total, ${(stats.total / count).toFixed(1)} per pod (all clients; by user ${JSON.stringify(stats.byUser)})`);
+  console.log(`vk-bench: per pod by route: ${byRoute}`);
+  console.log(`vk-bench: floor ${(floorMs / 1000).toFixed(1)} s = ${stats.total} calls x ${latencyMs} ms / ${concurrency} router user(s) served in parallel`);
+  figure('vk', 'REST calls per pod', stats.total / count, atMost(6));
+  figure('vk', 'time to Running+ready / floor', ms / floorMs, atMost(2), 'x');
 } finally {
   await stack.stop();
 }

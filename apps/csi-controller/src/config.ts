@@ -33,6 +33,8 @@ export interface ControllerConfig extends BaseConfig {
     targets: Array<TargetConfig & { name: string; address: string }>;
     commandTimeoutMs: number;
     maxChannels: number;
+    /** SSH connections per RDS, each with maxChannels exec channels. */
+    connections: number;
     /** Attempts for transient SSH faults (1 = no retry). */
     retryAttempts: number;
     retryBackoffMs: number;
@@ -85,6 +87,7 @@ export const controllerSchema = serviceSchema(
         targets: { type: 'array', default: [], items: obj({ name: { type: 'string', pattern: TARGET_NAME.source }, ...targetProperties }, ['name', 'address']) },
         commandTimeoutMs: { type: 'integer', minimum: 100, maximum: 600_000, default: 30_000 },
         maxChannels: { type: 'integer', minimum: 1, maximum: 8, default: 4 },
+        connections: { type: 'integer', minimum: 1, maximum: 4, default: 2 },
         retryAttempts: { type: 'integer', minimum: 1, maximum: 10, default: 3 },
         retryBackoffMs: { type: 'integer', minimum: 0, maximum: 60_000, default: 500 },
     }),

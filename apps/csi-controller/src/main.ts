@@ -45,6 +45,7 @@ const targetList: Target[] = targetConfigs.map((t) => {
       volumeBases: t.volumeBases,
       commandTimeoutMs: r.commandTimeoutMs,
       maxChannels: r.maxChannels,
+      connections: r.connections,
     },
     target: t.name,
     logger,

@@ -1,4 +1,4 @@
-// The controller's view of one RDS: one shared SSH connection (RdsClient), retries with
+// The controller's view of one RDS: a small pool of SSH connections (RdsClient), retries with
 // backoff for transient SSH faults only, an audit log line for every mutating command and
 // per-command Prometheus metrics (labelled by target: one controller may serve several).
 import { RdsClient, RdsError, val, validateComment, type CloneVolumeRequest, type CreateVolumeRequest, type RdsClientOptions, type SnapshotSubvolumeRequest, type Volume } from '@mikrotik-kube/rds-ssh';

@@ -88,18 +88,22 @@ export function volumeHandlers(ctx: ControllerContext) {
     const id = targets.idOf(t, slot);
     const { rds } = t;
 
-    return ctx.inflight.run([id, ...(source ? [source.id] : [])], async () => {
-      const existing = await rds.getVolume(slot);
-      if (existing) {
-        const meta = parseVolumeMeta(existing.comment);
-        const sameSource = !source || (meta.source?.kind === source.kind && meta.source.id === source.id);
-        if (!isOurVolume(existing, t.volumeBases) || !fits(existing.sizeBytes ?? 0, range) || !sameSource) {
-          throw grpcError(status.ALREADY_EXISTS, `volume ${id} exists with a different size, source or kind`);
-        }
-        return response(t, existing, p, source);
+    /** CreateVolume again for a disk that is there: the same answer if it is the one asked for. */
+    const again = (existing: Volume) => {
+      const meta = parseVolumeMeta(existing.comment);
+      const sameSource = !source || (meta.source?.kind === source.kind && meta.source.id === source.id);
+      if (!isOurVolume(existing, t.volumeBases) || !fits(existing.sizeBytes ?? 0, range) || !sameSource) {
+        throw grpcError(status.ALREADY_EXISTS, `volume ${id} exists with a different size, source or kind`);
       }
+      return response(t, existing, p, source);
+    };
+
+    return ctx.inflight.run([id, ...(source ? [source.id] : [])], async () => {
       let src: Volume | undefined;
       if (source) {
+        // A clone looks for the volume first: its source checks and copies would be for nothing.
+        const existing = await rds.getVolume(slot);
+        if (existing) return again(existing);
         src = await sourceDisk(t, source);
         const srcBytes = parseSnapshotMeta(src.comment)?.sourceBytes ?? src.sizeBytes ?? 0;
         if (srcBytes > size) {
@@ -110,12 +114,23 @@ export function volumeHandlers(ctx: ControllerContext) {
         }
       }
       const cap = await rds.capacity(p.volumePath);
-      if (size > cap.freeBytes) {
-        throw grpcError(status.RESOURCE_EXHAUSTED, `${size} bytes requested, ${cap.freeBytes} free on ${p.volumePath}`);
-      }
       const srcSub = src && subvolumeOf(src.filePath, src.slot);
       // A copy of a source that is a plain file is a plain file too (`copy-from`).
       const place: Placement = src && !srcSub ? { filePath: filePathFor(p.volumePath, slot) } : placement(t, p.volumePath, slot, cap.fs);
+      // A new plain file disk needs no look before its add (one round trip fewer per create): the
+      // add refuses a slot or file that is there (already-exists, below). A subvolume is looked
+      // for first, as making it removes what a subvolume of that name holds.
+      const lookFirst = !!source || !!place.subvolume;
+      if (!source && place.subvolume) {
+        const existing = await rds.getVolume(slot);
+        if (existing) return again(existing);
+      }
+      if (size > cap.freeBytes) {
+        // A retried create of a volume that is there succeeds however full the disk is.
+        const there = lookFirst ? undefined : await rds.getVolume(slot);
+        if (there) return again(there);
+        throw grpcError(status.RESOURCE_EXHAUSTED, `${size} bytes requested, ${cap.freeBytes} free on ${p.volumePath}`);
+      }
       const common = {
         slot,
         filePath: place.filePath,
@@ -141,10 +156,12 @@ export function volumeHandlers(ctx: ControllerContext) {
             : await rds.createVolume({ ...common, sizeBytes: size });
         }
       } catch (e) {
-        // A retried add whose first attempt ran: the disk is there now.
-        const again = isRdsError(e, 'already-exists') ? await rds.getVolume(slot) : undefined;
-        if (!again) throw e;
-        v = again;
+        // The disk is there: made by a retried add whose first attempt ran (a transport fault
+        // after the router acted), or by an earlier CreateVolume when nothing looked first.
+        const there = isRdsError(e, 'already-exists') ? await rds.getVolume(slot) : undefined;
+        if (!there) throw e;
+        if (!lookFirst) return again(there);
+        v = there;
       }
       ctx.logger.info('volume created', { volume: id, name, target: t.name, bytes: v.sizeBytes, source: source?.id });
       return response(t, v, p, source);

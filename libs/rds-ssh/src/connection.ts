@@ -62,6 +62,11 @@ export class SshConnection {
     return this.client !== undefined;
   }
 
+  /** Commands running or waiting for a channel here. */
+  get load(): number {
+    return this.channels.inUse + this.channels.queued;
+  }
+
   /** Runs one command line; resolves with its output, rejects with RdsError. */
   async exec(command: string, timeoutMs = this.target.commandTimeoutMs ?? 30_000): Promise<ExecResult> {
     if (this.closed) throw new RdsError('transport', 'connection closed', command);

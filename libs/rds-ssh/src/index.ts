@@ -1,6 +1,7 @@
 export { RdsClient } from './rds-client';
 export type { RdsClientOptions, CreateVolumeRequest, CloneVolumeRequest, SnapshotSubvolumeRequest } from './rds-client';
 export { SshConnection } from './connection';
+export { SshPool } from './pool';
 export type { SshTarget, ExecResult, ConnectionEvents } from './connection';
 export type { HostKeyPolicy } from './host-key';
 export { checkHostKey, fingerprint } from './host-key';

@@ -3,9 +3,10 @@
 // when validation fails.
 import semver from 'semver';
 import { buildCommand, prefixRegex, val, type CliValue, type CommandSpec } from './command';
-import { SshConnection, type ConnectionEvents, type SshTarget } from './connection';
+import type { ConnectionEvents, SshTarget } from './connection';
 import { RdsError, findRouterError, routerError } from './errors';
 import { parsePrint, parseSettings } from './parse';
+import { SshPool } from './pool';
 import { toSubvolume, toVolume, type Capacity, type Subvolume, type Volume } from './records';
 import {
   validateBasePath,
@@ -22,6 +23,8 @@ import { parseGroupedInt } from './values';
 export interface RdsClientOptions extends SshTarget {
   /** Directories volumes may live in ("/storage-pool/metal-csi"); file paths outside are refused. */
   volumeBases: string[];
+  /** SSH connections to the RDS, each with `maxChannels` exec channels (default 1). */
+  connections?: number;
   /** RouterOS version; read from `/system/resource` on first use when omitted. */
   routerosVersion?: string;
   events?: ConnectionEvents & { onCommand?: (command: string, ms: number, error?: RdsError) => void };
@@ -53,12 +56,12 @@ export interface SnapshotSubvolumeRequest {
 const SERVER_NQN_SINCE = '7.21.0';
 
 export class RdsClient {
-  readonly connection: SshConnection;
+  readonly connection: SshPool;
   private version: Promise<string> | undefined;
 
   constructor(private readonly opts: RdsClientOptions) {
     opts.volumeBases.forEach(validateBasePath);
-    this.connection = new SshConnection(opts, opts.events);
+    this.connection = new SshPool(opts, opts.events);
     if (opts.routerosVersion) this.version = Promise.resolve(opts.routerosVersion);
   }
 

@@ -20,4 +20,8 @@ export class Semaphore {
   get inUse(): number {
     return this.used;
   }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
 }

@@ -18,6 +18,8 @@ export interface Container {
   file?: string;
   remoteImage?: string;
   envLists: string[];
+  /** Env set inline (`env`, 7.21+), in order. */
+  env: Array<[string, string]>;
   mountLists: string[];
   cmd?: string;
   entrypoint?: string;
@@ -67,6 +69,8 @@ export interface ContainerSpec {
   hosts?: Array<[string, string]>;
   /** Seconds from the stop signal to SIGKILL (`stop-time`, 7.21+). */
   stopTimeSeconds?: number;
+  /** Env set on the container itself (`env`, 7.21+), where `inlineEnvFits` says it can be. */
+  env?: Array<[string, string]>;
 }
 
 export type ContainerPatch = Partial<Omit<ContainerSpec, 'name' | 'file' | 'remoteImage'>> & { name?: string };
@@ -84,6 +88,12 @@ export function containerState(r: RosRecord): ContainerState {
   return 'error';
 }
 
+/** `K=V` → [K, V] (a value may hold `=`). */
+function envPair(kv: string): [string, string] {
+  const i = kv.indexOf('=');
+  return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+}
+
 export function toContainer(r: RosRecord): Container {
   const opt = (k: string) => (r[k] === undefined || r[k] === '' ? undefined : r[k]);
   return {
@@ -95,6 +105,7 @@ export function toContainer(r: RosRecord): Container {
     file: opt('file'),
     remoteImage: opt('remote-image'),
     envLists: rosList(r['envlists'] ?? r['envlist']),
+    env: rosList(r['env']).map(envPair),
     mountLists: rosList(r['mountlists'] ?? r['mounts']),
     cmd: opt('cmd'),
     entrypoint: opt('entrypoint'),
@@ -127,6 +138,17 @@ export function rosPercent(v: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+// How RouterOS escapes a `,` (the list separator), quotes or `=` inside an inline env value is
+// not documented, so only entries that need no escaping go inline; others take an env list.
+const INLINE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const INLINE_VALUE = /^[\x20-\x7e]*$/;
+const INLINE_UNSAFE = /[,"\\=]/;
+
+/** Whether `env` can be set inline on a container of this router (else it needs an env list). */
+export function inlineEnvFits(v: RouterVersion, env: ReadonlyArray<readonly [string, string]>): boolean {
+  return v.containerInlineEnv && env.every(([k, value]) => INLINE_KEY.test(k) && INLINE_VALUE.test(value) && !INLINE_UNSAFE.test(value));
+}
+
 function specArgs(s: ContainerPatch & { file?: string; remoteImage?: string }, v: RouterVersion): RosArgs {
   const args: RosArgs = {
     name: s.name,
@@ -151,6 +173,10 @@ function specArgs(s: ContainerPatch & { file?: string; remoteImage?: string }, v
     if (s.stopTimeSeconds !== undefined) args['stop-time'] = `${s.stopTimeSeconds}s`;
   }
   if (s.checkCertificate !== undefined && v.minor >= 20) args['check-certificate'] = s.checkCertificate ? 'yes' : 'no';
+  if (s.env?.length) {
+    if (!inlineEnvFits(v, s.env)) throw new RouterOsError({ kind: 'invalid', method: 'PUT', path: 'container', detail: `inline env needs RouterOS 7.21+ and entries without , " \\ or = in values (router runs ${v.raw}); use an env list` });
+    args['env'] = s.env.map(([k, value]) => `${k}=${value}`).join(',');
+  }
   if (s.envLists?.length) {
     if (v.containerEnvArg === 'envlist' && s.envLists.length > 1) throw new Error('RouterOS ≤7.19 takes one env list per container');
     args[v.containerEnvArg] = s.envLists.join(',');

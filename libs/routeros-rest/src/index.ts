@@ -9,7 +9,7 @@ export type { RosRecord, RosArgs, PrintOptions } from './menu';
 export type { CallOptions } from './transport';
 export { parseRouterVersion } from './version';
 export type { RouterVersion } from './version';
-export { containerState, rosBytes, rosPercent } from './containers';
+export { containerState, inlineEnvFits, rosBytes, rosPercent } from './containers';
 export type { Container, ContainerLogLine, ContainerSpec, ContainerPatch, ContainerState, ContainerConfig, ContainerConfigPatch, ContainerEnv, ContainerMount, WaitOptions } from './containers';
 export type { Veth, VethSpec, Bridge, BridgePort, IpAddress } from './network';
 export type { RouterFile, FetchResult } from './files';

@@ -18,6 +18,8 @@ export interface RouterVersion {
   nvmeTcpNqn: boolean;
   /** Container `hosts` (extra /etc/hosts lines) and `stop-time` (the stop grace period), 7.21+. */
   containerHostsAndStopTime: boolean;
+  /** Container `env="K=V,…"` inline, besides env lists (7.21+). */
+  containerInlineEnv: boolean;
 }
 
 export function parseRouterVersion(version: string): RouterVersion {
@@ -42,5 +44,6 @@ export function parseRouterVersion(version: string): RouterVersion {
     configMemoryField: at(20) ? 'memory-high' : 'ram-high',
     nvmeTcpNqn: at(21),
     containerHostsAndStopTime: at(21),
+    containerInlineEnv: at(21),
   };
 }

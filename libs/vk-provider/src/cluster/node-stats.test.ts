@@ -53,7 +53,7 @@ const RESOURCE: SystemResource = {
 };
 
 function row(name: string, state: Container['state'], memoryBytes?: number, cpuPercent?: number): Container {
-  return { id: '*1', name, state, interfaces: [], rootDir: '', envLists: [], mountLists: [], dns: [], logging: false, startOnBoot: false, memoryBytes, cpuPercent, raw: {} };
+  return { id: '*1', name, state, interfaces: [], rootDir: '', envLists: [], env: [], mountLists: [], dns: [], logging: false, startOnBoot: false, memoryBytes, cpuPercent, raw: {} };
 }
 
 const POD: V1Pod = {

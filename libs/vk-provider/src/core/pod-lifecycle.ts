@@ -6,7 +6,7 @@
 // recreated — its address. Every step is idempotent, so a crash part-way is
 // repaired by the next pass.
 import { createHash } from 'node:crypto';
-import { removeIgnoringMissing, type ContainerSpec, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
+import { inlineEnvFits, removeIgnoringMissing, type ContainerSpec, type RouterOsClient } from '@mikrotik-kube/routeros-rest';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import type { BootPolicy } from '../config';
 import { envListName, rootDir } from './naming';
@@ -47,8 +47,15 @@ const RESTART = { Always: 'RESTART_POLICY_ALWAYS', OnFailure: 'RESTART_POLICY_ON
 
 export class PodLifecycle {
   private arch: Promise<string> | undefined;
+  /** Images ensured in this pass, by reference: pods of one image ask storage-converter (and it the router) once. */
+  private ensured = new Map<string, Promise<ImageOnRouter>>();
 
   constructor(private readonly o: LifecycleOptions) {}
+
+  /** A pass begins: images are ensured again (the router may have lost a tarball since). */
+  beginPass(): void {
+    this.ensured = new Map();
+  }
 
   /**
    * RouterOS starts a container on boot only under bootPolicy `router` (restartPolicy Always);
@@ -93,14 +100,16 @@ export class PodLifecycle {
         });
         mountLists.add(vol.mount_list);
       }
+      // Inline env where the router takes it: one REST call per entry fewer than an env list.
+      const inline = inlineEnvFits(await this.o.router.version(), c.env);
       const envList = envListName(c.rosName);
-      await writeEnvList(this.o.router, envList, c.env, tag);
+      if (!inline) await writeEnvList(this.o.router, envList, c.env, tag);
       const created = await this.o.router.containers.add({
         name: c.rosName,
         interfaces: [alloc.veth],
         ...(image.routerFile ? { file: image.routerFile } : { remoteImage: image.remoteImage }),
         rootDir: rootDir(this.o.rootDirBase, c.rosName, plan.hash),
-        ...(c.env.length ? { envLists: [envList] } : {}),
+        ...(c.env.length ? (inline ? { env: c.env } : { envLists: [envList] }) : {}),
         ...(mountLists.size ? { mountLists: [...mountLists] } : {}),
         ...(c.entrypoint ? { entrypoint: c.entrypoint } : {}),
         ...(c.cmd ? { cmd: c.cmd } : {}),
@@ -137,7 +146,9 @@ export class PodLifecycle {
     ev?.emit(plan.key, c.name, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
     const started = Date.now();
     try {
-      const image = await this.o.services.images.ensure(c.image, await this.architecture());
+      let ensuring = this.ensured.get(c.image);
+      if (!ensuring) this.ensured.set(c.image, (ensuring = this.architecture().then((arch) => this.o.services.images.ensure(c.image, arch))));
+      const image = await ensuring;
       ev?.emit(plan.key, c.name, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${Date.now() - started}ms${image.manifestDigest ? ` (${image.manifestDigest})` : ''}`);
       return image;
     } catch (e) {

@@ -109,6 +109,7 @@ export class Reconciler {
       else desired.set(key, d);
     }
     const observed = await observePods(this.o.router);
+    this.o.lifecycle.beginPass();
 
     await forEachLimited([...desired.entries()], this.o.concurrency, async ([key, { pod, errors, errorReason, env, files }]) => {
       const record: PodRecord = this.records.get(key) ?? { key, pod, errors: [], notes: [], containers: new Map(), volumeFiles: new Map(), firstSeen: new Date() };
