@@ -4,7 +4,9 @@
 // file until every pod is Running and ready, and the router REST calls per pod
 // (simulator stats; they include the supervisor's and the services' calls).
 //   node --import tsx tools/bench/vk-bench.ts [--pods 100] [--latency-ms 20] [--concurrency 4]
-// No peer runs here: the upstream Go provider cannot run without a real router.
+// No peer runs here: the upstream Go provider cannot run without a real router. The floor is
+// computed from the same run: the router serves one user's requests one at a time, so the
+// busiest user's REST calls × latency is the least time the work can take.
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { stringify } from 'yaml';
 import { demoComponents } from '../demo/components';
 import { allRunning, pods } from '../demo/showcase';
 import { startStack } from '../demo/stack';
+import { atMost, figure } from './figure';
 
 const { values } = parseArgs({ options: { pods: { type: 'string', default: '100' }, 'latency-ms': { type: 'string', default: '20' }, concurrency: { type: 'string', default: '4' } } });
 const count = Number(values.pods);
@@ -28,7 +31,7 @@ const admin = stack.ctx.urls['simAdmin'] as string;
 const status = stack.ctx.urls['status'] as string;
 const sim = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${admin}/${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  return res.json() as Promise<{ total: number; byRoute: Record<string, number> }>;
+  return res.json() as Promise<{ total: number; byUser: Record<string, number>; byRoute: Record<string, number> }>;
 };
 
 try {
@@ -60,6 +63,10 @@ try {
   console.log(`vk-bench: ${count} pods, ${latencyMs} ms router latency, concurrency ${values.concurrency}`);
   console.log(`vk-bench: all Running+ready after ${(ms / 1000).toFixed(1)} s (first Running after ${(firstRunningMs / 1000).toFixed(1)} s), ${(ms / count).toFixed(0)} ms/pod`);
   console.log(`vk-bench: REST calls ${stats.total} total, ${(stats.total / count).toFixed(1)} per pod (all clients); per pod by route: ${top}`);
+  const floorMs = Math.max(...Object.values(stats.byUser)) * latencyMs;
+  console.log(`vk-bench: floor ${(floorMs / 1000).toFixed(1)} s (busiest router user's calls × ${latencyMs} ms)`);
+  figure('vk', `time to all Running+ready / floor, ${count} pods at ${latencyMs} ms`, ms / floorMs, atMost(2), 'x');
+  figure('vk', 'REST calls per pod', stats.total / count, atMost(6), '', 1);
 } finally {
   await stack.stop();
 }
