@@ -103,7 +103,9 @@ interface Run {
 async function throughput(latencyMs: number, replicas: number, separateUsers: boolean): Promise<Run> {
   const users = Array.from({ length: replicas }, (_, i) => (separateUsers ? `ipam${i}` : 'ipam'));
   const { sim, rest } = await startSim([...new Set(users)]);
-  const ipams = await Promise.all(users.map((u) => startIpam(rest, u)));
+  // One after another: ports chosen concurrently by freePort() could collide.
+  const ipams: Replica[] = [];
+  for (const u of users) ipams.push(await startIpam(rest, u));
   sim.context.faults.latencyMs = latencyMs;
   const rate = await allocate(
     ipams.map((i) => i.address),
