@@ -2,7 +2,7 @@
 // ipam, storage-converter, boot-supervisor and vk-provider in standalone mode) against the same
 // services as five processes (microservices mode), each managing the same pods against the
 // simulator, from the bundles `make build` writes (what the image runs). Prints each RSS, the
-// ratio and the budget check (≤ 150 MB for the all-in-one process with 10 pods, issue #21).
+// ratio and the budget (≤ 150 MB for the all-in-one process with 10 pods, issue #21) as figure lines.
 //   node --import tsx tools/bench/all-in-one-bench.ts [--pods 10] [--idle-seconds 15]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { allInOneComponents, demoComponents, type DemoComponent } from '../demo/components';
 import { allRunning, pods } from '../demo/showcase';
 import { startStack } from '../demo/stack';
+import { atMost, figure } from './figure';
 
 const { values } = parseArgs({ options: { pods: { type: 'string', default: '10' }, 'idle-seconds': { type: 'string', default: '15' } } });
 const count = Number(values.pods);
@@ -70,5 +71,5 @@ const fmt = (mb: number) => `${mb.toFixed(1)} MB`;
 console.log(`all-in-one-bench: ${count} pods managed, idle ${idleMs / 1000} s, RSS medians of 5 samples (node ${process.version})`);
 console.log(`all-in-one-bench: separate services: ${[...separate].map(([n, mb]) => `${n} ${fmt(mb)}`).join(', ')}; sum ${fmt(sum)}`);
 console.log(`all-in-one-bench: all-in-one process: ${fmt(aio)} (${(aio / sum).toFixed(2)}x the sum, ${fmt(sum - aio)} saved)`);
-console.log(`all-in-one-bench: budget ${BUDGET_MB} MB: ${aio <= BUDGET_MB ? 'within' : 'OVER'} (${((aio / BUDGET_MB) * 100).toFixed(0)}%)`);
-if (aio > BUDGET_MB) process.exitCode = 1;
+figure('all-in-one', `idle RSS of the all-in-one process, ${count} pods`, aio, atMost(BUDGET_MB), ' MB', 1);
+figure('all-in-one', 'all-in-one RSS / sum of the separate services', aio / sum, atMost(1), 'x');

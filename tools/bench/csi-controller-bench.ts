@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { createClient, unary } from '@mikrotik-kube/grpc-kit';
 import { contracts } from '@mikrotik-kube/proto';
 import { startController, startSim, VOLUME_BASE } from '../../e2e/csi/support/stack';
+import { atLeast, atMost, figure } from './figure';
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '100' }, 'latency-ms': { type: 'string', default: '20' }, connections: { type: 'string' }, 'max-channels': { type: 'string' } },
@@ -23,12 +24,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
-
-// The figure lines of issue #24: `bench <name>: <figure> <value> (goal <op> <goal>) ok|SHORT`.
-function figure(name: string, value: number, op: '>=' | '<=', goal: number, unit = '', digits = 1): void {
-  const ok = op === '>=' ? value >= goal : value <= goal;
-  console.log(`bench csi-controller: ${name} ${value.toFixed(digits)}${unit} (goal ${op} ${goal.toFixed(digits)}${unit}) ${ok ? 'ok' : 'SHORT'}`);
-}
 
 /** SSH commands the controller sent so far, by verb (its mikrotik_kube_rds_commands_total). */
 async function commands(opsUrl: string): Promise<Map<string, number>> {
@@ -116,7 +111,7 @@ try {
   await sim.stop();
   rmSync(dir, { recursive: true, force: true });
 }
-figure(`CreateVolume throughput at ${latencyMs} ms`, create.rate, '>=', 67, '/s');
-figure('SSH round trips per create (mean)', create.perCall, '<=', 3, '', 2);
-figure('errors', errors, '<=', 0, '', 0);
+figure('csi-controller', `CreateVolume throughput at ${latencyMs} ms`, create.rate, atLeast(67), '/s', 1);
+figure('csi-controller', 'SSH round trips per create (mean)', create.perCall, atMost(3));
+figure('csi-controller', 'errors', errors, atMost(0), '', 0);
 process.exit(errors ? 1 : 0);

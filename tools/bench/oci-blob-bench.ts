@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { MediaType, RegistryClient, VerifyingStream, digestOf, parseDigest } from '@mikrotik-kube/oci';
 import { startDockerRegistry, tempDir } from '../../apps/registry/test/helpers';
+import { atLeast, figure } from './figure';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,6 +83,9 @@ async function main(): Promise<void> {
       `${sizeMb} MB blob from docker-registry on loopback: ours ${rate(times.ours).toFixed(0)} MB/s; ` +
         `ours/curl ${(rate(times.ours) / rate(times.curl)).toFixed(2)}, ours/skopeo ${(rate(times.ours) / rate(times.skopeo)).toFixed(2)} (throughput ratios, >1 = we are faster)\n`,
     );
+    // curl verifies nothing: the goal leaves room for our digest check; skopeo verifies too.
+    figure('oci-blob', 'throughput ours/curl', rate(times.ours) / rate(times.curl), atLeast(0.8), 'x');
+    figure('oci-blob', 'throughput ours/skopeo', rate(times.ours) / rate(times.skopeo), atLeast(1), 'x');
   } finally {
     await reg.stop();
     rmSync(out, { recursive: true, force: true });

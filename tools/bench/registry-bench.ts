@@ -12,6 +12,7 @@ import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { DigestingStream, MediaType, OciLayoutWriter, type Descriptor } from '@mikrotik-kube/oci';
 import { skopeo, startDockerRegistry, startRegistry, tempDir, type RunningRegistry } from '../../apps/registry/test/helpers';
+import { atLeast, atMost, figure } from './figure';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -117,6 +118,9 @@ async function main(): Promise<void> {
       `throughput ratio ours/docker-registry: push ${(theirs.push / ours.push).toFixed(2)}, pull ${(theirs.pull / ours.pull).toFixed(2)} (>1 = we are faster)\n` +
         `our peak memory: ${vmHwmMb(ours.reg.proc.pid).toFixed(0)} MB for a ${sizeMb} MB image\n`,
     );
+    figure('registry', 'push throughput ours/docker-registry', theirs.push / ours.push, atLeast(1), 'x');
+    figure('registry', 'pull throughput ours/docker-registry', theirs.pull / ours.pull, atLeast(1), 'x');
+    figure('registry', 'peak RSS ours/docker-registry', vmHwmMb(ours.reg.proc.pid) / vmHwmMb(theirs.reg.proc.pid), atMost(2), 'x');
   } finally {
     for (const s of sides) await s.reg.stop();
     for (const d of [...cleanup, ...sides.map((s) => s.reg.storageDir)]) rmSync(d, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import tar from 'tar-stream';
 import { DigestingStream, MediaType, OciLayoutWriter, type Descriptor } from '@mikrotik-kube/oci';
 import { repoRoot } from '@mikrotik-kube/test-support';
 import { skopeo, startRegistry, tempDir } from '../../apps/registry/test/helpers';
+import { atMost, figure } from './figure';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -118,6 +119,8 @@ async function main(): Promise<void> {
         `our process start (node+tsx, --help) takes ${baseline.seconds.toFixed(2)} s of that\n` +
         `peak memory: ours ${peak(ours).toFixed(0)} MB (node+tsx baseline ${baseline.peakMb.toFixed(0)} MB), skopeo ${peak(theirs).toFixed(0)} MB, for a ${sizeMb} MB image\n`,
     );
+    figure('storage-converter', 'time ours/skopeo', o.seconds / t.seconds, atMost(1), 'x');
+    figure('storage-converter', `peak RSS ours, ${sizeMb} MB image`, peak(ours), atMost(80), ' MB', 0);
   } finally {
     await reg.stop();
     for (const d of [layout, out, reg.storageDir]) rmSync(d, { recursive: true, force: true });

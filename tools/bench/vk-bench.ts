@@ -13,13 +13,7 @@ import { stringify } from 'yaml';
 import { demoComponents } from '../demo/components';
 import { allRunning, pods } from '../demo/showcase';
 import { startStack } from '../demo/stack';
-
-// The figure lines of issue #24: `bench <name>: <figure> <value> (goal <op> <goal>) ok|SHORT`.
-const atMost = (value: number) => ({ op: '<=', value });
-function figure(bench: string, name: string, value: number, goal: { op: string; value: number }, unit = '', digits = 2) {
-  const ok = Number.isFinite(value) && value <= goal.value;
-  console.log(`bench ${bench}: ${name} ${value.toFixed(digits)}${unit} (goal ${goal.op} ${goal.value.toFixed(digits)}${unit}) ${ok ? 'ok' : 'SHORT'}`);
-}
+import { atMost, figure } from './figure';
 
 const { values } = parseArgs({ options: { pods: { type: 'string', default: '100' }, 'latency-ms': { type: 'string', default: '20' }, concurrency: { type: 'string', default: '4' } } });
 const count = Number(values.pods);

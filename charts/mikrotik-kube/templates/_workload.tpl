@@ -51,7 +51,12 @@ volumeMounts:
 {{- end }}
 
 {{- define "mikrotik-kube.extras.ipam" -}}
-{}
+env:
+  # Replicas start their address search at points derived from their names, so their claims rarely collide.
+  - name: IPAM_REPLICA_IDENTITY
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.name
 {{- end }}
 
 {{- define "mikrotik-kube.extras.storageConverter" -}}

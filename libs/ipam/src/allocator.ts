@@ -8,6 +8,12 @@
 // replicas at once may win two addresses: right after its claim each replica
 // lists the owner's tagged veths and the oldest (lowest `.id`) wins, so both
 // answer the same allocation and the loser removes its veth.
+//
+// Replicas keep out of each other's way so that claims rarely collide: each
+// starts its sequential search at a point derived from its identity, and one
+// that loses an address to another replica's allocation jumps elsewhere —
+// that replica's next claims are right ahead, so following it would lose again.
+import { createHash } from 'node:crypto';
 import type { Logger } from '@mikrotik-kube/service-kit';
 import { type Allocation, ipIn } from './allocation';
 import { Cleanup } from './cleanup';
@@ -27,6 +33,16 @@ export interface AllocatorEvents {
   conflict?(network: string): void;
 }
 
+export interface Placement {
+  /** This replica's identity (its pod name): where its search starts. Empty: after the router's most recent allocation. */
+  replicaIdentity?: string;
+}
+
+/** A stable point 0 ≤ f < 1 of a network's range for a replica identity. */
+function startFraction(identity: string, network: string): number {
+  return createHash('sha256').update(`${identity}\n${network}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
 export class Allocator {
   readonly pools = new Map<string, Pool>();
   private readonly byOwner = new Map<string, Allocation>();
@@ -42,6 +58,7 @@ export class Allocator {
     private readonly logger: Logger,
     private readonly events: AllocatorEvents = {},
     private readonly clock: () => number = Date.now,
+    private readonly placement: Placement = {},
   ) {
     for (const n of networks) this.pools.set(n.name, new Pool(n));
     this.cleanup = new Cleanup((name, comment) => {
@@ -76,13 +93,24 @@ export class Allocator {
       this.byOwner.clear();
       for (const r of p.reserved) this.pools.get(r.network)?.take(r.ip, Slot.Reserved);
       for (const a of p.allocations) this.record(a);
-      for (const [net, ip] of p.cursors) this.pools.get(net)?.setCursor(ip);
+      // Only the first sync places the cursors: a later one would put every replica on the same
+      // most recent allocation, where they would all claim the same next addresses.
+      if (!this.synced) this.placeCursors(p.cursors);
       return p;
     });
     if (plan.missingBridges.length) this.logger.error('configured bridges missing on the router', { bridges: plan.missingBridges });
     if (opts.repair) await this.repair(plan);
     this.synced = true;
     return plan;
+  }
+
+  private placeCursors(mostRecent: Map<string, number>): void {
+    const identity = this.placement.replicaIdentity ?? '';
+    for (const pool of this.pools.values()) {
+      const ip = mostRecent.get(pool.network.name);
+      if (identity) pool.moveTo(startFraction(identity, pool.network.name));
+      else if (ip !== undefined) pool.setCursor(ip);
+    }
   }
 
   /**
@@ -236,7 +264,10 @@ export class Allocator {
       return undefined;
     }
     const a = this.adopt(holder, t.owner, net);
-    if (t.owner !== owner) return undefined;
+    if (t.owner !== owner) {
+      pool.moveTo(Math.random());
+      return undefined;
+    }
     if (a) await this.ensurePort(a);
     return a;
   }

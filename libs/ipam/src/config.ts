@@ -25,6 +25,8 @@ export interface IpamConfig extends BaseConfig {
    * what interrupted claims left (another replica killed mid-claim); 0 = only on Reconcile.
    */
   reconcile: { graceSeconds: number; repairIntervalSeconds: number };
+  /** This replica's identity (the chart passes the pod name): replicas start their address search at different points. */
+  replicaIdentity: string;
 }
 
 const ipv4 = { type: 'string', minLength: 7, maxLength: 15 };
@@ -62,6 +64,7 @@ export const ipamSchema = serviceSchema(
         repairIntervalSeconds: { type: 'number', minimum: 0, default: 30 },
       },
     },
+    replicaIdentity: { type: 'string', maxLength: 253, default: '' },
   },
   ['routeros', 'networks'],
 );

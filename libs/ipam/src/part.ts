@@ -25,7 +25,9 @@ export function ipamPart(config: IpamConfig): IpamPart {
       const client = clientFromConfig(config.routeros);
       shutdown.add('routeros client', () => client.close());
       const metrics = registerIpamMetrics(registry, () => allocator.pools.values());
-      const allocator = new Allocator(networks, restRouter(client), logger, { conflict: (n) => metrics.conflicts.inc({ network: n }) });
+      const allocator = new Allocator(networks, restRouter(client), logger, { conflict: (n) => metrics.conflicts.inc({ network: n }) }, Date.now, {
+        replicaIdentity: config.replicaIdentity,
+      });
       const reconciler = new Reconciler(allocator, config.reconcile.graceSeconds * 1000);
       grpc.addService(contracts.ipam().Ipam.service, ipamHandlers(allocator, reconciler, metrics));
       logger.info('ipam networks', { networks: networks.map((n) => n.name) });

@@ -89,6 +89,11 @@ export class Pool {
     if (i >= 0 && i < this.slots.length) this.cursor = i;
   }
 
+  /** Moves the cursor so the next scan starts `fraction` (0 ≤ f < 1) of the way through the range. */
+  moveTo(fraction: number): void {
+    this.cursor = Math.floor(fraction * this.slots.length) - 1;
+  }
+
   /**
    * The next free address after the cursor (wrapping), marked Claiming; the
    * cursor moves onto it. Undefined when nothing is free.
