@@ -381,8 +381,9 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     const keep = 'disk1/mk-volumes/default/vols/keep';
     await waitFor(() => rest(cluster.routerIp, 'file').some((f) => f.name === `${keep}/b`), 60_000, 1000);
     const during = deviceState(cluster.routerIp, ROUTER_MENUS);
-    // What the release made is there to be removed: containers, env, mounts, veths, tarballs.
-    for (const m of ['container ', 'container/envs ', 'container/mounts ', 'interface/veth ', 'file name=disk1/mk-images/']) {
+    // What the release made is there to be removed: containers, mounts, veths, tarballs (env entries
+    // only where a value does not fit the container's inline env, which RouterOS 7.21+ has).
+    for (const m of ['container ', 'container/mounts ', 'interface/veth ', 'file name=disk1/mk-images/']) {
       expect(during.filter((l) => l.startsWith(m) && !routerBefore.includes(l)).length, m).toBeGreaterThan(0);
     }
 
