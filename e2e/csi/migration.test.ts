@@ -6,13 +6,13 @@
 // on the router, so a restarted controller enforces it too; unpublishing one node ends the
 // migration (metric by result) and the next migration gets a fresh window. Publish state is read
 // back from the disk comment through the router's REST API.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeClient, createClient, status, unary } from '@mikrotik-kube/grpc-kit';
 import { contracts, type csi } from '@mikrotik-kube/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue, SIM_PASSWORD, SIM_USER, startController, startSim, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
+import { metricValue, SIM_PASSWORD, SIM_USER, startController, startSim, stopStack, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
 
 const TIMEOUT_S = 30;
 const NODES = ['node-a', 'node-b', 'node-c'] as const;
@@ -58,12 +58,7 @@ describe('live migration: two nodes, a third refused, migrationTimeoutSeconds en
     context = created.volume?.volume_context ?? {};
     expect(context['migrationTimeoutSeconds']).toBe(String(TIMEOUT_S));
   }, 120_000);
-  afterAll(async () => {
-    if (client) closeClient(client);
-    await controller?.stop();
-    await sim?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopStack({ client, controller, sims: [sim], dir }));
 
   it('publishes on the source and the target, refuses a third node and a malformed timeout', async () => {
     await publish(A);

@@ -2,13 +2,13 @@
 // with three NQNs, so no node can attach another volume's data; a name whose NQN an older disk
 // already exports is refused (ALREADY_EXISTS) and creates nothing. csi-controller is a real
 // process over SSH to the RouterOS simulator; disks are read back through its REST API.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeClient, createClient, status, unary } from '@mikrotik-kube/grpc-kit';
+import { createClient, status, unary } from '@mikrotik-kube/grpc-kit';
 import { contracts, type csi } from '@mikrotik-kube/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIM_PASSWORD, SIM_USER, startController, startSim, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
+import { SIM_PASSWORD, SIM_USER, startController, startSim, stopStack, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
 
 const PREFIX = 'nqn.2000-02.com.mikrotik';
 const mountCap: csi.VolumeCapability = { mount: { fs_type: 'ext4', mount_flags: [] }, access_mode: { mode: 'SINGLE_NODE_WRITER' } };
@@ -37,12 +37,7 @@ describe('volume names that differ only by case', () => {
     controller = await startController(sim, { dir });
     client = createClient(contracts.csi().Controller, controller.endpoint, { deadlineMs: 30_000 });
   }, 120_000);
-  afterAll(async () => {
-    if (client) closeClient(client);
-    await controller?.stop();
-    await sim?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopStack({ client, controller, sims: [sim], dir }));
 
   it('get three disks exported under three NQNs', async () => {
     const created = [];

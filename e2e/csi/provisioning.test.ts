@@ -3,7 +3,7 @@
 // csi-controller's unix socket: StorageClass rds-nvme-tcp + PVC → Bound PV backed by a file disk
 // on the simulated RDS; PVC expansion grows the disk's backing file; deleting the PVC removes
 // the disk and the file.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,11 +53,7 @@ describe.skipIf(skip)('provisioning with csi-provisioner and csi-resizer on a re
   let controller: ControllerProc;
   let dir: string;
   const sidecars: ChildProcess[] = [];
-  const kubectl = (args: string[], input?: string) => {
-    const r = spawnSync(testenvBin('kubectl') as string, args, { env: cp.childEnv(), input, encoding: 'utf8', timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const kubectl = (args: string[], input?: string) => cp.kubectl(args, input);
   const disks = async (): Promise<Array<Record<string, string>>> => {
     const auth = Buffer.from(`${SIM_USER}:${SIM_PASSWORD}`).toString('base64');
     const res = await fetch(`${sim.restUrl}/disk`, { headers: { authorization: `Basic ${auth}` } });

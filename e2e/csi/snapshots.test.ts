@@ -13,12 +13,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeClient, createClient, unary } from '@mikrotik-kube/grpc-kit';
+import { createClient, unary } from '@mikrotik-kube/grpc-kit';
 import { contracts, type csi } from '@mikrotik-kube/proto';
 import { waitFor } from '@mikrotik-kube/test-support';
 import { requireControlPlane, requireTestPeers, snapshotCrdDir, startControlPlane, testenvBin, type ControlPlane } from '@mikrotik-kube/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBtrfs, SIM_PASSWORD, SIM_USER, startController, startSim, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
+import { requireBtrfs, SIM_PASSWORD, SIM_USER, startController, startSim, stopStack, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
 
 const GiB = 2 ** 30;
 const POOL_BYTES = 2 * GiB;
@@ -74,12 +74,7 @@ describe.skipIf(!!btrfsSkip)(`btrfs snapshots through csi-controller's gRPC serv
     controller = await startController(sim, { dir, args: ['--rds.btrfs-subvolumes', 'true'] });
     client = createClient(contracts.csi().Controller, controller.endpoint, { deadlineMs: 60_000 });
   }, 120_000);
-  afterAll(async () => {
-    if (client) closeClient(client);
-    await controller?.stop();
-    await sim?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopStack({ client, controller, sims: [sim], dir }));
 
   let snapId = '';
 
@@ -228,11 +223,7 @@ describe.skipIf(!!k8sSkip)(`VolumeSnapshot → restored PVC with the real csi-sn
   let controller: ControllerProc;
   let dir: string;
   const peers: ChildProcess[] = [];
-  const kubectl = (args: string[], input?: string) => {
-    const r = spawnSync(testenvBin('kubectl') as string, args, { env: cp.childEnv(), input, encoding: 'utf8', timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const kubectl = (args: string[], input?: string) => cp.kubectl(args, input);
   const get = (what: string, path: string) => {
     try {
       return kubectl(['get', ...what.split(' '), '-o', `jsonpath=${path}`]);

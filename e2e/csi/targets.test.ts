@@ -3,14 +3,14 @@
 // the upstream `rdsAddress` + `sshPort`), the disk is made there and nowhere else, the volume
 // context sends nodes to that box's storage address, and the volume id carries the target so
 // Expand, Publish, snapshots and Delete reach the same box. Unknown targets are INVALID_ARGUMENT.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeClient, createClient, status, unary } from '@mikrotik-kube/grpc-kit';
+import { createClient, status, unary } from '@mikrotik-kube/grpc-kit';
 import { contracts, type csi } from '@mikrotik-kube/proto';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIM_PASSWORD, SIM_USER, startController, startSim, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
+import { SIM_PASSWORD, SIM_USER, startController, startSim, stopStack, VOLUME_BASE, type ControllerProc, type Sim } from './support/stack';
 
 const GiB = 2 ** 30;
 const mountCap: csi.VolumeCapability = { mount: { fs_type: 'ext4', mount_flags: [] }, access_mode: { mode: 'SINGLE_NODE_WRITER' } };
@@ -39,12 +39,7 @@ describe('one csi-controller serving two RDS targets', () => {
     controller = await startController(a, { dir, args: ['--config', config, '--rds.nvme-address', '127.0.0.2', '--nodes', 'node-1'] });
     client = createClient(contracts.csi().Controller, controller.endpoint, { deadlineMs: 30_000 });
   }, 120_000);
-  afterAll(async () => {
-    if (client) closeClient(client);
-    await controller?.stop();
-    await Promise.all([a?.stop(), b?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopStack({ client, controller, sims: [a, b], dir }));
 
   it('rdsTarget makes the disk on that RDS, and every later RPC with its id reaches it', async () => {
     const res = await call<csi.CreateVolumeResponse>('CreateVolume', create('pvc-on-b', { rdsTarget: 'rds-b' }));

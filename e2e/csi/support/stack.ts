@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeClient } from '@mikrotik-kube/grpc-kit';
 import { freeLoopbackAddress, freePort, repoRoot, startTsProcess, type ProcessHandle } from '@mikrotik-kube/test-support';
 
 export const SIM_USER = 'admin';
@@ -90,6 +91,14 @@ export interface ControllerProc {
   /** The ops server (/metrics, /readyz). */
   opsUrl: string;
   stop(): Promise<void>;
+}
+
+/** A controller test's teardown, in order: the gRPC client, the controller, the simulators, the temp dir. */
+export async function stopStack(s: { client?: Parameters<typeof closeClient>[0]; controller?: ControllerProc; sims: Array<Sim | undefined>; dir?: string }): Promise<void> {
+  if (s.client) closeClient(s.client);
+  await s.controller?.stop();
+  await Promise.all(s.sims.map((sim) => sim?.stop()));
+  if (s.dir) rmSync(s.dir, { recursive: true, force: true });
 }
 
 export type LogLine = Record<string, unknown>;

@@ -126,6 +126,8 @@ export interface ControlPlane {
   pids: Record<string, number>;
   /** Environment for child processes (KUBECONFIG set, peer bin dir first on PATH). */
   childEnv(): NodeJS.ProcessEnv;
+  /** Runs kubectl against it; its stdout trimmed, or an error naming the command and its stderr. */
+  kubectl(args: string[], input?: string): string;
   /** Stops every process it started and removes the data dir (unless keepDir). */
   stop(): Promise<void>;
 }
@@ -227,17 +229,23 @@ export async function startOnce(script: string, tmpPrefix: string, opts: Control
   const apiserverUrl = env.APISERVER_URL;
   if (!kubeconfig || !apiserverUrl) throw new Error(`control-plane.sh printed no KUBECONFIG/APISERVER_URL:\n${out}`);
   let stopped: Promise<void> | undefined;
+  const childEnv = (): NodeJS.ProcessEnv => ({
+    ...process.env,
+    KUBECONFIG: kubeconfig,
+    PATH: `${testenvBinDir()}${delimiter}${process.env.PATH ?? ''}`,
+  });
   return {
     kubeconfig,
     apiserverUrl,
     dir,
     env,
     pids,
-    childEnv: () => ({
-      ...process.env,
-      KUBECONFIG: kubeconfig,
-      PATH: `${testenvBinDir()}${delimiter}${process.env.PATH ?? ''}`,
-    }),
+    childEnv,
+    kubectl(args, input) {
+      const r = spawnSync(testenvBin('kubectl') as string, args, { env: childEnv(), input, encoding: 'utf8', timeout: 60_000 });
+      if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    },
     stop() {
       stopped ??= (async () => {
         child.kill('SIGTERM');
