@@ -361,7 +361,8 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
             name: 'app',
             image: `${registrySvc}.${NS}.svc:5000/test/hello:1`,
             command: ['/bin/sh', '-c', 'echo "$GREETING" > /scratch/a && echo kept > /keep/b && exec sleep 3600'],
-            env: [{ name: 'GREETING', value: 'hi' }],
+            // A comma does not fit RouterOS's inline env, so this pod's env is an env list the uninstall must remove.
+            env: [{ name: 'GREETING', value: 'hi, there' }],
             volumeMounts: [
               { name: 'scratch', mountPath: '/scratch' },
               { name: 'keep', mountPath: '/keep' },
@@ -381,9 +382,8 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     const keep = 'disk1/mk-volumes/default/vols/keep';
     await waitFor(() => rest(cluster.routerIp, 'file').some((f) => f.name === `${keep}/b`), 60_000, 1000);
     const during = deviceState(cluster.routerIp, ROUTER_MENUS);
-    // What the release made is there to be removed: containers, mounts, veths, tarballs (env entries
-    // only where a value does not fit the container's inline env, which RouterOS 7.21+ has).
-    for (const m of ['container ', 'container/mounts ', 'interface/veth ', 'file name=disk1/mk-images/']) {
+    // What the release made is there to be removed: containers, env, mounts, veths, tarballs.
+    for (const m of ['container ', 'container/envs ', 'container/mounts ', 'interface/veth ', 'file name=disk1/mk-images/']) {
       expect(during.filter((l) => l.startsWith(m) && !routerBefore.includes(l)).length, m).toBeGreaterThan(0);
     }
 
@@ -403,7 +403,7 @@ describe.skipIf(!!skip)(`the chart in a real one-node cluster, through helm and 
     expect(un.stderr).toContain('nothing of the release is left on the router');
 
     // The router: as before, but the hostPath volume's data (kept as on a pod's deletion).
-    const kept = (l: string) => l.startsWith(`file name=${keep}.persistent.mkvol type=`) || l.startsWith(`file name=${keep} `) || l.startsWith(`file name=${keep}/`);
+    const kept = (l: string) => l === `file name=${keep}.persistent.mkvol type=.mkvol file` || l.startsWith(`file name=${keep} `) || l.startsWith(`file name=${keep}/`);
     const parents = ['disk1/mk-volumes', 'disk1/mk-volumes/default', 'disk1/mk-volumes/default/vols'].map((d) => `file name=${d} type=directory`);
     const after = deviceState(cluster.routerIp, ROUTER_MENUS);
     expect(after.filter((l) => !routerBefore.includes(l) && !kept(l) && !parents.includes(l))).toEqual([]);
